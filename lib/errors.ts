@@ -1,0 +1,96 @@
+/**
+ * Stable error codes for umec. Every error a user can see carries one of these
+ * codes; the message template is filled from the error's details.
+ */
+export const ErrorCodes = {
+  SLS_NOT_FOUND: 'SLS {sls} not found under {root} (looked for {tried})',
+  SLS_READ: 'cannot read {file}: {reason}',
+  TEMPLATE: 'template error: {reason}',
+  YAML_SYNTAX: 'YAML syntax error: {reason}',
+  SLS_NOT_MAPPING: 'an SLS file must be a mapping of state IDs, got {got}',
+  STATE_NOT_MAPPING: 'state {id} must be a mapping of module.function to arguments, got {got}',
+  ID_CONFLICT: 'ID {id} is defined both in {other} and here',
+  UNKNOWN_MODULE: 'state module {module} does not exist (known: {known})',
+  UNKNOWN_FUNCTION: 'function {module}.{fun} does not exist (known: {known})',
+  NO_FUNCTION: 'no function given for module {module}',
+  TWO_FUNCTIONS: 'module {module} is given two functions ({funs}) in one state ID',
+  ARG_FORMAT: 'arguments must be a list of single-key mappings ("- key: value"), got {got}',
+  ARG_INVALID: '{reason}',
+  REQUISITE_FORMAT: '{req}: {reason}',
+  REQUISITE_MISSING: '{req} points at {target}, which is not defined in this run',
+  REQUISITE_CYCLE: 'requisite cycle: {cycle}',
+  INCLUDE_FORMAT: 'include must be a list of SLS names, got {got}',
+  EXTEND_MISSING: 'extend names ID {id}, which is not defined in this run',
+  TOP_FORMAT: 'top file: {reason}',
+  TARGET_SYNTAX: 'bad target expression {target}: {reason}',
+  NO_TOP: 'no SLS given and no top.sls under {root}',
+  NOTHING_MATCHED: 'no states in top.sls match this machine ({id})',
+  USE_MISSING: 'use points at {target}, which is not defined in this run',
+  FILE_SOURCE: 'source {source}: {reason}',
+  CONFIG: '{file}: {reason}',
+  USAGE: '{reason}',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface SourcePos {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export function formatMessage(code: ErrorCode, details: Record<string, unknown>): string {
+  return ErrorCodes[code].replace(/\{(\w+)\}/g, (_m, k: string) =>
+    details[k] === undefined ? `{${k}}` : String(details[k]));
+}
+
+export class UmecError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}) {
+    super(formatMessage(code, details));
+    this.code = code;
+    this.details = details;
+    this.name = 'UmecError';
+  }
+}
+
+/** One problem in the user's input, pinned to its source position. */
+export interface Problem {
+  code: ErrorCode;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  stateId?: string;
+  field?: string;
+}
+
+export function problem(code: ErrorCode, details: Record<string, unknown>,
+  where: Partial<SourcePos> & { stateId?: string; field?: string } = {}): Problem {
+  const p: Problem = { code, message: formatMessage(code, details) };
+  if (where.file !== undefined) p.file = where.file;
+  if (where.line !== undefined) p.line = where.line;
+  if (where.column !== undefined) p.column = where.column;
+  if (where.stateId !== undefined) p.stateId = where.stateId;
+  if (where.field !== undefined) p.field = where.field;
+  return p;
+}
+
+export function formatProblem(p: Problem): string {
+  const loc = p.file ? `${p.file}${p.line ? `:${p.line}${p.column ? `:${p.column}` : ''}` : ''}: ` : '';
+  const id = p.stateId !== undefined ? `state '${p.stateId}'` : '';
+  const field = p.field !== undefined ? `${id ? ', ' : ''}field '${p.field}'` : '';
+  const ctx = id || field ? `${id}${field}: ` : '';
+  return `${loc}${ctx}${p.message} [${p.code}]`;
+}
+
+/** Input that cannot be compiled into a run: nothing was executed. */
+export class CompileError extends Error {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+    this.name = 'CompileError';
+  }
+}

@@ -1,0 +1,36 @@
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname, basename, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Write a file so that readers see either the old or the new content, never a
+ * torn one, and the new content is on disk once this resolves: temp file in the
+ * same directory, fsync, rename, fsync of the directory.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array,
+  opts: { mode?: number } = {}): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
+  try {
+    await fh.writeFile(data);
+    if (opts.mode !== undefined) await fh.chmod(opts.mode);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  await fsyncDir(dirname(path));
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const dh = await open(dir, 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
+}

@@ -1,0 +1,44 @@
+import { readFile } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { UmecError } from '../lib/errors.js';
+import type { FileClient } from './types.js';
+
+const SCHEMES = ['umec://', 'salt://'];
+
+/** Relative path inside the state tree for umec://path (salt:// accepted for Salt users). */
+export function treePath(url: string): string {
+  const scheme = SCHEMES.find((s) => url.startsWith(s));
+  if (!scheme) throw new UmecError('FILE_SOURCE', { source: url, reason: 'expected a umec:// URL' });
+  const rel = url.slice(scheme.length).replace(/^\/+/, '');
+  if (rel === '' || rel.split('/').includes('..')) {
+    throw new UmecError('FILE_SOURCE', { source: url, reason: 'path must stay inside the state tree' });
+  }
+  return rel;
+}
+
+export function isTreeUrl(s: string): boolean {
+  return SCHEMES.some((p) => s.startsWith(p));
+}
+
+/** Serves umec:// files from a state tree on the local disk. */
+export class LocalFileClient implements FileClient {
+  constructor(private readonly root: string) {}
+
+  describe(url: string): string {
+    return resolve(this.root, treePath(url));
+  }
+
+  async read(url: string): Promise<Buffer> {
+    const abs = this.describe(url);
+    if (!abs.startsWith(resolve(this.root) + sep)) {
+      throw new UmecError('FILE_SOURCE', { source: url, reason: 'path must stay inside the state tree' });
+    }
+    try {
+      return await readFile(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? `not found in the state tree (${abs})` : String((e as Error).message);
+      throw new UmecError('FILE_SOURCE', { source: url, reason });
+    }
+  }
+}

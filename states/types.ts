@@ -1,0 +1,159 @@
+import type { SourcePos } from '../lib/errors.js';
+
+/** What every state function returns (Salt's return structure). */
+export interface StateReturn {
+  name: string;
+  /** true: in the desired state; false: failed; null: test mode, changes predicted. */
+  result: boolean | null;
+  changes: Record<string, unknown>;
+  comment: string;
+}
+
+/** A StateReturn as the executor records it. */
+export interface StateResult extends StateReturn {
+  duration: number;
+  start_time: string;
+  __run_num__: number;
+  __sls__: string;
+  __id__: string;
+}
+
+/** Keyed `<module>_|-<id>_|-<name>_|-<function>`. */
+export type RunResults = Record<string, StateResult>;
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Seconds; the process (group) is killed after it. */
+  timeout?: number;
+  /** Run through /bin/sh -c (string command) instead of argv. */
+  shell?: boolean;
+  /** Run as this user (uid/gid looked up on the box). */
+  runas?: string;
+  input?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs processes; injected so drivers can be tested for the commands they build. */
+export interface CommandRunner {
+  run(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+}
+
+export interface PkgSpec { name: string; version?: string }
+
+export interface PkgDriver {
+  /** Installed versions of the given packages (absent names are not in the map). */
+  installed(names: string[]): Promise<Map<string, string>>;
+  /** Candidate (newest installable) versions; absent when the package is unknown. */
+  candidates(names: string[], refresh: boolean): Promise<Map<string, string>>;
+  install(pkgs: PkgSpec[], opts: { refresh: boolean }): Promise<void>;
+  remove(names: string[], opts: { purge: boolean }): Promise<void>;
+}
+
+export interface ServiceStatus { exists: boolean; active: boolean; enabled: boolean }
+
+export interface ServiceDriver {
+  status(name: string): Promise<ServiceStatus>;
+  start(name: string): Promise<void>;
+  stop(name: string): Promise<void>;
+  restart(name: string): Promise<void>;
+  reload(name: string): Promise<void>;
+  enable(name: string): Promise<void>;
+  disable(name: string): Promise<void>;
+}
+
+export interface UserInfo { name: string; uid: number; gid: number; home: string; shell: string; groups: string[]; gecos: string }
+export interface GroupInfo { name: string; gid: number; members: string[] }
+
+export interface UserDriver {
+  getUser(name: string): Promise<UserInfo | undefined>;
+  getGroup(name: string): Promise<GroupInfo | undefined>;
+  addUser(u: { name: string; uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; createhome: boolean; system: boolean; gecos?: string }): Promise<void>;
+  modUser(name: string, change: { uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; gecos?: string }): Promise<void>;
+  delUser(name: string, opts: { purge: boolean }): Promise<void>;
+  addGroup(g: { name: string; gid?: number; system: boolean; members?: string[] }): Promise<void>;
+  modGroup(name: string, change: { gid?: number; members?: string[] }): Promise<void>;
+  delGroup(name: string): Promise<void>;
+}
+
+export interface Drivers {
+  pkg: PkgDriver;
+  service: ServiceDriver;
+  users: UserDriver;
+  exec: CommandRunner;
+}
+
+/** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
+export interface FileClient {
+  /** Bytes of umec://path (path relative to the state tree root). Throws UmecError FILE_SOURCE when absent. */
+  read(url: string): Promise<Buffer>;
+  /** Absolute local path for umec://path if the tree is local, for error messages. */
+  describe(url: string): string;
+}
+
+export interface StateContext {
+  test: boolean;
+  id: string;
+  sls: string;
+  grains: Record<string, unknown>;
+  pillar: Record<string, unknown>;
+  opts: Record<string, unknown>;
+  files: FileClient;
+  drivers: Drivers;
+  /** Renders a Jinja template string with grains/pillar/opts plus extra context. */
+  render(template: string, name: string, extra?: Record<string, unknown>): Promise<string>;
+}
+
+/** Arguments after validation: schema defaults applied, requisites and global keys removed. */
+export type StateArgs = Record<string, unknown> & { name: string };
+
+export interface StateFunction {
+  /** JSON schema of the function's own arguments (without `name` and global keys). */
+  schema: JsonSchema;
+  run(args: StateArgs, ctx: StateContext): Promise<StateReturn>;
+  /** Called instead of run() when a watched state changed (service restart, ...). */
+  modWatch?(args: StateArgs, ctx: StateContext): Promise<StateReturn>;
+}
+
+export interface StateModule {
+  name: string;
+  functions: Record<string, StateFunction>;
+}
+
+/** A single state call after compilation (Salt's "low chunk"). */
+export interface LowChunk {
+  id: string;
+  name: string;
+  module: string;
+  fun: string;
+  sls: string;
+  /** Function arguments (validated, defaults applied). */
+  args: StateArgs;
+  order: number;
+  failhard: boolean;
+  onlyif: unknown[];
+  unless: unknown[];
+  requisites: Requisite[];
+  pos: SourcePos;
+  argPos: Record<string, SourcePos>;
+  /** Stable key for results: module_|-id_|-name_|-fun. */
+  key: string;
+}
+
+export const REQUISITE_KINDS = ['require', 'watch', 'onchanges', 'onfail', 'prereq', 'listen', 'use',
+  'onchanges_any', 'onfail_any', 'onfail_all', 'require_any', 'watch_any'] as const;
+export type RequisiteKind = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen' |
+  'onchanges_any' | 'onfail_any' | 'onfail_all' | 'require_any' | 'watch_any';
+
+/** A resolved requisite: this chunk depends (kind) on the chunk with key `target`. */
+export interface Requisite { kind: RequisiteKind; target: string }
