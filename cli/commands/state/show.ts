@@ -1,0 +1,34 @@
+import { Args, Command } from '@oclif/core';
+import { reportInputError } from '../../errors.js';
+import { localFlags, localRequest } from '../../local.js';
+
+export default class StateShow extends Command {
+  static summary = 'Render and validate SLS and print the ordered plan, without running anything';
+  static strict = false;
+  static args = { sls: Args.string({ description: 'SLS names (the highstate when none)' }) };
+  static flags = { ...localFlags };
+
+  async run(): Promise<void> {
+    const { flags, argv } = await this.parse(StateShow);
+    try {
+      const { engine, req } = await localRequest(flags, argv as string[]);
+      const plan = await engine.plan(req);
+      const low = plan.chunks.map((c, i) => ({
+        __run_num__: i, __id__: c.id, __sls__: c.sls, state: c.module, fun: c.fun, name: c.name,
+        args: c.args, requisites: c.requisites, file: c.pos.file, line: c.pos.line,
+      }));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(low, null, 2)}\n`);
+        return;
+      }
+      const keyToLabel = new Map(plan.chunks.map((c) => [c.key, `${c.module}: ${c.id}`]));
+      for (const l of low) {
+        const reqs = l.requisites.map((r) => `${r.kind} ${keyToLabel.get(r.target)}`).join('; ');
+        process.stdout.write(`${String(l.__run_num__ + 1).padStart(4)}. ${l.state}.${l.fun}  ${l.name}  [${l.__sls__}: ${l.file}:${l.line}]${reqs ? `  (${reqs})` : ''}\n`);
+      }
+      process.stdout.write(`${low.length} states, nothing run\n`);
+    } catch (e) {
+      process.exitCode = reportInputError(e, flags.json);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import { parseDocument } from 'yaml';
+import { collectGrains } from '../agent/grains.js';
+import { UmecError } from '../lib/errors.js';
+import { StateEngine, type RunRequest } from '../states/engine.js';
+import { builtinModules, linuxDrivers } from '../states/modules/index.js';
+import { LocalSlsSource } from '../states/sls/tree.js';
+
+export const DEFAULT_STATE_ROOT = '/srv/umec/states';
+
+/** Flags shared by the local state commands. */
+export const localFlags = {
+  'state-root': Flags.string({ description: 'state tree directory', env: 'UMEC_STATE_ROOT', default: DEFAULT_STATE_ROOT }),
+  grains: Flags.string({ description: 'YAML file of static grains, set over the collected ones' }),
+  pillar: Flags.string({ description: 'YAML file of pillar data' }),
+  id: Flags.string({ description: 'this box\'s id (default: hostname)' }),
+  saltenv: Flags.string({ description: 'top.sls environment', default: 'base' }),
+  json: Flags.boolean({ description: 'print JSON' }),
+};
+
+/** A YAML mapping from a file; errors name the file and line. */
+export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${(e as Error).message}` });
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new UmecError('CONFIG', { file: `${path}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
+  }
+  const v = doc.toJS() as unknown;
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new UmecError('CONFIG', { file: path, reason: `${what} must be a mapping` });
+  return v as Record<string, unknown>;
+}
+
+export async function localRequest(flags: { 'state-root': string; grains?: string; pillar?: string; id?: string; saltenv: string },
+  sls: string[]): Promise<{ engine: StateEngine; req: RunRequest }> {
+  const [staticGrains, pillar] = await Promise.all([
+    flags.grains ? readMappingFile(flags.grains, 'grains') : Promise.resolve({}),
+    flags.pillar ? readMappingFile(flags.pillar, 'pillar') : Promise.resolve({}),
+  ]);
+  const grains = await collectGrains({ id: flags.id, static: staticGrains });
+  const engine = new StateEngine({ modules: builtinModules(), drivers: linuxDrivers() });
+  return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv } };
+}

@@ -1,0 +1,85 @@
+import { CompileError, problem, type Problem } from '../lib/errors.js';
+import { compile, type Plan } from './compile.js';
+import { Executor } from './executor.js';
+import { LocalFileClient } from './file-client.js';
+import { StateRegistry } from './registry.js';
+import { TemplateRenderer, type RenderContext } from './render.js';
+import { SlsLoader } from './sls/loader.js';
+import type { SlsSource } from './sls/tree.js';
+import { highstateSls } from './top.js';
+import type { Drivers, FileClient, LowChunk, RunResults, StateContext, StateModule } from './types.js';
+
+export interface RunRequest {
+  source: SlsSource;
+  /** SLS names to apply; empty or absent: the highstate from top.sls. */
+  sls?: string[];
+  grains: Record<string, unknown>;
+  pillar: Record<string, unknown>;
+  opts?: Record<string, unknown>;
+  env?: string;
+}
+
+export interface EngineDeps {
+  modules: StateModule[];
+  drivers: Drivers;
+  /** umec:// files; defaults to the request's local state tree. */
+  files?: FileClient;
+}
+
+/**
+ * The one executor: renders and compiles SLS into a plan, then runs it. Local
+ * apply, the agent and the SSH roster all call this.
+ */
+export class StateEngine {
+  readonly registry: StateRegistry;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.registry = new StateRegistry(deps.modules);
+  }
+
+  /** Render, validate and order; throws CompileError listing every problem. Nothing runs. */
+  async plan(req: RunRequest): Promise<Plan> {
+    const ctx = this.renderContext(req);
+    const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root), ctx);
+    const problems: Problem[] = [];
+    let names = req.sls ?? [];
+    if (names.length === 0) {
+      const top = await req.source.getPath('top.sls');
+      if (!top) throw new CompileError([problem('NO_TOP', { root: req.source.root })]);
+      const res = await highstateSls(top, loader, { id: String(ctx.opts.id), grains: req.grains, pillar: req.pillar }, req.env);
+      const { problems: renderProblems } = await loader.load([]);
+      problems.push(...renderProblems, ...res.problems);
+      if (problems.length) throw new CompileError(problems);
+      if (res.sls.length === 0) throw new CompileError([problem('NOTHING_MATCHED', { id: ctx.opts.id }, { file: top.path })]);
+      names = res.sls;
+    }
+    const { high, problems: loadProblems } = await loader.load(names);
+    problems.push(...loadProblems);
+    const { plan, problems: compileProblems } = compile(high, this.registry);
+    problems.push(...compileProblems);
+    if (problems.length || !plan) throw new CompileError(problems);
+    return plan;
+  }
+
+  async apply(req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
+    const plan = await this.plan(req);
+    return this.execute(plan, req);
+  }
+
+  execute(plan: Plan, req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
+    const rctx = this.renderContext(req);
+    const renderer = new TemplateRenderer(req.source.root);
+    const files = this.deps.files ?? new LocalFileClient(req.source.root);
+    const context = (c: LowChunk, test: boolean): StateContext => ({
+      test, id: c.id, sls: c.sls, grains: rctx.grains, pillar: rctx.pillar, opts: rctx.opts,
+      files, drivers: this.deps.drivers,
+      render: async (tpl, name, extra) => renderer.render(tpl, name, { ...rctx, ...extra }),
+    });
+    return new Executor(plan, this.registry, { test: !!req.test, failhard: req.failhard, context }).run();
+  }
+
+  private renderContext(req: RunRequest): RenderContext {
+    const opts = { id: req.grains.id, saltenv: req.env ?? 'base', test: false, ...req.opts };
+    return { grains: req.grains, pillar: req.pillar, opts };
+  }
+}

@@ -1,0 +1,6 @@
+base:
+  '*':
+    - demo
+  'G@kernel:Linux and not L@never-this-box':
+    - match: compound
+    - demo.motd

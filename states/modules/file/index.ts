@@ -1,0 +1,9 @@
+import type { StateModule } from '../../types.js';
+import { append, line } from './lines.js';
+import { managed } from './managed.js';
+import { absent, directory, symlinkState } from './paths.js';
+
+export const fileModule: StateModule = {
+  name: 'file',
+  functions: { managed, directory, absent, symlink: symlinkState, append, line },
+};

@@ -1,0 +1,92 @@
+import { mkdir, readlink, rm, symlink, unlink, rename } from 'node:fs/promises';
+import type { StateFunction } from '../../types.js';
+import { ensureParent, fail, modeSchema, ownershipChanges, parseMode, requireAbsolute, statOrUndefined } from './common.js';
+
+/** Salt's file.directory. */
+export const directory: StateFunction = {
+  schema: {
+    type: 'object',
+    properties: {
+      user: { type: 'string' }, group: { type: 'string' }, mode: modeSchema, dir_mode: modeSchema,
+      makedirs: { type: 'boolean', default: false },
+    },
+    additionalProperties: false,
+  },
+  async run(a, ctx) {
+    const bad = requireAbsolute(a.name);
+    if (bad) return bad;
+    const st = await statOrUndefined(a.name);
+    if (st && !st.isDirectory()) return fail(a.name, `Specified location ${a.name} exists and is a file`);
+    const mode = a.dir_mode ?? a.mode;
+    const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode }, ctx);
+    if (own.error) return fail(a.name, own.error);
+    const changes: Record<string, unknown> = st ? { ...own.changes } : { [a.name]: 'New Dir', ...own.changes };
+    if (!st && mode === undefined) delete changes.mode;
+    if (Object.keys(changes).length === 0) {
+      return { name: a.name, result: true, changes: {}, comment: `The directory ${a.name} is in the correct state` };
+    }
+    if (ctx.test) return { name: a.name, result: null, changes, comment: `The directory ${a.name} is set to be changed` };
+    if (!st) {
+      const parentErr = await ensureParent(a.name, a.makedirs as boolean);
+      if (parentErr) return fail(a.name, parentErr);
+      await mkdir(a.name, { mode: parseMode(mode) ?? 0o755 });
+    }
+    const own2 = await ownershipChanges(a.name, await statOrUndefined(a.name), { user: a.user as string, group: a.group as string, mode }, ctx);
+    await own2.apply();
+    return { name: a.name, result: true, changes, comment: `Directory ${a.name} updated` };
+  },
+};
+
+/** Salt's file.absent. */
+export const absent: StateFunction = {
+  schema: { type: 'object', properties: {}, additionalProperties: false },
+  async run(a, ctx) {
+    const bad = requireAbsolute(a.name);
+    if (bad) return bad;
+    if (a.name.replace(/\/+$/, '') === '') return fail(a.name, 'Refusing to remove the root directory');
+    const st = await statOrUndefined(a.name);
+    if (!st) return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is not present` };
+    const what = st.isDirectory() ? 'directory' : 'file';
+    if (ctx.test) return { name: a.name, result: null, changes: { removed: a.name }, comment: `File ${a.name} is set for removal` };
+    await rm(a.name, { recursive: true, force: true });
+    return { name: a.name, result: true, changes: { removed: a.name }, comment: `Removed ${what} ${a.name}` };
+  },
+};
+
+/** Salt's file.symlink. */
+export const symlinkState: StateFunction = {
+  schema: {
+    type: 'object',
+    properties: {
+      target: { type: 'string', minLength: 1 },
+      force: { type: 'boolean', default: false },
+      makedirs: { type: 'boolean', default: false },
+      user: { type: 'string' }, group: { type: 'string' },
+    },
+    required: ['target'],
+    additionalProperties: false,
+  },
+  async run(a, ctx) {
+    const bad = requireAbsolute(a.name);
+    if (bad) return bad;
+    const target = String(a.target);
+    const st = await statOrUndefined(a.name);
+    if (st?.isSymbolicLink() && await readlink(a.name) === target) {
+      return { name: a.name, result: true, changes: {}, comment: `Symlink ${a.name} is present and owned by the right user` };
+    }
+    if (st && !st.isSymbolicLink() && !a.force) {
+      return fail(a.name, `File exists where the symlink ${a.name} should be (set force: true to replace it)`);
+    }
+    const changes = st ? { change: a.name } : { new: a.name };
+    if (ctx.test) return { name: a.name, result: null, changes, comment: `Symlink ${a.name} to ${target} is set for creation` };
+    const parentErr = await ensureParent(a.name, a.makedirs as boolean);
+    if (parentErr) return fail(a.name, parentErr);
+    // create beside and rename over, so the path never disappears
+    const tmp = `${a.name}.umec-tmp-${process.pid}`;
+    await unlink(tmp).catch(() => undefined);
+    await symlink(target, tmp);
+    if (st?.isDirectory()) await rm(a.name, { recursive: true, force: true });
+    await rename(tmp, a.name);
+    return { name: a.name, result: true, changes, comment: st ? `Set symlink ${a.name} to point to ${target}` : `Created new symlink ${a.name} -> ${target}` };
+  },
+};

@@ -1,0 +1,204 @@
+import type { ServiceDriver, ServiceStatus, StateArgs, StateContext, StateModule, StateReturn } from '../types.js';
+
+function errMsg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function ret(name: string, result: boolean | null, comment: string, changes: Record<string, unknown> = {}): StateReturn {
+  return { name, result, changes, comment };
+}
+
+function notAvailable(name: string): string {
+  return `The named service ${name} is not available`;
+}
+
+async function query(driver: ServiceDriver, name: string): Promise<ServiceStatus | string> {
+  try {
+    return await driver.status(name);
+  } catch (e) {
+    return `Failed to query service ${name}: ${errMsg(e)}`;
+  }
+}
+
+/**
+ * Brings the enable flag to `want` (if given) after the active state is settled.
+ * Returns the comment line and whether something changed; throws on driver errors.
+ */
+async function applyEnable(driver: ServiceDriver, name: string, st: ServiceStatus, want: boolean | undefined,
+  test: boolean, running: string): Promise<{ line?: string; changed: boolean }> {
+  if (want === undefined) return { changed: false };
+  if (want === st.enabled) {
+    return { line: `Service ${name} is already ${want ? 'enabled' : 'disabled'}, and is ${running}`, changed: false };
+  }
+  if (test) return { line: `Service ${name} set to be ${want ? 'enabled' : 'disabled'}`, changed: true };
+  if (want) await driver.enable(name); else await driver.disable(name);
+  return { line: `Service ${name} has been ${want ? 'enabled' : 'disabled'}, and is ${running}`, changed: true };
+}
+
+async function running(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
+  const name = args.name;
+  const enable = args.enable as boolean | undefined;
+  const driver = ctx.drivers.service;
+  const st = await query(driver, name);
+  if (typeof st === 'string') return ret(name, false, st);
+  if (!st.exists) {
+    // An earlier state in the same run (pkg.installed) may provide the unit.
+    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been started`);
+    return ret(name, false, notAvailable(name));
+  }
+  const lines: string[] = [];
+  let changed = false;
+  try {
+    if (st.active) {
+      lines.push(`The service ${name} is already running`);
+    } else if (ctx.test) {
+      lines.push(`Service ${name} is set to start`);
+      changed = true;
+    } else {
+      await driver.start(name);
+      const now = await driver.status(name);
+      if (!now.active) return ret(name, false, `Service ${name} failed to start`);
+      lines.push(`Started service ${name}`);
+      changed = true;
+    }
+    const en = await applyEnable(driver, name, st, enable, ctx.test, 'running');
+    if (en.line) lines.push(en.line);
+    changed ||= en.changed;
+  } catch (e) {
+    return ret(name, false, errMsg(e), changed ? { [name]: true } : {});
+  }
+  if (ctx.test) return ret(name, changed ? null : true, lines.join('\n'), changed ? { [name]: true } : {});
+  return ret(name, true, lines.join('\n'), changed ? { [name]: true } : {});
+}
+
+async function dead(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
+  const name = args.name;
+  const enable = args.enable as boolean | undefined;
+  const driver = ctx.drivers.service;
+  const st = await query(driver, name);
+  if (typeof st === 'string') return ret(name, false, st);
+  if (!st.exists) {
+    // A service that does not exist is not running: that is the desired state.
+    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been stopped`);
+    return ret(name, true, notAvailable(name));
+  }
+  const lines: string[] = [];
+  let changed = false;
+  try {
+    if (!st.active) {
+      lines.push(`The service ${name} is already dead`);
+    } else if (ctx.test) {
+      lines.push(`Service ${name} is set to be killed`);
+      changed = true;
+    } else {
+      await driver.stop(name);
+      const now = await driver.status(name);
+      if (now.active) return ret(name, false, `Service ${name} failed to die`);
+      lines.push(`Service ${name} was killed`);
+      changed = true;
+    }
+    const en = await applyEnable(driver, name, st, enable, ctx.test, 'dead');
+    if (en.line) lines.push(en.line);
+    changed ||= en.changed;
+  } catch (e) {
+    return ret(name, false, errMsg(e), changed ? { [name]: true } : {});
+  }
+  return ret(name, ctx.test && changed ? null : true, lines.join('\n'), changed ? { [name]: true } : {});
+}
+
+function enableFn(want: boolean) {
+  const word = want ? 'enabled' : 'disabled';
+  return async (args: StateArgs, ctx: StateContext): Promise<StateReturn> => {
+    const name = args.name;
+    const driver = ctx.drivers.service;
+    const st = await query(driver, name);
+    if (typeof st === 'string') return ret(name, false, st);
+    if (!st.exists) return ret(name, false, notAvailable(name));
+    if (st.enabled === want) return ret(name, true, `Service ${name} is already ${word}, and is in the desired state`);
+    if (ctx.test) return ret(name, null, `Service ${name} set to be ${word}`, { [name]: true });
+    try {
+      if (want) await driver.enable(name); else await driver.disable(name);
+    } catch (e) {
+      return ret(name, false, `Failed to ${want ? 'enable' : 'disable'} service ${name}: ${errMsg(e)}`);
+    }
+    return ret(name, true, `Service ${name} has been ${word}, and is in the desired state`, { [name]: true });
+  };
+}
+
+/** A watched state changed: restart (or reload) a running service, start a stopped one. */
+async function runningModWatch(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
+  const name = args.name;
+  const driver = ctx.drivers.service;
+  const reload = args.reload === true;
+  const st = await query(driver, name);
+  if (typeof st === 'string') return ret(name, false, st);
+  if (!st.exists) {
+    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been started`);
+    return ret(name, false, notAvailable(name));
+  }
+  const verb = st.active ? (reload ? 'reload' : 'restart') : 'start';
+  const past = verb === 'reload' ? 'reloaded' : verb === 'restart' ? 'restarted' : 'started';
+  if (ctx.test) return ret(name, null, `Service is set to be ${past}`, { [name]: true });
+  try {
+    if (verb === 'reload') await driver.reload(name);
+    else if (verb === 'restart') await driver.restart(name);
+    else await driver.start(name);
+  } catch (e) {
+    return ret(name, false, `Failed to ${verb} service ${name}: ${errMsg(e)}`);
+  }
+  const lines = [`Service ${past}`];
+  try {
+    const en = await applyEnable(driver, name, st, args.enable as boolean | undefined, false, 'running');
+    if (en.changed && en.line) lines.push(en.line);
+  } catch (e) {
+    return ret(name, false, `Service ${past}, but: ${errMsg(e)}`, { [name]: true });
+  }
+  return ret(name, true, lines.join('\n'), { [name]: true });
+}
+
+/** A watched state changed and the service should be dead: stop it if it runs, else nothing to do. */
+async function deadModWatch(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
+  const name = args.name;
+  const driver = ctx.drivers.service;
+  const st = await query(driver, name);
+  if (typeof st === 'string') return ret(name, false, st);
+  if (!st.exists || !st.active) return ret(name, true, 'Service is already stopped');
+  if (ctx.test) return ret(name, null, 'Service is set to be stopped', { [name]: true });
+  try {
+    await driver.stop(name);
+  } catch (e) {
+    return ret(name, false, `Failed to stop service ${name}: ${errMsg(e)}`);
+  }
+  return ret(name, true, 'Service stopped', { [name]: true });
+}
+
+export const serviceModule: StateModule = {
+  name: 'service',
+  functions: {
+    running: {
+      schema: {
+        type: 'object',
+        properties: {
+          enable: { type: 'boolean' },
+          reload: { type: 'boolean', default: false },
+        },
+        additionalProperties: false,
+      },
+      run: running,
+      modWatch: runningModWatch,
+    },
+    dead: {
+      schema: { type: 'object', properties: { enable: { type: 'boolean' } }, additionalProperties: false },
+      run: dead,
+      modWatch: deadModWatch,
+    },
+    enabled: {
+      schema: { type: 'object', properties: {}, additionalProperties: false },
+      run: enableFn(true),
+    },
+    disabled: {
+      schema: { type: 'object', properties: {}, additionalProperties: false },
+      run: enableFn(false),
+    },
+  },
+};

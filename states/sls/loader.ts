@@ -1,0 +1,213 @@
+import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
+import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
+import { TemplateError, type RenderContext, type TemplateRenderer } from '../render.js';
+import type { ArgDecl, HighData, IdDecl, ModuleDecl } from './high.js';
+import type { SlsFile, SlsSource } from './tree.js';
+import { YamlSource } from './yaml-source.js';
+
+interface ExtendDecl { id: string; modules: ModuleDecl[]; pos: SourcePos }
+
+/** Resolves `.name` / `..name` includes relative to the including SLS (Salt's rule). */
+export function resolveInclude(name: string, from: SlsFile): string {
+  const m = /^(\.+)(.*)$/.exec(name);
+  if (!m) return name.replace(/^base:/, '');
+  const isInit = /(^|\/)init\.sls$/.test(from.path);
+  const parts = from.sls.split('.');
+  if (!isInit) parts.pop();
+  for (let i = 1; i < m[1]!.length; i++) parts.pop();
+  return [...parts, m[2]].filter((p) => p !== '').join('.');
+}
+
+/**
+ * Loads SLS files into high data: render with Jinja, parse YAML keeping
+ * positions, follow includes (included files first), apply extends.
+ */
+export class SlsLoader {
+  private readonly ids = new Map<string, IdDecl>();
+  private readonly visited = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly extends: ExtendDecl[] = [];
+  private readonly problems: Problem[] = [];
+  private index = 0;
+
+  constructor(private readonly source: SlsSource, private readonly renderer: TemplateRenderer,
+    private readonly ctx: RenderContext) {}
+
+  async load(names: string[]): Promise<{ high: HighData; problems: Problem[] }> {
+    for (const n of names) await this.visit(n);
+    this.applyExtends();
+    return { high: { ids: this.ids, sls: this.order }, problems: this.problems };
+  }
+
+  /** Renders and parses one file; problems are recorded and undefined returned on failure. */
+  async parseFile(file: SlsFile): Promise<YamlSource | undefined> {
+    const slspath = file.sls.split('.').slice(0, /init\.sls$/.test(file.path) ? undefined : -1).join('/');
+    let text: string;
+    try {
+      text = this.renderer.render(file.text, file.path, {
+        ...this.ctx, sls: file.sls, slspath, slsdotpath: slspath.replace(/\//g, '.'), tpldir: slspath,
+      });
+    } catch (e) {
+      if (e instanceof TemplateError) {
+        this.problems.push(problem('TEMPLATE', { reason: e.details.reason },
+          { file: file.path, line: e.line || undefined, column: e.column || undefined }));
+        return undefined;
+      }
+      throw e;
+    }
+    const shifted = text !== file.text && text.split('\n').length !== file.text.split('\n').length;
+    const { source, problems } = YamlSource.parse(shifted ? `${file.path} (as rendered)` : file.path, text);
+    this.problems.push(...problems);
+    return source;
+  }
+
+  private async visit(name: string, from?: SourcePos): Promise<void> {
+    if (this.visited.has(name)) return;
+    this.visited.add(name);
+    const { file, tried } = await this.source.get(name);
+    if (!file) {
+      this.problems.push(problem('SLS_NOT_FOUND', { sls: name, root: this.source.root, tried: tried.join(', ') }, from ?? {}));
+      return;
+    }
+    const src = await this.parseFile(file);
+    if (!src) return;
+    const root = src.root;
+    if (root === null || (isScalar(root) && root.value === null)) {
+      this.order.push(name);
+      return; // an empty SLS is valid
+    }
+    if (!isMap(root)) {
+      this.problems.push(problem('SLS_NOT_MAPPING', { got: src.describe(root) }, src.pos(root)));
+      return;
+    }
+    const pairs = root.items as Pair<Node, Node>[];
+    const include = pairs.find((p) => isScalar(p.key) && p.key.value === 'include');
+    if (include) {
+      if (!isSeq(include.value)) {
+        this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(include.value) }, src.pos(include.value ?? include.key)));
+      } else {
+        for (const item of include.value.items as Node[]) {
+          const v = src.toJS(item);
+          const target = typeof v === 'string' ? v : (v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v)[0] : undefined);
+          if (typeof target !== 'string') {
+            this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(item) }, src.pos(item)));
+            continue;
+          }
+          await this.visit(resolveInclude(target, file), src.pos(item));
+        }
+      }
+    }
+    this.order.push(name);
+    for (const pair of pairs) {
+      const key = String(src.toJS(pair.key));
+      if (key === 'include') continue;
+      if (key === 'extend') {
+        this.collectExtends(src, pair.value);
+        continue;
+      }
+      this.addId(src, file.sls, key, pair);
+    }
+  }
+
+  private addId(src: YamlSource, sls: string, id: string, pair: Pair<Node, Node>): void {
+    const pos = src.pos(pair.key);
+    const other = this.ids.get(id);
+    if (other) {
+      this.problems.push(problem('ID_CONFLICT', { id, other: `${other.pos.file}:${other.pos.line}` }, { ...pos, stateId: id }));
+      return;
+    }
+    const modules = this.parseModules(src, id, pair.value);
+    if (modules) this.ids.set(id, { id, sls, pos, modules, index: this.index++ });
+  }
+
+  private parseModules(src: YamlSource, id: string, body: Node | null): ModuleDecl[] | undefined {
+    if (!isMap(body)) {
+      this.problems.push(problem('STATE_NOT_MAPPING', { id, got: src.describe(body) }, { ...src.pos(body ?? undefined), stateId: id }));
+      return undefined;
+    }
+    const out: ModuleDecl[] = [];
+    for (const pair of body.items as Pair<Node, Node>[]) {
+      const key = String(src.toJS(pair.key));
+      const dot = key.indexOf('.');
+      const decl: ModuleDecl = {
+        module: dot < 0 ? key : key.slice(0, dot),
+        fun: dot < 0 ? undefined : key.slice(dot + 1),
+        args: [],
+        pos: src.pos(pair.key),
+      };
+      const v = pair.value;
+      if (v === null || (isScalar(v) && v.value === null)) { out.push(decl); continue; }
+      if (!isSeq(v)) {
+        this.problems.push(problem('ARG_FORMAT', { got: src.describe(v) }, { ...src.pos(v), stateId: id, field: key }));
+        continue;
+      }
+      for (const item of v.items as Node[]) {
+        if (isScalar(item) && typeof item.value === 'string' && decl.fun === undefined) {
+          decl.fun = item.value;
+          continue;
+        }
+        if (isScalar(item) && typeof item.value === 'string' && dot < 0) {
+          this.problems.push(problem('TWO_FUNCTIONS', { module: decl.module, funs: `${decl.fun}, ${item.value}` },
+            { ...src.pos(item), stateId: id }));
+          continue;
+        }
+        if (!isMap(item) || item.items.length !== 1) {
+          this.problems.push(problem('ARG_FORMAT', { got: src.describe(item) }, { ...src.pos(item), stateId: id, field: key }));
+          continue;
+        }
+        const argPair = item.items[0] as Pair<Node, Node>;
+        const value = argPair.value;
+        decl.args.push({
+          key: String(src.toJS(argPair.key)),
+          value: src.toJS(value),
+          pos: src.pos(argPair.key),
+          itemPos: isSeq(value) ? (value.items as Node[]).map((n) => src.pos(n)) : [],
+        });
+      }
+      out.push(decl);
+    }
+    return out;
+  }
+
+  private collectExtends(src: YamlSource, body: Node | null): void {
+    if (!isMap(body)) {
+      this.problems.push(problem('STATE_NOT_MAPPING', { id: 'extend', got: src.describe(body) }, src.pos(body ?? undefined)));
+      return;
+    }
+    for (const pair of body.items as Pair<Node, Node>[]) {
+      const id = String(src.toJS(pair.key));
+      const modules = this.parseModules(src, id, pair.value);
+      if (modules) this.extends.push({ id, modules, pos: src.pos(pair.key) });
+    }
+  }
+
+  /** Salt's extend: requisite lists are appended, other arguments replaced, new functions added. */
+  private applyExtends(): void {
+    for (const ext of this.extends) {
+      const target = this.ids.get(ext.id);
+      if (!target) {
+        this.problems.push(problem('EXTEND_MISSING', { id: ext.id }, { ...ext.pos, stateId: ext.id }));
+        continue;
+      }
+      for (const em of ext.modules) {
+        const tm = target.modules.find((m) => m.module === em.module);
+        if (!tm) { target.modules.push(em); continue; }
+        if (em.fun && !tm.fun) tm.fun = em.fun;
+        for (const arg of em.args) mergeArg(tm.args, arg);
+      }
+    }
+  }
+}
+
+const LIST_MERGED = /^(require|watch|onchanges|onfail|prereq|use|listen)(_in|_any|_all)?$/;
+
+function mergeArg(args: ArgDecl[], arg: ArgDecl): void {
+  const i = args.findIndex((a) => a.key === arg.key);
+  if (i < 0) { args.push(arg); return; }
+  const cur = args[i]!;
+  if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
+    args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
+  } else {
+    args[i] = arg;
+  }
+}

@@ -1,0 +1,218 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ShadowUserDriver } from '../../../states/drivers/shadow.js';
+import { ProcessRunner } from '../../../states/drivers/exec.js';
+import { userModule } from '../../../states/modules/user.js';
+import { StateRegistry } from '../../../states/registry.js';
+import type { StateArgs, StateReturn } from '../../../states/types.js';
+import { makeContext, tempDir } from '../../helpers/context.js';
+
+const skip = process.getuid?.() !== 0 ? 'shadow-utils tests need root' : false;
+const registry = new StateRegistry([userModule]);
+
+async function makeRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
+  const { dir, cleanup } = await tempDir('umec-user-');
+  await mkdir(join(dir, 'etc'));
+  for (const f of ['passwd', 'group', 'shadow', 'gshadow']) {
+    const line = (await readFile(`/etc/${f}`, 'utf8')).split('\n').find((l) => l.startsWith('root:'));
+    await writeFile(join(dir, 'etc', f), `${line ?? 'root:x:0:'}\n`, { mode: f.endsWith('shadow') ? 0o640 : 0o644 });
+  }
+  await copyFile('/etc/login.defs', join(dir, 'etc', 'login.defs'));
+  return { root: dir, cleanup };
+}
+
+interface Env { root: string; driver: ShadowUserDriver; state(fun: string, args: StateArgs, testMode?: boolean): Promise<StateReturn> }
+
+async function withRoot(fn: (env: Env) => Promise<void>): Promise<void> {
+  const { root, cleanup } = await makeRoot();
+  const driver = new ShadowUserDriver({ runner: new ProcessRunner(), root });
+  const state = async (fun: string, args: StateArgs, testMode = false): Promise<StateReturn> => {
+    // Like the executor: validate the function's own arguments (defaults filled), then add name.
+    const { name, ...own } = args;
+    const { args: valid, errors } = registry.validate('user', fun, own);
+    assert.deepEqual(errors, []);
+    return userModule.functions[fun]!.run({ ...valid, name }, makeContext({ test: testMode, drivers: { users: driver } }));
+  };
+  try { await fn({ root, driver, state }); } finally { await cleanup(); }
+}
+
+async function etcSnapshot(root: string): Promise<string[]> {
+  return Promise.all(['passwd', 'group', 'shadow', 'gshadow'].map((f) => readFile(join(root, 'etc', f), 'utf8')));
+}
+
+const hostFiles = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
+const hostBefore = new Map<string, string>();
+before(async () => { for (const f of hostFiles) hostBefore.set(f, await readFile(f, 'utf8').catch(() => '')); });
+after(async () => {
+  for (const f of hostFiles) assert.equal(await readFile(f, 'utf8').catch(() => ''), hostBefore.get(f), `${f} of the real system changed`);
+});
+
+test('schemas reject unknown arguments and fill Salt defaults', () => {
+  const { args } = registry.validate('user', 'present', {});
+  assert.deepEqual(args, { remove_groups: true, createhome: true, system: false });
+  assert.deepEqual(registry.validate('user', 'absent', {}).args, { purge: false });
+  assert.ok(registry.validate('user', 'present', { bogus: 1 }).errors.length > 0);
+  assert.ok(registry.validate('user', 'present', { uid: 'abc' }).errors.length > 0);
+  assert.deepEqual(registry.validate('user', 'present', { gid: 'staff' }).errors, []);
+  assert.deepEqual(registry.validate('user', 'present', { gid: 100, groups: ['a'], optional_groups: ['b'], fullname: 'F' }).errors, []);
+});
+
+test('present creates a missing user and reports its attributes as changes', { skip }, async () => {
+  await withRoot(async ({ root, state }) => {
+    const r = await state('present', { name: 'umecann', uid: 4200, shell: '/bin/sh', fullname: 'Ann Example', createhome: false });
+    assert.equal(r.result, true);
+    assert.equal(r.comment, 'New user umecann created');
+    assert.deepEqual(r.changes, {
+      name: 'umecann', uid: 4200, gid: r.changes.gid, home: '/home/umecann', shell: '/bin/sh',
+      groups: ['umecann'], fullname: 'Ann Example',
+    });
+    assert.equal(typeof r.changes.gid, 'number');
+    assert.match(await readFile(join(root, 'etc/passwd'), 'utf8'), /^umecann:x:4200:\d+:Ann Example:\/home\/umecann:\/bin\/sh$/m);
+  });
+});
+
+test('a second identical run reports no changes', { skip }, async () => {
+  await withRoot(async ({ root, state }) => {
+    const args = { name: 'umecben', shell: '/bin/sh', createhome: false, fullname: 'Ben' };
+    assert.equal((await state('present', args)).result, true);
+    const before2 = await etcSnapshot(root);
+    const r = await state('present', args);
+    assert.equal(r.result, true);
+    assert.deepEqual(r.changes, {});
+    assert.equal(r.comment, 'User umecben is present and up to date');
+    assert.deepEqual(await etcSnapshot(root), before2);
+  });
+});
+
+test('changing the shell of an existing user reports only the shell', { skip }, async () => {
+  await withRoot(async ({ driver, state }) => {
+    await state('present', { name: 'umeccid', shell: '/bin/sh', createhome: false });
+    const r = await state('present', { name: 'umeccid', shell: '/bin/bash', createhome: false });
+    assert.equal(r.result, true);
+    assert.equal(r.comment, 'Updated user umeccid');
+    assert.deepEqual(r.changes, { shell: '/bin/bash' });
+    assert.equal((await driver.getUser('umeccid'))!.shell, '/bin/bash');
+  });
+});
+
+test('groups sets exactly the listed supplementary groups (remove_groups defaults to true)', { skip }, async () => {
+  await withRoot(async ({ driver, state }) => {
+    for (const g of ['a', 'b', 'c']) await driver.addGroup({ name: g, system: false });
+    let r = await state('present', { name: 'umecdee', groups: ['a', 'b'], createhome: false });
+    assert.deepEqual(r.changes.groups, ['a', 'b', 'umecdee']);
+    r = await state('present', { name: 'umecdee', groups: ['c', 'b'], createhome: false });
+    assert.equal(r.result, true);
+    assert.deepEqual(r.changes, { groups: ['b', 'c', 'umecdee'] });
+    assert.deepEqual((await driver.getGroup('a'))!.members, []);
+    r = await state('present', { name: 'umecdee', groups: ['b', 'c'], createhome: false });
+    assert.deepEqual(r.changes, {});
+  });
+});
+
+test('remove_groups false only adds groups and keeps existing memberships', { skip }, async () => {
+  await withRoot(async ({ driver, state }) => {
+    for (const g of ['a', 'b']) await driver.addGroup({ name: g, system: false });
+    await state('present', { name: 'umeceve', groups: ['a'], createhome: false });
+    const r = await state('present', { name: 'umeceve', groups: ['b'], remove_groups: false, createhome: false });
+    assert.deepEqual(r.changes, { groups: ['a', 'b', 'umeceve'] });
+    const again = await state('present', { name: 'umeceve', groups: ['b'], remove_groups: false, createhome: false });
+    assert.deepEqual(again.changes, {});
+  });
+});
+
+test('optional_groups that do not exist are skipped without failing', { skip }, async () => {
+  await withRoot(async ({ driver, state }) => {
+    await driver.addGroup({ name: 'a', system: false });
+    const r = await state('present', { name: 'umecfay', optional_groups: ['a', 'missing'], createhome: false });
+    assert.equal(r.result, true);
+    assert.deepEqual(r.changes.groups, ['a', 'umecfay']);
+  });
+});
+
+test('a missing group in groups or gid fails, names it and creates nothing', { skip }, async () => {
+  await withRoot(async ({ root, state }) => {
+    const snap = await etcSnapshot(root);
+    const r = await state('present', { name: 'umecgus', groups: ['nosuch1', 'nosuch2'], createhome: false });
+    assert.equal(r.result, false);
+    assert.equal(r.comment, 'The following group(s) are not present: nosuch1,nosuch2');
+    assert.deepEqual(r.changes, {});
+    const r2 = await state('present', { name: 'umecgus', gid: 'nogid', createhome: false });
+    assert.equal(r2.result, false);
+    assert.match(r2.comment, /nogid/);
+    assert.deepEqual(await etcSnapshot(root), snap);
+  });
+});
+
+test('gid by group name changes the primary group (a group known only under the root)', { skip }, async () => {
+  await withRoot(async ({ driver, state }) => {
+    await driver.addGroup({ name: 'umecstaff', gid: 4500, system: false });
+    await state('present', { name: 'umechal', createhome: false });
+    const r = await state('present', { name: 'umechal', gid: 'umecstaff', createhome: false });
+    assert.equal(r.result, true, r.comment);
+    assert.equal(r.changes.gid, 4500);
+    assert.equal((await driver.getUser('umechal'))!.gid, 4500);
+    assert.deepEqual((await state('present', { name: 'umechal', gid: 4500, createhome: false })).changes, {});
+  });
+});
+
+test('test mode predicts creation with result null and changes nothing on disk', { skip }, async () => {
+  await withRoot(async ({ root, driver, state }) => {
+    const snap = await etcSnapshot(root);
+    const r = await state('present', { name: 'umecivy', uid: 4300, shell: '/bin/sh', createhome: true, home: '/home/umecivy' }, true);
+    assert.equal(r.result, null);
+    assert.equal(r.comment, 'User umecivy set to be added');
+    assert.deepEqual(r.changes, { name: 'umecivy', uid: 4300, home: '/home/umecivy', shell: '/bin/sh' });
+    assert.deepEqual(await etcSnapshot(root), snap);
+    assert.equal(existsSync(join(root, 'home/umecivy')), false);
+    assert.equal(await driver.getUser('umecivy'), undefined);
+  });
+});
+
+test('test mode predicts attribute changes of an existing user without applying them', { skip }, async () => {
+  await withRoot(async ({ root, driver, state }) => {
+    await driver.addGroup({ name: 'a', system: false });
+    await state('present', { name: 'umecjon', shell: '/bin/sh', createhome: false });
+    const snap = await etcSnapshot(root);
+    const r = await state('present', { name: 'umecjon', shell: '/bin/bash', groups: ['a'], createhome: false }, true);
+    assert.equal(r.result, null);
+    assert.deepEqual(r.changes, { shell: '/bin/bash', groups: ['a', 'umecjon'] });
+    assert.match(r.comment, /^The following user attributes are set to be changed:\n/);
+    assert.deepEqual(await etcSnapshot(root), snap);
+    const ok = await state('present', { name: 'umecjon', shell: '/bin/sh', createhome: false }, true);
+    assert.equal(ok.result, true);
+    assert.deepEqual(ok.changes, {});
+  });
+});
+
+test('createhome creates the home under the temporary root', { skip }, async () => {
+  await withRoot(async ({ root, state }) => {
+    const r = await state('present', { name: 'umeckim', home: '/home/umeckim' });
+    assert.equal(r.result, true, r.comment);
+    assert.ok(existsSync(join(root, 'home/umeckim')));
+    assert.equal(existsSync('/home/umeckim'), false);
+  });
+});
+
+test('absent removes an existing user, is a no-op when missing, and purge removes the home', { skip }, async () => {
+  await withRoot(async ({ root, driver, state }) => {
+    await state('present', { name: 'umeclee', home: '/home/umeclee' });
+    const snap = await etcSnapshot(root);
+    const t = await state('absent', { name: 'umeclee', purge: true }, true);
+    assert.equal(t.result, null);
+    assert.deepEqual(t.changes, { umeclee: 'removed' });
+    assert.deepEqual(await etcSnapshot(root), snap);
+    const r = await state('absent', { name: 'umeclee', purge: true });
+    assert.equal(r.result, true);
+    assert.equal(r.comment, 'Removed user umeclee');
+    assert.deepEqual(r.changes, { umeclee: 'removed' });
+    assert.equal(await driver.getUser('umeclee'), undefined);
+    assert.equal(existsSync(join(root, 'home/umeclee')), false);
+    const again = await state('absent', { name: 'umeclee' });
+    assert.equal(again.result, true);
+    assert.deepEqual(again.changes, {});
+    assert.equal(again.comment, 'User umeclee is not present');
+  });
+});
