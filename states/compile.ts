@@ -142,7 +142,7 @@ function expandNames(decl: IdDecl, mod: ModuleDecl, fun: string, problems: Probl
       }
       default: {
         const refs = parseRefs(a, problems, decl.id);
-        if (a.key === 'use') base.uses.push(...refs);
+        if (a.key === 'use' || a.key === 'use_in') base.uses.push(...refs);
         else base.refs.push(...refs);
       }
     }

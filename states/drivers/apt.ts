@@ -20,11 +20,20 @@ export function tailLines(text: string, n = 5): string {
   return text.split('\n').map((l) => l.trimEnd()).filter((l) => l !== '').slice(-n).join('\n');
 }
 
+/** A command line for messages: arguments with spaces or special characters single-quoted, control characters as \t, \n. */
+export function showCommand(argv: string[]): string {
+  return argv.map((a) => {
+    if (/^[\w@%+=:,./-]+$/.test(a)) return a;
+    const esc = a.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/'/g, "'\\''");
+    return `'${esc}'`;
+  }).join(' ');
+}
+
 /** An Error naming the command, its exit status and the end of its error output. */
 export function commandError(argv: string[], r: ExecResult): Error {
   const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
   const tail = tailLines(r.stderr) || tailLines(r.stdout);
-  return new Error(`${argv.join(' ')} ${how}${tail ? `: ${tail}` : ''}`);
+  return new Error(`${showCommand(argv)} ${how}${tail ? `: ${tail}` : ''}`);
 }
 
 /**
@@ -81,7 +90,7 @@ export class AptPkgDriver implements PkgDriver {
     try {
       return await this.runner.run(argv, opts);
     } catch (e) {
-      throw new Error(`${argv.join(' ')} could not be run: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${showCommand(argv)} could not be run: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

@@ -1,6 +1,8 @@
 import { Document, LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 
+const YAML11_BOOL = /^(yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/;
+
 /** A rendered SLS parsed to a YAML AST that keeps each node's source position. */
 export class YamlSource {
   readonly file: string;
@@ -12,10 +14,10 @@ export class YamlSource {
     this.file = file; this.text = text; this.doc = doc; this.lc = lc;
   }
 
-  /** Parses `text` (YAML 1.1 like Salt's PyYAML); syntax errors come back as problems. */
+  /** Parses `text`; syntax errors come back as problems. Scalars are read as PyYAML (Salt) reads them, see toJS. */
   static parse(file: string, text: string): { source?: YamlSource; problems: Problem[] } {
     const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, version: '1.1', prettyErrors: true, uniqueKeys: true });
+    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
       return {
         problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0] },
@@ -36,14 +38,21 @@ export class YamlSource {
     return { file: this.file, line: p.line, column: p.col };
   }
 
-  /** Plain JS value of a node. Leading-zero integers stay strings ('0644'), as Salt users expect for modes. */
+  /**
+   * Plain JS value of a node. Parsed as YAML 1.2 core, plus PyYAML's yes/no/on/off
+   * booleans that Salt users write; leading-zero integers stay strings ('0644') for modes.
+   */
   toJS(node: unknown): unknown {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) return this.toJS(node.resolve(this.doc));
     if (isScalar(node)) {
-      if (typeof node.value === 'number' && node.type === 'PLAIN' && node.range) {
-        const src = this.text.slice(node.range[0], node.range[1]).trim();
-        if (/^0[0-7]+$/.test(src)) return src;
+      if (node.type === 'PLAIN' && node.range) {
+        if (typeof node.value === 'number') {
+          const src = this.text.slice(node.range[0], node.range[1]).trim();
+          if (/^0[0-7]+$/.test(src)) return src;
+        } else if (typeof node.value === 'string' && YAML11_BOOL.test(node.value)) {
+          return /^(yes|on)$/i.test(node.value);
+        }
       }
       return node.value;
     }

@@ -165,7 +165,9 @@ test('remove() throws with the command when apt-get fails', async () => {
 
 test('a runner that cannot spawn the command surfaces as an error naming it', async () => {
   const runner: CommandRunner = { run: async () => { throw new Error('spawn dpkg-query ENOENT'); } };
-  await assert.rejects(new AptPkgDriver(runner).installed(['bash']), /dpkg-query .*could not be run: spawn dpkg-query ENOENT/);
+  await assert.rejects(new AptPkgDriver(runner).installed(['bash']), {
+    message: "dpkg-query -W -f '${Package}\\t${db:Status-Abbrev}\\t${Version}\\n' bash could not be run: spawn dpkg-query ENOENT",
+  });
 });
 
 test('real dpkg-query: dpkg and bash are installed, a made-up name is absent', async (t) => {
