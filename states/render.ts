@@ -84,11 +84,29 @@ export class TemplateRenderer {
         .replace(/^\([^)]*\)\s*(\[Line \d+, Column \d+\])?\s*/, '')
         .replace(/\s+/g, ' ').trim();
       const m = /\[Line (\d+), Column (\d+)\]/.exec(String(err.message));
-      const line = err.lineno ?? (m ? Number(m[1]) : 0);
-      const col = err.colno ?? (m ? Number(m[2]) : 0);
-      throw new TemplateError(reason, line, col);
+      const found = m ? { line: Number(m[1]), column: Number(m[2]) } : locate(src, reason);
+      throw new TemplateError(reason, err.lineno ?? found.line, err.colno ?? found.column);
     }
   }
+}
+
+/**
+ * nunjucks reports no position for some errors (unknown filter, unclosed block);
+ * find the spot in the source they are about.
+ */
+function locate(src: string, reason: string): { line: number; column: number } {
+  const lines = src.split('\n');
+  let re: RegExp | undefined;
+  const filter = /filter not found: (\w+)/.exec(reason);
+  const block = /^parse(\w+): .*end of file/i.exec(reason);
+  if (filter) re = new RegExp(`\\|\\s*${filter[1]}\\b`);
+  else if (block) re = new RegExp(`\\{%-?\\s*${block[1]!.toLowerCase()}\\b`);
+  if (!re) return { line: 0, column: 0 };
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const col = lines[i]!.search(re);
+    if (col >= 0) return { line: i + 1, column: col + 1 };
+  }
+  return { line: 0, column: 0 };
 }
 
 function saltFunctions(ctx: RenderContext): Record<string, (...a: unknown[]) => unknown> {

@@ -20,7 +20,7 @@ export class YamlSource {
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
       return {
-        problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0] },
+        problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') },
           { file, line: e.linePos?.[0].line, column: e.linePos?.[0].col })),
       };
     }
