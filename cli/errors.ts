@@ -4,7 +4,7 @@ import { CompileError, formatProblem, UmecError } from '../lib/errors.js';
 export function reportInputError(e: unknown, json: boolean): number {
   if (e instanceof CompileError) {
     if (json) process.stdout.write(`${JSON.stringify({ local: { errors: e.problems } }, null, 2)}\n`);
-    process.stderr.write(`Rendering SLS failed:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
+    process.stderr.write(`Errors in the state tree; nothing was run:\n${e.problems.map((p) => `  ${formatProblem(p)}`).join('\n')}\n`);
     return 2;
   }
   if (e instanceof UmecError) {

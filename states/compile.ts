@@ -298,3 +298,18 @@ function findCycle(chunks: LowChunk[]): LowChunk[] | undefined {
   }
   return undefined;
 }
+
+/** The order the executor will call the chunks in when nothing fails (requisites first). */
+export function runOrder(plan: Plan): LowChunk[] {
+  const prereqOf = prereqIndex(plan.chunks);
+  const seen = new Set<string>();
+  const out: LowChunk[] = [];
+  const visit = (c: LowChunk) => {
+    if (seen.has(c.key)) return;
+    seen.add(c.key);
+    for (const d of runsAfter(c, plan, prereqOf)) visit(d);
+    out.push(c);
+  };
+  plan.chunks.forEach(visit);
+  return out;
+}

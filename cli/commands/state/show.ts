@@ -1,6 +1,7 @@
 import { Args, Command } from '@oclif/core';
 import { reportInputError } from '../../errors.js';
 import { localFlags, localRequest } from '../../local.js';
+import { runOrder } from '../../../states/compile.js';
 
 export default class StateShow extends Command {
   static summary = 'Render and validate SLS and print the ordered plan, without running anything';
@@ -13,7 +14,7 @@ export default class StateShow extends Command {
     try {
       const { engine, req } = await localRequest(flags, argv as string[]);
       const plan = await engine.plan(req);
-      const low = plan.chunks.map((c, i) => ({
+      const low = runOrder(plan).map((c, i) => ({
         __run_num__: i, __id__: c.id, __sls__: c.sls, state: c.module, fun: c.fun, name: c.name,
         args: c.args, requisites: c.requisites, file: c.pos.file, line: c.pos.line,
       }));

@@ -1,3 +1,6 @@
+include:
+  - demo
+
 {{ pillar.demo.root }}/motd:
   file.managed:
     - contents: |
