@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import si from 'systeminformation';
+import { hostname, networkInterfaces } from 'node:os';
 
 export type Grains = Record<string, unknown>;
 
@@ -24,14 +23,20 @@ const known = (v: string | undefined): string | undefined =>
  * grains from config on top. A fact the hardware doesn't report is left out.
  */
 export async function collectGrains(opts: { id?: string; static?: Grains } = {}): Promise<Grains> {
-  const [os, system, cpu, mem, ifaces, mid] = await Promise.all([
-    si.osInfo(), si.system(), si.cpu(), si.mem(), si.networkInterfaces(), machineId(),
-  ]);
-  const list = Array.isArray(ifaces) ? ifaces : [ifaces];
+  return { ...(await machineGrains()), ...(opts.id ? { id: opts.id } : {}), ...(opts.static ?? {}) };
+}
+
+/** The grains read off the machine, without config overrides. */
+export async function machineGrains(): Promise<Grains> {
+  // loaded here, not at import: a cached-grains run never needs it
+  const { default: si } = await import('systeminformation');
+  const [os, system, cpu, mem, mid] = await Promise.all([si.osInfo(), si.system(), si.cpu(), si.mem(), machineId()]);
+  // node's own view of addresses: as accurate as si.networkInterfaces() and without its sysfs walk
+  const addrs = Object.entries(networkInterfaces()).flatMap(([iface, list]) => (list ?? []).map((a) => ({ iface, ...a })));
   const distro = (os.distro || os.platform).split(' ')[0] ?? os.platform;
   const idLower = distro.toLowerCase();
   const g: Grains = {
-    id: opts.id ?? hostname(),
+    id: hostname(),
     host: os.hostname.split('.')[0],
     fqdn: os.fqdn || os.hostname,
     kernel: os.platform === 'linux' ? 'Linux' : os.platform,
@@ -52,10 +57,10 @@ export async function collectGrains(opts: { id?: string; static?: Grains } = {})
     uuid: known(system.uuid),
     machine_id: mid,
     virtual: system.virtual ? (system.virtualHost || 'virtual') : 'physical',
-    ipv4: list.flatMap((i) => (i.ip4 ? [i.ip4] : [])),
-    ipv6: list.flatMap((i) => (i.ip6 ? [i.ip6.split('%')[0]] : [])),
-    hwaddr_interfaces: Object.fromEntries(list.filter((i) => i.mac).map((i) => [i.iface, i.mac])),
+    ipv4: addrs.filter((a) => a.family === 'IPv4').map((a) => a.address),
+    ipv6: addrs.filter((a) => a.family === 'IPv6').map((a) => a.address.split('%')[0]),
+    hwaddr_interfaces: Object.fromEntries(addrs.map((a) => [a.iface, a.mac])),
   };
   for (const k of Object.keys(g)) if (g[k] === undefined) delete g[k];
-  return { ...g, ...(opts.static ?? {}) };
+  return g;
 }

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { parseDocument } from 'yaml';
-import { collectGrains } from '../agent/grains.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { cachedMachineGrains } from '../agent/grains-cache.js';
 import { UmecError } from '../lib/errors.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';
@@ -17,7 +19,13 @@ export const localFlags = {
   id: Flags.string({ description: 'this box\'s id (default: hostname)' }),
   saltenv: Flags.string({ description: 'top.sls environment', default: 'base' }),
   json: Flags.boolean({ description: 'print JSON' }),
+  cachedir: Flags.string({ description: 'cache directory (grains cache)', env: 'UMEC_CACHEDIR', default: defaultCacheDir() }),
+  'refresh-grains': Flags.boolean({ description: 'collect grains again instead of using the cache (kept 5 minutes per boot)' }),
 };
+
+function defaultCacheDir(): string {
+  return process.getuid?.() === 0 ? '/var/cache/umec' : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'umec');
+}
 
 /** A YAML mapping from a file; errors name the file and line. */
 export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {
@@ -38,13 +46,15 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
   return v as Record<string, unknown>;
 }
 
-export async function localRequest(flags: { 'state-root': string; grains?: string; pillar?: string; id?: string; saltenv: string },
+export async function localRequest(flags: { 'state-root': string; grains?: string; pillar?: string; id?: string; saltenv: string;
+  cachedir: string; 'refresh-grains': boolean },
   sls: string[]): Promise<{ engine: StateEngine; req: RunRequest }> {
   const [staticGrains, pillar] = await Promise.all([
     flags.grains ? readMappingFile(flags.grains, 'grains') : Promise.resolve({}),
     flags.pillar ? readMappingFile(flags.pillar, 'pillar') : Promise.resolve({}),
   ]);
-  const grains = await collectGrains({ id: flags.id, static: staticGrains });
+  const machine = await cachedMachineGrains({ cacheDir: flags.cachedir, refresh: flags['refresh-grains'] });
+  const grains = { ...machine, ...(flags.id ? { id: flags.id } : {}), ...staticGrains };
   const engine = new StateEngine({ modules: builtinModules(), drivers: linuxDrivers() });
   return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv } };
 }

@@ -1,8 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import type { StateFunction, StateModule } from './types.js';
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface ArgError { field: string; message: string }
 
@@ -15,7 +12,6 @@ export class StateRegistry {
   constructor(modules: StateModule[]) {
     for (const m of modules) this.modules.set(m.name, m);
     this.ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-    addFormats(this.ajv);
   }
 
   moduleNames(): string[] { return [...this.modules.keys()].sort(); }

@@ -1,7 +1,6 @@
 import { chmod, chown, lstat, mkdir, readFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
 import { writeFileAtomic } from '../../../lib/fs-atomic.js';
 import type { StateContext, StateReturn } from '../../types.js';
 
@@ -44,9 +43,10 @@ export function requireAbsolute(name: string): StateReturn | undefined {
 const isBinary = (b: Buffer) => b.subarray(0, 8000).includes(0);
 
 /** Unified diff like Salt shows in `changes.diff`. */
-export function diffText(oldBuf: Buffer | undefined, newBuf: Buffer): string {
+export async function diffText(oldBuf: Buffer | undefined, newBuf: Buffer): Promise<string> {
   if (oldBuf === undefined) return 'New file';
   if (isBinary(oldBuf) || isBinary(newBuf)) return 'Replace binary file';
+  const { createTwoFilesPatch } = await import('diff'); // only needed when a file changes
   return createTwoFilesPatch('', '', oldBuf.toString('utf8'), newBuf.toString('utf8'), '', '', { context: 3 })
     .split('\n').slice(2).join('\n');
 }

@@ -8,7 +8,7 @@ async function rewrite(a: StateArgs, ctx: StateContext, before: Buffer | undefin
   okComment: string, doneComment: string): Promise<StateReturn> {
   const next = Buffer.from(lines.length ? `${lines.join('\n')}\n` : '', 'utf8');
   if (before && before.equals(next)) return { name: a.name, result: true, changes: {}, comment: okComment };
-  const changes = { diff: diffText(before, next) };
+  const changes = { diff: await diffText(before, next) };
   if (ctx.test) return { name: a.name, result: null, changes, comment: `File ${a.name} is set to be updated` };
   const st = await statOrUndefined(a.name);
   await writeFileAtomic(a.name, next, { mode: st ? st.mode & 0o7777 : 0o644 });

@@ -87,7 +87,7 @@ export const managed: StateFunction = {
     const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
     if (own.error) return fail(a.name, own.error);
     const changes: Record<string, unknown> = {};
-    if (contentChanges) changes.diff = a.show_changes ? diffText(current, want) : '<show_changes=False>';
+    if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want) : '<show_changes=False>';
     Object.assign(changes, st ? own.changes : pickMode(own.changes, a.mode));
     if (!st) Object.assign(changes, pickOwners(own.changes));
     if (Object.keys(changes).length === 0) {
