@@ -37,6 +37,7 @@ export interface ExecOptions {
 }
 
 export interface ExecResult {
+  pid?: number;
   code: number | null;
   signal: string | null;
   stdout: string;

@@ -45,7 +45,7 @@ export class ProcessRunner implements CommandRunner {
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         resolvePromise({
-          code, signal, timedOut,
+          pid: child.pid, code, signal, timedOut,
           stdout: Buffer.concat(out).toString('utf8'),
           stderr: Buffer.concat(err).toString('utf8'),
         });

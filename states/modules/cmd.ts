@@ -145,7 +145,7 @@ async function execute(args: StateArgs, ctx: StateContext): Promise<StateReturn>
   }
 
   const retcode = retcodeOf(res);
-  const changes = { retcode, stdout: res.stdout.trimEnd(), stderr: res.stderr.trimEnd() };
+  const changes = { ...(res.pid !== undefined ? { pid: res.pid } : {}), retcode, stdout: res.stdout.trimEnd(), stderr: res.stderr.trimEnd() };
   if (res.timedOut) {
     return { ...ret, changes, comment: `Command "${a.name}" timed out after ${a.timeout} seconds` };
   }

@@ -13,7 +13,9 @@ test('a successful command returns result true, retcode 0 and its stdout in chan
   const r = await run({ name: 'echo hello; echo oops >&2' });
   assert.equal(r.result, true);
   assert.equal(r.comment, 'Command "echo hello; echo oops >&2" run');
-  assert.deepEqual(r.changes, { retcode: 0, stdout: 'hello', stderr: 'oops' });
+  const { pid, ...rest } = r.changes as { pid: number };
+  assert.ok(Number.isInteger(pid) && pid > 0, 'pid of the command is reported');
+  assert.deepEqual(rest, { retcode: 0, stdout: 'hello', stderr: 'oops' });
 });
 
 test('a non-zero exit code gives result false and reports the retcode', async () => {
@@ -105,7 +107,7 @@ test('stateful key=value last line: changed=yes sets comment and keeps earlier s
   const r = await run({ name: `echo working; echo "changed=yes comment='did it' extra=1"`, stateful: true });
   assert.equal(r.result, true);
   assert.equal(r.comment, 'did it');
-  assert.deepEqual(r.changes, { retcode: 0, stdout: 'working', stderr: '', extra: '1' });
+  assert.deepEqual({ ...r.changes, pid: undefined }, { retcode: 0, stdout: 'working', stderr: '', extra: '1', pid: undefined });
 });
 
 test('stateful key=value last line: changed=no reports no changes', async () => {
@@ -118,7 +120,7 @@ test('stateful key=value last line: changed=no reports no changes', async () => 
 test('stateful JSON output: changed and comment are honoured and stdout is hidden', async () => {
   const yes = await run({ name: `echo '{"changed": true, "comment": "json did it"}'`, stateful: true });
   assert.equal(yes.comment, 'json did it');
-  assert.deepEqual(yes.changes, { retcode: 0, stdout: '', stderr: '' });
+  assert.deepEqual({ ...yes.changes, pid: undefined }, { retcode: 0, stdout: '', stderr: '', pid: undefined });
   const no = await run({ name: `echo '{"changed": false, "comment": "json fine"}'`, stateful: true });
   assert.equal(no.comment, 'json fine');
   assert.deepEqual(no.changes, {});
