@@ -7,7 +7,9 @@ const splitLines = (s: string): string[] => (s === '' ? [] : s.replace(/\n$/, ''
 async function rewrite(a: StateArgs, ctx: StateContext, before: Buffer | undefined, lines: string[],
   okComment: string, doneComment: string): Promise<StateReturn> {
   const next = Buffer.from(lines.length ? `${lines.join('\n')}\n` : '', 'utf8');
-  if (before && before.equals(next)) return { name: a.name, result: true, changes: {}, comment: okComment };
+  // same lines (e.g. only the final newline missing) is no change either
+  const same = before !== undefined && splitLines(before.toString('utf8')).join('\n') === lines.join('\n');
+  if (before && (same || before.equals(next))) return { name: a.name, result: true, changes: {}, comment: okComment };
   const changes = { diff: await diffText(before, next) };
   if (ctx.test) return { name: a.name, result: null, changes, comment: `File ${a.name} is set to be updated` };
   const st = await statOrUndefined(a.name);
@@ -58,9 +60,13 @@ export const line: StateFunction = {
     const content = a.content as string | undefined;
     if (a.mode !== 'delete' && content === undefined) return fail(a.name, `Content can only be empty if mode is delete`);
     let re: RegExp | undefined;
+    let afterRe: RegExp | undefined;
+    let beforeRe: RegExp | undefined;
     try {
       const pat = (a.match as string | undefined) ?? content;
       re = pat !== undefined ? new RegExp(pat) : undefined;
+      afterRe = a.after !== undefined ? new RegExp(String(a.after)) : undefined;
+      beforeRe = a.before !== undefined ? new RegExp(String(a.before)) : undefined;
     } catch (e) {
       return fail(a.name, `Invalid match expression: ${(e as Error).message}`);
     }
@@ -75,9 +81,9 @@ export const line: StateFunction = {
         break;
       case 'insert': {
         if (lines.includes(content!)) break;
-        const anchor = (pat: unknown) => (pat === undefined ? -1 : lines.findIndex((l) => new RegExp(String(pat)).test(l)));
-        const ai = anchor(a.after);
-        const bi = anchor(a.before);
+        const anchor = (r: RegExp | undefined) => (r === undefined ? -1 : lines.findIndex((l) => r.test(l)));
+        const ai = anchor(afterRe);
+        const bi = anchor(beforeRe);
         if (ai >= 0) out = [...lines.slice(0, ai + 1), content!, ...lines.slice(ai + 1)];
         else if (bi >= 0) out = [...lines.slice(0, bi), content!, ...lines.slice(bi)];
         else if (a.after !== undefined || a.before !== undefined) return fail(a.name, 'Neither before nor after matched any line');

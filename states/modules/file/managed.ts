@@ -36,8 +36,10 @@ async function readSource(src: string, ctx: StateContext): Promise<Buffer> {
   throw new Error(`source ${src} must be a umec:// URL or an absolute path`);
 }
 
-/** The content the file should have, or a failure. */
-async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer | StateReturn> {
+const MISSING = Symbol('missing');
+
+/** The content the file should have, null when content is not managed (no contents/source), or a failure. */
+async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer | null | StateReturn> {
   const given = ['contents', 'contents_pillar', 'source'].filter((k) => a[k] !== undefined);
   if (given.length > 1) return fail(a.name, `Only one of contents, contents_pillar and source may be given (got ${given.join(', ')})`);
   let text: string | undefined;
@@ -45,8 +47,9 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
   if (a.contents !== undefined) {
     text = Array.isArray(a.contents) ? a.contents.join('\n') : String(a.contents);
   } else if (a.contents_pillar !== undefined) {
-    const v = traverse(ctx.pillar, String(a.contents_pillar), undefined);
-    if (v === undefined) return fail(a.name, `Pillar ${String(a.contents_pillar)} does not exist`);
+    // a sentinel, not undefined: undefined would select traverse's '' default
+    const v = traverse(ctx.pillar, String(a.contents_pillar), MISSING);
+    if (v === MISSING) return fail(a.name, `Pillar ${String(a.contents_pillar)} does not exist`);
     text = typeof v === 'string' ? v : JSON.stringify(v);
   } else if (a.source !== undefined) {
     const sources = Array.isArray(a.source) ? a.source as string[] : [String(a.source)];
@@ -56,7 +59,8 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
     }
     if (!raw) return fail(a.name, `Unable to get source: ${errors.join('; ')}`);
   } else {
-    return Buffer.alloc(0);
+    // Salt: without contents or source the file is created empty and its content is not managed
+    return null;
   }
   if (a.template === 'jinja') {
     const tpl = text ?? raw!.toString('utf8');
@@ -78,16 +82,16 @@ export const managed: StateFunction = {
     const bad = requireAbsolute(a.name);
     if (bad) return bad;
     const want = await desiredContent(a, ctx);
-    if (!Buffer.isBuffer(want)) return want;
+    if (want !== null && !Buffer.isBuffer(want)) return want;
     const st = await statOrUndefined(a.name);
     if (st && !st.isFile()) return fail(a.name, `${a.name} exists and is not a regular file`);
     if (!st && !a.create) return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is not present and create is false` };
     const current = st ? await readOrUndefined(a.name) : undefined;
-    const contentChanges = (!st || (a.replace && !current!.equals(want)));
+    const contentChanges = !st || (want !== null && a.replace && !current!.equals(want));
     const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
     if (own.error) return fail(a.name, own.error);
     const changes: Record<string, unknown> = {};
-    if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want) : '<show_changes=False>';
+    if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want ?? Buffer.alloc(0)) : '<show_changes=False>';
     Object.assign(changes, st ? own.changes : pickMode(own.changes, a.mode));
     if (!st) Object.assign(changes, pickOwners(own.changes));
     if (Object.keys(changes).length === 0) {
@@ -100,7 +104,7 @@ export const managed: StateFunction = {
     if (parentErr) return fail(a.name, parentErr);
     if (contentChanges) {
       const mode = parseMode(a.mode) ?? (st ? st.mode & 0o7777 : 0o644);
-      await writeFileAtomic(a.name, want, { mode });
+      await writeFileAtomic(a.name, want ?? Buffer.alloc(0), { mode });
       if (st) {
         // keep the owner of the file being replaced unless told otherwise
         await chown(a.name, st.uid, st.gid);
