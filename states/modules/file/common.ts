@@ -48,7 +48,7 @@ export async function diffText(oldBuf: Buffer | undefined, newBuf: Buffer): Prom
   if (isBinary(oldBuf) || isBinary(newBuf)) return 'Replace binary file';
   const { createTwoFilesPatch } = await import('diff'); // only needed when a file changes
   return createTwoFilesPatch('', '', oldBuf.toString('utf8'), newBuf.toString('utf8'), '', '', { context: 3 })
-    .split('\n').slice(2).join('\n');
+    .split('\n').slice(2).map((l, i) => (i < 2 ? l.replace(/\t$/, '') : l)).join('\n');
 }
 
 export interface Ownership { user?: string; group?: string; mode?: unknown }
@@ -81,11 +81,17 @@ export async function ownershipChanges(path: string, st: Stats | undefined, want
   return { changes, apply };
 }
 
-export async function ensureParent(path: string, makedirs: boolean): Promise<string | undefined> {
+/** Why the parent directory stands in the way, if it does (checked in test mode too). */
+export async function parentProblem(path: string, makedirs: boolean): Promise<string | undefined> {
   const dir = dirname(path);
-  if (await statOrUndefined(dir)) return undefined;
-  if (!makedirs) return `Parent directory not present: ${dir} (set makedirs: true to create it)`;
-  await mkdir(dir, { recursive: true });
+  if (makedirs || await statOrUndefined(dir)) return undefined;
+  return `Parent directory not present: ${dir} (set makedirs: true to create it)`;
+}
+
+export async function ensureParent(path: string, makedirs: boolean): Promise<string | undefined> {
+  const problem = await parentProblem(path, makedirs);
+  if (problem) return problem;
+  await mkdir(dirname(path), { recursive: true });
   return undefined;
 }
 

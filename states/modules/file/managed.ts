@@ -1,9 +1,9 @@
-import { chown, readFile } from 'node:fs/promises';
+import { chown, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { isTreeUrl } from '../../file-client.js';
 import { traverse } from '../../render.js';
 import type { StateArgs, StateContext, StateFunction, StateReturn } from '../../types.js';
-import { diffText, ensureParent, fail, modeSchema, ownershipChanges, parseMode, readOrUndefined,
+import { diffText, ensureParent, fail, parentProblem, modeSchema, ownershipChanges, parseMode, readOrUndefined,
   requireAbsolute, statOrUndefined, writeFileAtomic } from './common.js';
 
 const stringOrList = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: { type: ['string', 'number'] } }] };
@@ -78,44 +78,64 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
 /** Salt's file.managed: content, ownership and mode of one file, written atomically. */
 export const managed: StateFunction = {
   schema: managedSchema,
-  async run(a, ctx) {
-    const bad = requireAbsolute(a.name);
+  async run(args, ctx) {
+    const bad = requireAbsolute(args.name);
     if (bad) return bad;
-    const want = await desiredContent(a, ctx);
+    const want = await desiredContent(args, ctx);
     if (want !== null && !Buffer.isBuffer(want)) return want;
-    const st = await statOrUndefined(a.name);
-    if (st && !st.isFile()) return fail(a.name, `${a.name} exists and is not a regular file`);
-    if (!st && !a.create) return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is not present and create is false` };
-    const current = st ? await readOrUndefined(a.name) : undefined;
-    const contentChanges = !st || (want !== null && a.replace && !current!.equals(want));
-    const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
-    if (own.error) return fail(a.name, own.error);
-    const changes: Record<string, unknown> = {};
-    if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want ?? Buffer.alloc(0)) : '<show_changes=False>';
-    Object.assign(changes, st ? own.changes : pickMode(own.changes, a.mode));
-    if (!st) Object.assign(changes, pickOwners(own.changes));
-    if (Object.keys(changes).length === 0) {
-      return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is in the correct state` };
-    }
-    if (ctx.test) {
-      return { name: a.name, result: null, changes, comment: `The file ${a.name} is set to be changed` };
-    }
-    const parentErr = await ensureParent(a.name, a.makedirs as boolean);
-    if (parentErr) return fail(a.name, parentErr);
-    if (contentChanges) {
-      const mode = parseMode(a.mode) ?? (st ? st.mode & 0o7777 : 0o644);
-      await writeFileAtomic(a.name, want ?? Buffer.alloc(0), { mode });
-      if (st) {
-        // keep the owner of the file being replaced unless told otherwise
-        await chown(a.name, st.uid, st.gid);
+    // Salt follows symlinks: manage the file the link points at, keep the link
+    let a = args;
+    const link = await statOrUndefined(args.name);
+    if (link?.isSymbolicLink()) {
+      try {
+        a = { ...args, name: await realpath(args.name) };
+      } catch {
+        return fail(args.name, `${args.name} is a symlink to a missing file`);
       }
     }
-    const after = await statOrUndefined(a.name);
-    const own2 = await ownershipChanges(a.name, after, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
-    await own2.apply();
-    return { name: a.name, result: true, changes, comment: `File ${a.name} updated` };
+    const done = (r: StateReturn): StateReturn => ({ ...r, name: args.name });
+    return done(await apply(a, want, ctx));
   },
 };
+
+/** file.managed on a resolved path; `want` null means content is not managed. */
+async function apply(a: StateArgs, want: Buffer | null, ctx: StateContext): Promise<StateReturn> {
+  const st = await statOrUndefined(a.name);
+  if (st && !st.isFile()) return fail(a.name, `${a.name} exists and is not a regular file`);
+  if (!st && !a.create) return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is not present and create is false` };
+  const current = st ? await readOrUndefined(a.name) : undefined;
+  const contentChanges = !st || (want !== null && a.replace && !current!.equals(want));
+  const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
+  if (own.error) return fail(a.name, own.error);
+  const changes: Record<string, unknown> = {};
+  if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want ?? Buffer.alloc(0)) : '<show_changes=False>';
+  Object.assign(changes, st ? own.changes : pickMode(own.changes, a.mode));
+  if (!st) Object.assign(changes, pickOwners(own.changes));
+  if (Object.keys(changes).length === 0) {
+    return { name: a.name, result: true, changes: {}, comment: `File ${a.name} is in the correct state` };
+  }
+  if (!st) {
+    const parent = await parentProblem(a.name, a.makedirs as boolean);
+    if (parent) return fail(a.name, parent);
+  }
+  if (ctx.test) {
+    return { name: a.name, result: null, changes, comment: `The file ${a.name} is set to be changed` };
+  }
+  const parentErr = await ensureParent(a.name, a.makedirs as boolean);
+  if (parentErr) return fail(a.name, parentErr);
+  if (contentChanges) {
+    const mode = parseMode(a.mode) ?? (st ? st.mode & 0o7777 : 0o644);
+    await writeFileAtomic(a.name, want ?? Buffer.alloc(0), { mode });
+    if (st) {
+      // keep the owner of the file being replaced unless told otherwise
+      await chown(a.name, st.uid, st.gid);
+    }
+  }
+  const after = await statOrUndefined(a.name);
+  const own2 = await ownershipChanges(a.name, after, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
+  await own2.apply();
+  return { name: a.name, result: true, changes, comment: `File ${a.name} updated` };
+}
 
 function pickMode(c: Record<string, string>, mode: unknown): Record<string, string> {
   return mode !== undefined && c.mode ? { mode: c.mode } : {};

@@ -973,3 +973,42 @@ test('line in test mode predicts the change without writing', async () => {
     assert.equal(await text(f), 'port=1\n');
   });
 });
+
+test('file.managed follows a symlink: the target file changes, the link stays a link', async () => {
+  await withEnv(async ({ p, state }) => {
+    await writeFile(p('real.conf'), 'old\n');
+    await symlink(p('real.conf'), p('link.conf'));
+    const r = await state('managed', { name: p('link.conf'), contents: 'new' });
+    assert.equal(r.result, true, r.comment);
+    assert.equal(r.name, p('link.conf'));
+    assert.equal(await text(p('real.conf')), 'new\n');
+    assert.ok((await lstat(p('link.conf'))).isSymbolicLink());
+    assert.deepEqual((await state('managed', { name: p('link.conf'), contents: 'new' })).changes, {});
+  });
+});
+
+test('file.managed on a dangling symlink fails and leaves it alone', async () => {
+  await withEnv(async ({ p, state }) => {
+    await symlink(p('missing'), p('dangling'));
+    const r = await state('managed', { name: p('dangling'), contents: 'x' });
+    assert.equal(r.result, false);
+    assert.match(r.comment, /symlink to a missing file/);
+    assert.ok((await lstat(p('dangling'))).isSymbolicLink());
+  });
+});
+
+test('file.managed in test mode already fails when the parent is missing and makedirs is false', async () => {
+  await withEnv(async ({ p, state }) => {
+    const r = await state('managed', { name: p('no', 'such', 'f'), contents: 'x' }, { test: true });
+    assert.equal(r.result, false);
+    assert.match(r.comment, /Parent directory not present/);
+  });
+});
+
+test('file.managed diff headers carry no trailing whitespace', async () => {
+  await withEnv(async ({ p, state }) => {
+    await writeFile(p('d'), 'a\n');
+    const r = await state('managed', { name: p('d'), contents: 'b' });
+    assert.match(String(r.changes.diff), /^--- \n\+\+\+ \n@@ -1,1 \+1,1 @@\n-a\n\+b\n$/);
+  });
+});
