@@ -3,6 +3,7 @@ import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 import { TemplateError, type RenderContext, type TemplateRenderer } from '../render.js';
 import type { ArgDecl, HighData, IdDecl, ModuleDecl } from './high.js';
 import type { SlsFile, SlsSource } from './tree.js';
+import { templateLineMap } from './line-map.js';
 import { YamlSource } from './yaml-source.js';
 
 interface ExtendDecl { id: string; modules: ModuleDecl[]; pos: SourcePos }
@@ -56,7 +57,7 @@ export class SlsLoader {
       throw e;
     }
     const shifted = text !== file.text && text.split('\n').length !== file.text.split('\n').length;
-    const { source, problems } = YamlSource.parse(shifted ? `${file.path} (as rendered)` : file.path, text);
+    const { source, problems } = YamlSource.parse(file.path, text, shifted ? templateLineMap(file.text, text) : undefined);
     this.problems.push(...problems);
     return source;
   }

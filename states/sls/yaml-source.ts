@@ -1,6 +1,16 @@
 import { Document, LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 
+/** Rendered line → template line, when the template changed line numbers. */
+export type LineMap = (renderedLine: number) => number | undefined;
+
+/** A position in the file the user wrote when it can be known, else in the rendered text (and says so). */
+function place(file: string, line: number, column: number, mapLine?: LineMap): SourcePos {
+  if (!mapLine || line === 0) return { file, line, column };
+  const src = mapLine(line);
+  return src !== undefined ? { file, line: src, column } : { file: `${file} (as rendered)`, line, column };
+}
+
 const YAML11_BOOL = /^(yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/;
 
 /** A rendered SLS parsed to a YAML AST that keeps each node's source position. */
@@ -9,22 +19,23 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   private readonly lc: LineCounter;
   private readonly text: string;
+  private readonly mapLine?: LineMap;
 
-  private constructor(file: string, text: string, doc: Document.Parsed, lc: LineCounter) {
-    this.file = file; this.text = text; this.doc = doc; this.lc = lc;
+  private constructor(file: string, text: string, doc: Document.Parsed, lc: LineCounter, mapLine?: LineMap) {
+    this.file = file; this.text = text; this.doc = doc; this.lc = lc; this.mapLine = mapLine;
   }
 
   /** Parses `text`; syntax errors come back as problems. Scalars are read as PyYAML (Salt) reads them, see toJS. */
-  static parse(file: string, text: string): { source?: YamlSource; problems: Problem[] } {
+  static parse(file: string, text: string, mapLine?: LineMap): { source?: YamlSource; problems: Problem[] } {
     const lc = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
       return {
         problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') },
-          { file, line: e.linePos?.[0].line, column: e.linePos?.[0].col })),
+          place(file, e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0, mapLine))),
       };
     }
-    return { source: new YamlSource(file, text, doc, lc), problems: [] };
+    return { source: new YamlSource(file, text, doc, lc, mapLine), problems: [] };
   }
 
   get root(): Node | null {
@@ -35,7 +46,7 @@ export class YamlSource {
     const range = (node as Node | undefined)?.range;
     if (!range) return { file: this.file, line: 0, column: 0 };
     const p = this.lc.linePos(range[0]);
-    return { file: this.file, line: p.line, column: p.col };
+    return place(this.file, p.line, p.col, this.mapLine);
   }
 
   /**

@@ -81,11 +81,31 @@ test('every problem in a file is reported at once, not just the first', async ()
   } finally { await t.cleanup(); }
 });
 
-test('a line shifted by templating is reported against the rendered text and says so', async () => {
+test('lines shifted by a template loop are mapped back to the template line', async () => {
   const t = await stateTree({ 'main.sls': '{% for i in [1,2,3] %}\nx{{ i }}:\n  test.nop: []\n{% endfor %}\ny:\n  test.nopp: []\n' });
   try {
     const [p] = await t.problems(['main']);
     assert.equal(p!.code, 'UNKNOWN_FUNCTION');
-    assert.match(p!.file!, /main\.sls \(as rendered\)$/);
+    assert.match(p!.file!, /main\.sls$/);
+    assert.equal(p!.line, 6);
+  } finally { await t.cleanup(); }
+});
+
+test('an error inside a loop body points at the template line, for every iteration', async () => {
+  const t = await stateTree({ 'main.sls': '{% for i in [1,2] %}\nx{{ i }}:\n  test.nopp: []\n{% endfor %}\n' });
+  try {
+    const problems = await t.problems(['main']);
+    assert.deepEqual(problems.map((p) => [p.stateId, p.line]), [['x1', 3], ['x2', 3]]);
+    for (const p of problems) assert.match(p.file!, /main\.sls$/);
+  } finally { await t.cleanup(); }
+});
+
+test('when the template line cannot be known, the rendered line is given and labelled as such', async () => {
+  // the same text on two template lines: either could have produced the rendered one
+  const t = await stateTree({ 'main.sls': '{% for i in [1,2] %}\na{{ i }}:\n  test.nopp: []\n{% endfor %}\nb:\n  test.nopp: []\n' });
+  try {
+    const problems = await t.problems(['main']);
+    assert.deepEqual(problems.map((p) => [p.stateId, p.line]), [['a1', 3], ['a2', 6], ['b', 9]]);
+    for (const p of problems) assert.match(p.file!, /main\.sls \(as rendered\)$/);
   } finally { await t.cleanup(); }
 });
