@@ -1,6 +1,8 @@
 import nunjucks from 'nunjucks';
 import { stringify as yamlStringify } from 'yaml';
 import { UmecError } from '../lib/errors.js';
+import { addSaltTags, dropTrailingCommas, saltFunctions } from './jinja-salt.js';
+import { traverse, type RenderContext } from './render-context.js';
 
 let jinjaCompatInstalled = false;
 
@@ -15,28 +17,15 @@ export class TemplateError extends UmecError {
   }
 }
 
-/** Salt's `salt['pillar.get']('a:b', default)` style lookup. */
-export function traverse(data: unknown, key: string, dflt: unknown = '', delimiter = ':'): unknown {
-  let cur: unknown = data;
-  for (const part of String(key).split(delimiter)) {
-    if (cur === null || typeof cur !== 'object') return dflt;
-    if (Array.isArray(cur)) {
-      const i = Number(part);
-      if (!Number.isInteger(i) || i >= cur.length) return dflt;
-      cur = cur[i];
-    } else {
-      if (!Object.prototype.hasOwnProperty.call(cur, part)) return dflt;
-      cur = (cur as Record<string, unknown>)[part];
-    }
-  }
-  return cur === undefined ? dflt : cur;
-}
+export { traverse, type RenderContext };
 
-export interface RenderContext {
-  grains: Record<string, unknown>;
-  pillar: Record<string, unknown>;
-  opts: Record<string, unknown>;
-  [k: string]: unknown;
+/** Imported/included templates get the same Jinja-compatibility fix-ups as SLS files. */
+class SaltFileLoader extends nunjucks.FileSystemLoader {
+  getSource(name: string): nunjucks.LoaderSource {
+    const s = super.getSource(name);
+    if (s) s.src = dropTrailingCommas(s.src);
+    return s;
+  }
 }
 
 /**
@@ -52,8 +41,9 @@ export class TemplateRenderer {
       nunjucks.installJinjaCompat();
       jinjaCompatInstalled = true;
     }
-    const loader = searchRoot ? new nunjucks.FileSystemLoader(searchRoot, { noCache: false }) : null;
+    const loader = searchRoot ? new SaltFileLoader(searchRoot, { noCache: false }) : null;
     this.env = new nunjucks.Environment(loader, { autoescape: false, throwOnUndefined: false });
+    addSaltTags(this.env);
     this.env.addFilter('json', (v: unknown) => JSON.stringify(v));
     this.env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
     this.env.addFilter('yaml', (v: unknown, flow = true) =>
@@ -75,7 +65,7 @@ export class TemplateRenderer {
       salt: saltFunctions(ctx),
     };
     try {
-      return this.env.renderString(src, full) as string;
+      return this.env.renderString(dropTrailingCommas(src), full) as string;
     } catch (e) {
       const err = e as Error & { lineno?: number; colno?: number };
       const reason = String(err.message ?? err)
@@ -107,17 +97,4 @@ function locate(src: string, reason: string): { line: number; column: number } {
     if (col >= 0) return { line: i + 1, column: col + 1 };
   }
   return { line: 0, column: 0 };
-}
-
-function saltFunctions(ctx: RenderContext): Record<string, (...a: unknown[]) => unknown> {
-  return {
-    'pillar.get': (k, d) => traverse(ctx.pillar, String(k), d ?? ''),
-    'grains.get': (k, d) => traverse(ctx.grains, String(k), d ?? ''),
-    'config.get': (k, d) => {
-      const fromOpts = traverse(ctx.opts, String(k), undefined);
-      if (fromOpts !== undefined) return fromOpts;
-      return traverse(ctx.pillar, String(k), d ?? '');
-    },
-    'test.true': () => true,
-  };
 }

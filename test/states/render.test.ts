@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { TemplateRenderer } from '../../states/render.js';
+import { matchTarget } from '../../states/match.js';
+import { stateTree } from '../helpers/tree.js';
+
+const ctx = (grains: Record<string, unknown> = {}, pillar: Record<string, unknown> = {}) => ({ grains, pillar, opts: { id: 'box' } });
+
+test('a Salt formula map.jinja works: import_yaml, grains.filter_by with merge from pillar, from-import with context', async () => {
+  const t = await stateTree({
+    'nginx/defaults.yaml': "port: 80\nuser: {{ 'www-data' }}\n",
+    'nginx/map.jinja': `{% import_yaml 'nginx/defaults.yaml' as defaults %}
+{% set nginx = salt['grains.filter_by']({
+    'Debian': {'conf': '/etc/nginx/nginx.conf', 'pkg': 'nginx-light'},
+    'RedHat': {'conf': '/etc/nginx/conf.d/default.conf', 'pkg': 'nginx'},
+  }, grain='os_family', merge=salt['pillar.get']('nginx:lookup', {})) %}
+{% do nginx.update({'extra': true}) %}`,
+    'nginx/init.sls': `{% from 'nginx/map.jinja' import nginx, defaults with context %}
+{{OUT}}/nginx.conf:
+  file.managed:
+    - contents: "{{ nginx.pkg }} {{ nginx.conf }} {{ defaults.port }} {{ defaults.user }} {{ nginx.extra }}"
+`,
+  });
+  try {
+    const results = await t.apply(['nginx'], { grains: { os_family: 'Debian' }, pillar: { nginx: { lookup: { pkg: 'nginx-full' } } } });
+    assert.ok(Object.values(results).every((r) => r.result === true), JSON.stringify(results));
+    assert.equal(await readFile(`${t.out}/nginx.conf`, 'utf8'), 'nginx-full /etc/nginx/nginx.conf 80 www-data true\n');
+  } finally { await t.cleanup(); }
+});
+
+test('grains.filter_by falls back to the default key and honours base', () => {
+  const r = new TemplateRenderer();
+  // nunjucks ends an expression at the first "}}", so nested dict literals need a space there
+  const tpl = "{{ salt['grains.filter_by']({'default': {'a': 1, 'b': 2}, 'Arch': {'b': 3} }, grain='os', base='default') | json }}";
+  assert.equal(r.render(tpl, 't', ctx({ os: 'Arch' })), '{"a":1,"b":3}');
+  assert.equal(r.render(tpl, 't', ctx({ os: 'Debian' })), '{"a":1,"b":2}');
+});
+
+test('load_yaml and load_json blocks bind parsed data', () => {
+  const r = new TemplateRenderer();
+  const tpl = '{% load_yaml as cfg %}\nports: [80, 443]\nname: {{ grains.id }}\n{% endload %}{% load_json as j %}{"x": true}{% endload %}{{ cfg.ports[1] }} {{ cfg.name }} {{ j.x }}';
+  assert.equal(r.render(tpl, 't', ctx({ id: 'edge-3' })), '443 edge-3 true');
+});
+
+test('pillar.get/grains.get take defaults positionally or by keyword and nested keys', () => {
+  const r = new TemplateRenderer();
+  const out = r.render("{{ salt['pillar.get']('a:b') }} {{ salt['pillar.get']('a:x', 'd1') }} {{ salt['grains.get']('n', default='d2') }} {{ salt['config.get']('a:b') }}",
+    't', ctx({}, { a: { b: 'deep' } }));
+  assert.equal(out, 'deep d1 d2 deep');
+});
+
+test('a grain that does not exist never matches, even with a match-anything value', () => {
+  assert.equal(matchTarget('nosuch:*', 'grain', { id: 'x', grains: { os: 'Debian' }, pillar: {} }), false);
+});
