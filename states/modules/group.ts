@@ -1,8 +1,5 @@
 import type { StateArgs, StateContext, StateModule, StateReturn } from '../types.js';
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errMsg, removeAccount } from './account-common.js';
 
 function sorted(a: Iterable<string>): string[] {
   return [...new Set(a)].sort();
@@ -140,34 +137,12 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
 const absentSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 async function absent(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
-  const name = args.name;
-  const ret: StateReturn = { name, result: true, changes: {}, comment: '' };
   const users = ctx.drivers.users;
-  try {
-    if (!(await users.getGroup(name))) {
-      ret.comment = `Group ${name} is not present`;
-      return ret;
-    }
-    if (ctx.test) {
-      ret.result = null;
-      ret.changes = { [name]: '' };
-      ret.comment = `Group ${name} is set for removal`;
-      return ret;
-    }
-    await users.delGroup(name);
-    if (await users.getGroup(name)) {
-      ret.result = false;
-      ret.comment = `Failed to remove group ${name}`;
-      return ret;
-    }
-    ret.changes = { [name]: '' };
-    ret.comment = `Removed group ${name}`;
-    return ret;
-  } catch (e) {
-    ret.result = false;
-    ret.comment = `Failed to remove group ${name}: ${errMsg(e)}`;
-    return ret;
-  }
+  return removeAccount(args.name, ctx.test, {
+    kind: 'Group', pending: 'is set for removal', marker: '',
+    lookup: () => users.getGroup(args.name),
+    remove: () => users.delGroup(args.name),
+  });
 }
 
 /** Salt's `group` state module: group.present / group.absent over the injected UserDriver. */

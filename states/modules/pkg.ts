@@ -88,6 +88,42 @@ function ret(name: string, result: boolean | null, comment: string, changes: Rec
   return { name, result, changes, comment };
 }
 
+interface InstallJob {
+  name: string;
+  names: string[];
+  before: Map<string, string>;
+  targets: PkgSpec[];
+  /** Whether the version installed afterwards fulfils a target's version. */
+  ok: (installed: string | undefined, wanted: string | undefined) => boolean;
+}
+
+/** Verbs for the comments: "Failed to {attempt}", "failed to {outcome}", "were {success}". */
+interface InstallWording { attempt: string; outcome: string; success: string }
+
+/** Installs the job's targets, then reports the version changes and any target left unfulfilled. */
+async function installTargets(driver: PkgDriver, job: InstallJob, say: InstallWording): Promise<StateReturn> {
+  const { name, names, before, targets } = job;
+  try {
+    await driver.install(targets, { refresh: false });
+  } catch (e) {
+    return ret(name, false, `Failed to ${say.attempt} ${targets.map(label).join(', ')}: ${errMsg(e)}`,
+      await changesAfterFailure(driver, names, before));
+  }
+  let after: Map<string, string>;
+  try {
+    after = await driver.installed(names);
+  } catch (e) {
+    return ret(name, false, `Installed ${targets.map(label).join(', ')} but could not query the result: ${errMsg(e)}`);
+  }
+  const changes = diffVersions(names, before, after);
+  const failed = targets.filter((t) => !job.ok(after.get(t.name), t.version));
+  if (failed.length > 0) {
+    const detail = failed.map((t) => `${label(t)} (installed: ${after.get(t.name) ?? 'none'})`).join(', ');
+    return ret(name, false, `The following packages failed to ${say.outcome}: ${detail}`, changes);
+  }
+  return ret(name, true, `The following packages were ${say.success}: ${targets.map(label).join(', ')}`, changes);
+}
+
 async function installed(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
   const name = args.name;
   const specs = wantedPkgs(args);
@@ -125,26 +161,8 @@ async function installed(args: StateArgs, ctx: StateContext): Promise<StateRetur
     return ret(name, null, `The following packages would be installed/updated: ${targets.map(label).join(', ')}`, predicted);
   }
 
-  try {
-    await driver.install(targets, { refresh: false });
-  } catch (e) {
-    return ret(name, false, `Failed to install ${targets.map(label).join(', ')}: ${errMsg(e)}`,
-      await changesAfterFailure(driver, names, before));
-  }
-
-  let after: Map<string, string>;
-  try {
-    after = await driver.installed(names);
-  } catch (e) {
-    return ret(name, false, `Installed ${targets.map(label).join(', ')} but could not query the result: ${errMsg(e)}`);
-  }
-  const changes = diffVersions(names, before, after);
-  const failed = targets.filter((t) => !satisfies(after.get(t.name), t.version));
-  if (failed.length > 0) {
-    const detail = failed.map((t) => `${label(t)} (installed: ${after.get(t.name) ?? 'none'})`).join(', ');
-    return ret(name, false, `The following packages failed to install/update: ${detail}`, changes);
-  }
-  return ret(name, true, `The following packages were installed/updated: ${targets.map(label).join(', ')}`, changes);
+  return installTargets(driver, { name, names, before, targets, ok: satisfies },
+    { attempt: 'install', outcome: 'install/update', success: 'installed/updated' });
 }
 
 async function latest(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
@@ -182,25 +200,8 @@ async function latest(args: StateArgs, ctx: StateContext): Promise<StateReturn> 
     return ret(name, null, `The following packages would be installed/upgraded: ${targets.map(label).join(', ')}`, predicted);
   }
 
-  try {
-    await driver.install(targets, { refresh: false });
-  } catch (e) {
-    return ret(name, false, `Failed to install/upgrade ${targets.map(label).join(', ')}: ${errMsg(e)}`,
-      await changesAfterFailure(driver, names, before));
-  }
-  let after: Map<string, string>;
-  try {
-    after = await driver.installed(names);
-  } catch (e) {
-    return ret(name, false, `Installed ${targets.map(label).join(', ')} but could not query the result: ${errMsg(e)}`);
-  }
-  const changes = diffVersions(names, before, after);
-  const failed = targets.filter((t) => after.get(t.name) !== t.version);
-  if (failed.length > 0) {
-    const detail = failed.map((t) => `${label(t)} (installed: ${after.get(t.name) ?? 'none'})`).join(', ');
-    return ret(name, false, `The following packages failed to install/upgrade: ${detail}`, changes);
-  }
-  return ret(name, true, `The following packages were successfully installed/upgraded: ${targets.map(label).join(', ')}`, changes);
+  return installTargets(driver, { name, names, before, targets, ok: (installed, wanted) => installed === wanted },
+    { attempt: 'install/upgrade', outcome: 'install/upgrade', success: 'successfully installed/upgraded' });
 }
 
 function removeFn(purge: boolean) {

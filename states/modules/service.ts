@@ -35,69 +35,60 @@ async function applyEnable(driver: ServiceDriver, name: string, st: ServiceStatu
   return { line: `Service ${name} has been ${want ? 'enabled' : 'disabled'}, and is ${running}`, changed: true };
 }
 
-async function running(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
-  const name = args.name;
-  const enable = args.enable as boolean | undefined;
-  const driver = ctx.drivers.service;
-  const st = await query(driver, name);
-  if (typeof st === 'string') return ret(name, false, st);
-  if (!st.exists) {
-    // An earlier state in the same run (pkg.installed) may provide the unit.
-    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been started`);
-    return ret(name, false, notAvailable(name));
-  }
-  const lines: string[] = [];
-  let changed = false;
-  try {
-    if (st.active) {
-      lines.push(`The service ${name} is already running`);
-    } else if (ctx.test) {
-      lines.push(`Service ${name} is set to start`);
-      changed = true;
-    } else {
-      await driver.start(name);
-      const now = await driver.status(name);
-      if (!now.active) return ret(name, false, `Service ${name} failed to start`);
-      lines.push(`Started service ${name}`);
-      changed = true;
-    }
-    const en = await applyEnable(driver, name, st, enable, ctx.test, 'running');
-    if (en.line) lines.push(en.line);
-    changed ||= en.changed;
-  } catch (e) {
-    return ret(name, false, errMsg(e), changed ? { [name]: true } : {});
-  }
-  if (ctx.test) return ret(name, changed ? null : true, lines.join('\n'), changed ? { [name]: true } : {});
-  return ret(name, true, lines.join('\n'), changed ? { [name]: true } : {});
+/** How running/dead differ: the wanted active state, its wording and the driver call that reaches it. */
+interface Target {
+  active: boolean;
+  word: 'running' | 'dead';
+  missingResult: boolean;
+  ifCreated: string;
+  already: (name: string) => string;
+  pending: (name: string) => string;
+  done: (name: string) => string;
+  failed: (name: string) => string;
+  act: (driver: ServiceDriver, name: string) => Promise<void>;
 }
 
-async function dead(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
+/** A missing unit fails; in test mode the result stays open, as an earlier state in the run (pkg.installed) may provide it. */
+const RUNNING: Target = {
+  active: true, word: 'running', missingResult: false, ifCreated: 'started', act: (d, n) => d.start(n),
+  already: (n) => `The service ${n} is already running`, pending: (n) => `Service ${n} is set to start`,
+  done: (n) => `Started service ${n}`, failed: (n) => `Service ${n} failed to start`,
+};
+
+/** A missing unit succeeds: a service that does not exist is not running, the desired state. */
+const DEAD: Target = {
+  active: false, word: 'dead', missingResult: true, ifCreated: 'stopped', act: (d, n) => d.stop(n),
+  already: (n) => `The service ${n} is already dead`, pending: (n) => `Service ${n} is set to be killed`,
+  done: (n) => `Service ${n} was killed`, failed: (n) => `Service ${n} failed to die`,
+};
+
+/** Brings the service to the target's active state, then applies `enable`. */
+async function converge(args: StateArgs, ctx: StateContext, t: Target): Promise<StateReturn> {
   const name = args.name;
   const enable = args.enable as boolean | undefined;
   const driver = ctx.drivers.service;
   const st = await query(driver, name);
   if (typeof st === 'string') return ret(name, false, st);
   if (!st.exists) {
-    // A service that does not exist is not running: that is the desired state.
-    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been stopped`);
-    return ret(name, true, notAvailable(name));
+    if (ctx.test) return ret(name, null, `Service ${name} not present; if created in this state run, it would have been ${t.ifCreated}`);
+    return ret(name, t.missingResult, notAvailable(name));
   }
   const lines: string[] = [];
   let changed = false;
   try {
-    if (!st.active) {
-      lines.push(`The service ${name} is already dead`);
+    if (st.active === t.active) {
+      lines.push(t.already(name));
     } else if (ctx.test) {
-      lines.push(`Service ${name} is set to be killed`);
+      lines.push(t.pending(name));
       changed = true;
     } else {
-      await driver.stop(name);
+      await t.act(driver, name);
       const now = await driver.status(name);
-      if (now.active) return ret(name, false, `Service ${name} failed to die`);
-      lines.push(`Service ${name} was killed`);
+      if (now.active !== t.active) return ret(name, false, t.failed(name));
+      lines.push(t.done(name));
       changed = true;
     }
-    const en = await applyEnable(driver, name, st, enable, ctx.test, 'dead');
+    const en = await applyEnable(driver, name, st, enable, ctx.test, t.word);
     if (en.line) lines.push(en.line);
     changed ||= en.changed;
   } catch (e) {
@@ -184,12 +175,12 @@ export const serviceModule: StateModule = {
         },
         additionalProperties: false,
       },
-      run: running,
+      run: (args, ctx) => converge(args, ctx, RUNNING),
       modWatch: runningModWatch,
     },
     dead: {
       schema: { type: 'object', properties: { enable: { type: 'boolean' } }, additionalProperties: false },
-      run: dead,
+      run: (args, ctx) => converge(args, ctx, DEAD),
       modWatch: deadModWatch,
     },
     enabled: {

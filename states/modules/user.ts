@@ -1,8 +1,5 @@
 import type { StateArgs, StateContext, StateModule, StateReturn, UserDriver, UserInfo } from '../types.js';
-
-function errMsg(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errMsg, removeAccount } from './account-common.js';
 
 function sameSet(a: string[], b: string[]): boolean {
   const sa = [...new Set(a)].sort();
@@ -223,36 +220,13 @@ const absentSchema = {
 };
 
 async function absent(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
-  const name = args.name;
-  const ret: StateReturn = { name, result: true, changes: {}, comment: '' };
   const users = ctx.drivers.users;
   const purge = (args.purge as boolean | undefined) ?? false;
-  try {
-    const cur = await users.getUser(name);
-    if (!cur) {
-      ret.comment = `User ${name} is not present`;
-      return ret;
-    }
-    if (ctx.test) {
-      ret.result = null;
-      ret.changes = { [name]: 'removed' };
-      ret.comment = `User ${name} set for removal`;
-      return ret;
-    }
-    await users.delUser(name, { purge });
-    if (await users.getUser(name)) {
-      ret.result = false;
-      ret.comment = `Failed to remove user ${name}`;
-      return ret;
-    }
-    ret.changes = { [name]: 'removed' };
-    ret.comment = `Removed user ${name}`;
-    return ret;
-  } catch (e) {
-    ret.result = false;
-    ret.comment = `Failed to remove user ${name}: ${errMsg(e)}`;
-    return ret;
-  }
+  return removeAccount(args.name, ctx.test, {
+    kind: 'User', pending: 'set for removal', marker: 'removed',
+    lookup: () => users.getUser(args.name),
+    remove: () => users.delUser(args.name, { purge }),
+  });
 }
 
 /** Salt's `user` state module: user.present / user.absent over the injected UserDriver. */

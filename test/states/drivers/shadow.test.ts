@@ -1,29 +1,18 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ShadowUserDriver, parseGroup, parsePasswd } from '../../../states/drivers/shadow.js';
 import { ProcessRunner } from '../../../states/drivers/exec.js';
 import type { CommandRunner, ExecResult } from '../../../states/types.js';
 import { tempDir } from '../../helpers/context.js';
+import { guardHostAccounts, makeRoot } from '../../helpers/shadow-root.js';
 
 const skip = process.getuid?.() !== 0 ? 'shadow-utils tests need root' : false;
 
-/** A temporary root holding only root's lines of passwd/group/shadow/gshadow plus login.defs. */
-async function makeRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
-  const { dir, cleanup } = await tempDir('umec-shadow-');
-  await mkdir(join(dir, 'etc'));
-  for (const f of ['passwd', 'group', 'shadow', 'gshadow']) {
-    const line = (await readFile(`/etc/${f}`, 'utf8')).split('\n').find((l) => l.startsWith('root:'));
-    await writeFile(join(dir, 'etc', f), `${line ?? 'root:x:0:'}\n`, { mode: f.endsWith('shadow') ? 0o640 : 0o644 });
-  }
-  await copyFile('/etc/login.defs', join(dir, 'etc', 'login.defs'));
-  return { root: dir, cleanup };
-}
-
 async function withDriver(fn: (d: ShadowUserDriver, root: string) => Promise<void>): Promise<void> {
-  const { root, cleanup } = await makeRoot();
+  const { root, cleanup } = await makeRoot('umec-shadow-');
   try { await fn(new ShadowUserDriver({ runner: new ProcessRunner(), root }), root); } finally { await cleanup(); }
 }
 
@@ -37,12 +26,7 @@ class RecordingRunner implements CommandRunner {
   }
 }
 
-const hostFiles = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
-const hostBefore = new Map<string, string>();
-before(async () => { for (const f of hostFiles) hostBefore.set(f, await readFile(f, 'utf8').catch(() => '')); });
-after(async () => {
-  for (const f of hostFiles) assert.equal(await readFile(f, 'utf8').catch(() => ''), hostBefore.get(f), `${f} of the real system changed`);
-});
+guardHostAccounts();
 
 test('parsePasswd reads fields and skips comments, blank, NIS and malformed lines', () => {
   const entries = parsePasswd('# c\n\nroot:x:0:0:root:/root:/bin/bash\n+nis::::::\nbad:x:1\nbob:x:1000:100:Bob,Room 1:/home/bob:/bin/sh\n');

@@ -1,54 +1,20 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ShadowUserDriver } from '../../../states/drivers/shadow.js';
-import { ProcessRunner } from '../../../states/drivers/exec.js';
 import { userModule } from '../../../states/modules/user.js';
 import { StateRegistry } from '../../../states/registry.js';
-import type { StateArgs, StateReturn } from '../../../states/types.js';
-import { makeContext, tempDir } from '../../helpers/context.js';
+import { etcSnapshot, guardHostAccounts, withStateRoot, type StateEnv } from '../../helpers/shadow-root.js';
 
 const skip = process.getuid?.() !== 0 ? 'shadow-utils tests need root' : false;
 const registry = new StateRegistry([userModule]);
 
-async function makeRoot(): Promise<{ root: string; cleanup: () => Promise<void> }> {
-  const { dir, cleanup } = await tempDir('umec-user-');
-  await mkdir(join(dir, 'etc'));
-  for (const f of ['passwd', 'group', 'shadow', 'gshadow']) {
-    const line = (await readFile(`/etc/${f}`, 'utf8')).split('\n').find((l) => l.startsWith('root:'));
-    await writeFile(join(dir, 'etc', f), `${line ?? 'root:x:0:'}\n`, { mode: f.endsWith('shadow') ? 0o640 : 0o644 });
-  }
-  await copyFile('/etc/login.defs', join(dir, 'etc', 'login.defs'));
-  return { root: dir, cleanup };
+async function withRoot(fn: (env: StateEnv) => Promise<void>): Promise<void> {
+  await withStateRoot(userModule, fn);
 }
 
-interface Env { root: string; driver: ShadowUserDriver; state(fun: string, args: StateArgs, testMode?: boolean): Promise<StateReturn> }
-
-async function withRoot(fn: (env: Env) => Promise<void>): Promise<void> {
-  const { root, cleanup } = await makeRoot();
-  const driver = new ShadowUserDriver({ runner: new ProcessRunner(), root });
-  const state = async (fun: string, args: StateArgs, testMode = false): Promise<StateReturn> => {
-    // Like the executor: validate the function's own arguments (defaults filled), then add name.
-    const { name, ...own } = args;
-    const { args: valid, errors } = registry.validate('user', fun, own);
-    assert.deepEqual(errors, []);
-    return userModule.functions[fun]!.run({ ...valid, name }, makeContext({ test: testMode, drivers: { users: driver } }));
-  };
-  try { await fn({ root, driver, state }); } finally { await cleanup(); }
-}
-
-async function etcSnapshot(root: string): Promise<string[]> {
-  return Promise.all(['passwd', 'group', 'shadow', 'gshadow'].map((f) => readFile(join(root, 'etc', f), 'utf8')));
-}
-
-const hostFiles = ['/etc/passwd', '/etc/group', '/etc/shadow', '/etc/gshadow'];
-const hostBefore = new Map<string, string>();
-before(async () => { for (const f of hostFiles) hostBefore.set(f, await readFile(f, 'utf8').catch(() => '')); });
-after(async () => {
-  for (const f of hostFiles) assert.equal(await readFile(f, 'utf8').catch(() => ''), hostBefore.get(f), `${f} of the real system changed`);
-});
+guardHostAccounts();
 
 test('schemas reject unknown arguments and fill Salt defaults', () => {
   const { args } = registry.validate('user', 'present', {});
