@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { UmecError } from './errors.js';
+
+/** Deep-freezes a validated config so nothing can change it at run time. */
+function freeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o)) freeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
+  let node = doc.contents as Node | null;
+  let line: number | undefined = node?.range ? lc.linePos(node.range[0]).line : undefined;
+  for (const key of path) {
+    if (!isMap(node)) break;
+    const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value) === key);
+    if (!pair) break;
+    const k = pair.key as Node;
+    if (k.range) line = lc.linePos(k.range[0]).line;
+    node = pair.value as Node | null;
+  }
+  return line;
+}
+
+function describe(e: ErrorObject): { path: string[]; reason: string } {
+  const path = e.instancePath.split('/').slice(1);
+  if (e.keyword === 'additionalProperties') {
+    return { path: [...path, String(e.params.additionalProperty)], reason: 'unknown key' };
+  }
+  if (e.keyword === 'required') return { path: [...path, String(e.params.missingProperty)], reason: 'is required' };
+  if (e.keyword === 'enum') return { path, reason: `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+  return { path, reason: e.message ?? 'is invalid' };
+}
+
+/**
+ * Loads a YAML config file, validates it once against `schema` (defaults live in
+ * the schema) and returns it frozen. Errors name the file, line and field.
+ */
+export async function loadConfig<T>(file: string, schema: Record<string, unknown>, overrides: Record<string, unknown> = {}): Promise<T> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UmecError('CONFIG', { file, reason: `cannot read: ${(e as Error).message}` });
+  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new UmecError('CONFIG', { file: `${file}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
+  }
+  const data = (doc.toJS() ?? {}) as unknown;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new UmecError('CONFIG', { file, reason: 'must be a mapping of settings' });
+  return validateConfig<T>({ ...(data as object), ...overrides }, schema, file, (path) => lineOf(doc, lc, path));
+}
+
+export function validateConfig<T>(data: Record<string, unknown>, schema: Record<string, unknown>, file: string,
+  lineOfPath: (path: string[]) => number | undefined = () => undefined): T {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  const validate = ajv.compile(schema);
+  const copy = structuredClone(data);
+  if (!validate(copy)) {
+    const lines = (validate.errors ?? []).map((e) => {
+      const { path, reason } = describe(e);
+      const line = lineOfPath(path);
+      return `${file}${line ? `:${line}` : ''}: ${path.join('.') || '(top)'} ${reason}`;
+    });
+    throw new UmecError('CONFIG', { file, reason: `invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}` });
+  }
+  return freeze(copy as T);
+}

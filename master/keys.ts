@@ -1,0 +1,87 @@
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
+import { isAgentId } from '../lib/ids.js';
+import { isCurveKey } from '../lib/z85.js';
+
+export type KeyState = 'pending' | 'accepted' | 'rejected';
+export const KEY_STATES: readonly KeyState[] = ['pending', 'accepted', 'rejected'];
+
+export interface KeyEntry { id: string; state: KeyState; key: string }
+
+/**
+ * Agent public keys by state, one file per agent id (like Salt's pki dir):
+ * <dir>/<state>/<id> holds the Z85 CURVE public key. Moves are renames, so a
+ * crash never leaves a key in two states or none.
+ */
+export class KeyStore {
+  private readonly byId = new Map<string, KeyEntry>();
+  private readonly byKey = new Map<string, KeyEntry>();
+
+  private constructor(private readonly dir: string) {}
+
+  static async open(dir: string): Promise<KeyStore> {
+    const s = new KeyStore(dir);
+    for (const st of KEY_STATES) {
+      await mkdir(join(dir, st), { recursive: true, mode: 0o700 });
+      for (const id of await readdir(join(dir, st))) {
+        if (!isAgentId(id)) continue;
+        const key = (await readFile(join(dir, st, id), 'utf8')).trim();
+        if (isCurveKey(key)) s.index({ id, state: st, key });
+      }
+    }
+    return s;
+  }
+
+  private index(e: KeyEntry): void {
+    const old = this.byId.get(e.id);
+    if (old) this.byKey.delete(old.key);
+    this.byId.set(e.id, e);
+    this.byKey.set(e.key, e);
+  }
+
+  get(id: string): KeyEntry | undefined { return this.byId.get(id); }
+  byPublicKey(key: string): KeyEntry | undefined { return this.byKey.get(key); }
+
+  list(): Record<KeyState, string[]> {
+    const out: Record<KeyState, string[]> = { pending: [], accepted: [], rejected: [] };
+    for (const e of this.byId.values()) out[e.state].push(e.id);
+    for (const st of KEY_STATES) out[st].sort();
+    return out;
+  }
+
+  /**
+   * An agent asks to be accepted. A new id becomes pending; a known id with the
+   * same key keeps its state; a known id with a different key is a conflict and
+   * changes nothing (an agent cannot take over another's id).
+   */
+  async request(id: string, key: string): Promise<KeyState | 'conflict'> {
+    const cur = this.byId.get(id);
+    if (cur) return cur.key === key ? cur.state : 'conflict';
+    await writeFileAtomic(join(this.dir, 'pending', id), `${key}\n`, { mode: 0o600 });
+    this.index({ id, state: 'pending', key });
+    return 'pending';
+  }
+
+  /** Moves a key to another state; false when the id is unknown. */
+  async move(id: string, to: KeyState): Promise<boolean> {
+    const cur = this.byId.get(id);
+    if (!cur) return false;
+    if (cur.state === to) return true;
+    await rename(join(this.dir, cur.state, id), join(this.dir, to, id));
+    await fsyncDir(join(this.dir, to));
+    await fsyncDir(join(this.dir, cur.state));
+    this.index({ ...cur, state: to });
+    return true;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const cur = this.byId.get(id);
+    if (!cur) return false;
+    await unlink(join(this.dir, cur.state, id));
+    await fsyncDir(join(this.dir, cur.state));
+    this.byId.delete(id);
+    this.byKey.delete(cur.key);
+    return true;
+  }
+}
