@@ -1,0 +1,74 @@
+import { Dealer } from 'zeromq';
+import { seal } from '../lib/wire.js';
+
+export interface ChannelReply { body: Record<string, unknown>; data?: Buffer }
+
+export class RequestTimeout extends Error {
+  constructor(type: string, seconds: number) { super(`no answer from the master to ${type} within ${seconds}s`); }
+}
+
+/**
+ * The agent's request channel to the master: a CURVE-encrypted DEALER (the
+ * master's key is verified by the handshake); every message MACed with the
+ * agent's key. Replies are matched to requests by nonce. ZeroMQ reconnects by
+ * itself, with exponential backoff from a jittered start.
+ */
+export class MasterChannel {
+  private readonly sock: Dealer;
+  private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; timer: NodeJS.Timeout }>();
+  private readonly id: string;
+  private readonly macKey: Buffer;
+  /** zeromq allows one send at a time; requests queue here. */
+  private sending: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number }) {
+    this.sock = new Dealer({
+      curveServerKey: o.masterKey, curvePublicKey: o.publicKey, curveSecretKey: o.secretKey,
+      reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: o.reconnectMaxMs,
+      linger: 0, sendHighWaterMark: 10_000,
+    });
+    this.sock.connect(o.endpoint);
+    this.id = o.id;
+    this.macKey = o.macKey;
+    void this.receive();
+  }
+
+  get events() { return this.sock.events; }
+
+  private async receive(): Promise<void> {
+    try {
+      for await (const [head, data] of this.sock) {
+        let body: Record<string, unknown>;
+        try { body = JSON.parse(head!.toString('utf8')) as Record<string, unknown>; } catch { continue; }
+        const w = this.waiting.get(String(body.re));
+        if (!w) continue;
+        this.waiting.delete(String(body.re));
+        clearTimeout(w.timer);
+        w.resolve({ body, data });
+      }
+    } catch (e) {
+      if (!this.closed) throw e;
+    }
+  }
+
+  /** One request; rejects with RequestTimeout when no answer comes in `timeoutSec`. */
+  async request(type: string, body: unknown, timeoutSec = 10): Promise<ChannelReply> {
+    const frames = seal(this.macKey, type, this.id, body);
+    const nonce = (JSON.parse(frames[0]!.toString()) as { nonce: string }).nonce;
+    const reply = new Promise<ChannelReply>((resolve, reject) => {
+      const timer = setTimeout(() => { this.waiting.delete(nonce); reject(new RequestTimeout(type, timeoutSec)); }, timeoutSec * 1000);
+      this.waiting.set(nonce, { resolve, timer });
+    });
+    // while disconnected the message waits in ZeroMQ's queue and goes out on reconnect
+    this.sending = this.sending.then(() => this.sock.send(frames)).catch(() => undefined);
+    return reply;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    this.waiting.clear();
+    this.sock.close();
+  }
+}

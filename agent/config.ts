@@ -1,0 +1,47 @@
+import { hostname } from 'node:os';
+import { loadConfig } from '../lib/config.js';
+
+export interface AgentConfig {
+  id: string;
+  /** host:port of the master's return port (or a list to fail over). */
+  master: string[];
+  /** The master's CURVE public key (Z85), as `umec key master` prints it. */
+  master_pubkey: string;
+  data_dir: string;
+  grains: Record<string, unknown>;
+  log_level: string;
+  /** Seconds between key requests while the key is pending. */
+  acceptance_wait_time: number;
+  /** Longest pause between reconnect attempts, seconds. */
+  reconnect_max: number;
+}
+
+export const agentConfigSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$', default: hostname() },
+    master: {
+      anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
+    },
+    master_pubkey: { type: 'string', pattern: '^[0-9a-zA-Z.\\-:+=^!/*?&<>()\\[\\]{}@%$#]{40}$' },
+    data_dir: { type: 'string', minLength: 1, default: '/var/lib/umec/agent' },
+    grains: { type: 'object', default: {} },
+    log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
+    acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
+  },
+  required: ['master', 'master_pubkey'],
+  additionalProperties: false,
+};
+
+/** `host`, `host:port` or `[v6]:port`, default port 4506 (the master's return port). */
+export function masterEndpoint(s: string): string {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (!m) throw new Error(`bad master address ${s}`);
+  return `tcp://${s.startsWith('[') ? `[${m[1]}]` : m[1]}:${m[2] ?? '4506'}`;
+}
+
+export async function loadAgentConfig(file: string): Promise<AgentConfig> {
+  const c = await loadConfig<AgentConfig & { master: string | string[] }>(file, agentConfigSchema);
+  return Object.freeze({ ...c, master: Object.freeze(Array.isArray(c.master) ? [...c.master] : [c.master]) as string[] });
+}

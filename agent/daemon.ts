@@ -1,0 +1,172 @@
+import { join } from 'node:path';
+import { Subscriber } from 'zeromq';
+import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
+import type { Logger } from '../lib/log.js';
+import type { JobMessage } from '../lib/messages.js';
+import { sharedKey } from '../lib/wire.js';
+import { StateEngine } from '../states/engine.js';
+import { builtinModules, linuxDrivers } from '../states/modules/index.js';
+import type { Drivers } from '../states/types.js';
+import { MasterChannel, RequestTimeout } from './channel.js';
+import { masterEndpoint, type AgentConfig } from './config.js';
+import { cachedMachineGrains } from './grains-cache.js';
+import { runJob } from './job-runner.js';
+import { Outbox } from './outbox.js';
+import { TreeCache } from './tree-cache.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The agent daemon: asks to be accepted, then says hello, subscribes to jobs,
+ * runs those addressed to it and delivers each return until the master has
+ * stored it. Everything reconnects by itself after a master restart.
+ */
+export class AgentDaemon {
+  private pair!: CurvePair;
+  private channel?: MasterChannel;
+  private sub?: Subscriber;
+  private grains: Record<string, unknown> = {};
+  private running = false;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly outbox: Outbox;
+  private readonly tree: TreeCache;
+  private applyQueue: Promise<unknown> = Promise.resolve();
+  private readonly drivers: Drivers;
+  /** Resolves when the key is accepted and the job subscription is up. */
+  ready: Promise<void>;
+  private markReady!: () => void;
+
+  constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown> } = {}) {
+    this.outbox = new Outbox(join(config.data_dir, 'outbox'));
+    this.tree = new TreeCache(join(config.data_dir, 'cache'));
+    this.drivers = o.drivers ?? linuxDrivers();
+    if (o.grains) this.grains = { ...o.grains, ...config.grains, id: config.id };
+    this.ready = new Promise((r) => { this.markReady = r; });
+  }
+
+  get bytesFetched(): number { return this.tree.bytesFetched; }
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.pair = await loadOrCreateKeyPair(join(this.config.data_dir, 'pki'), 'agent');
+    if (!Object.keys(this.grains).length) {
+      const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
+      this.grains = { ...machine, ...this.config.grains, id: this.config.id };
+    }
+    this.channel = new MasterChannel({
+      endpoint: masterEndpoint(this.config.master[0]!), masterKey: this.config.master_pubkey,
+      publicKey: this.pair.publicKey, secretKey: this.pair.secretKey, id: this.config.id,
+      macKey: sharedKey(this.pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000,
+    });
+    void this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.waitForAcceptance();
+      const hello = await this.hello(true);
+      this.subscribe(Number(hello.publish_port));
+      this.markReady();
+      this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
+      this.heartbeat.unref();
+      void this.flushOutbox();
+    } catch (e) {
+      if (this.running) this.log.error({ err: e }, 'agent stopped working');
+    }
+  }
+
+  /** Key request until accepted; a rejected or conflicting key keeps asking slowly, as Salt minions do. */
+  private async waitForAcceptance(): Promise<void> {
+    let logged = '';
+    while (this.running) {
+      try {
+        const r = await this.channel!.request('key_request', { pubkey: this.pair.publicKey, grains: this.grains }, 10);
+        const status = String(r.body.status);
+        if (status === 'accepted') return;
+        if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
+        logged = status;
+      } catch (e) {
+        if (!(e instanceof RequestTimeout)) throw e;
+        this.log.info('no answer from the master yet; retrying');
+        continue;
+      }
+      await sleep(this.config.acceptance_wait_time * 1000);
+    }
+  }
+
+  private async hello(start: boolean): Promise<Record<string, unknown>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.channel!.request('hello', { grains: this.grains, start }, 10)).body;
+      } catch (e) {
+        if (!(e instanceof RequestTimeout) || !this.running) throw e;
+        await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private subscribe(port: number): void {
+    const host = new URL(masterEndpoint(this.config.master[0]!).replace('tcp://', 'http://')).hostname;
+    this.sub = new Subscriber({
+      curveServerKey: this.config.master_pubkey, curvePublicKey: this.pair.publicKey, curveSecretKey: this.pair.secretKey,
+      reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: this.config.reconnect_max * 1000, linger: 0,
+    });
+    this.sub.connect(`tcp://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    this.sub.subscribe('job');
+    this.sub.events.on('connect', () => { void this.hello(false).catch(() => undefined); });
+    void this.jobs();
+  }
+
+  private async jobs(): Promise<void> {
+    try {
+      for await (const [, payload] of this.sub!) {
+        let job: JobMessage;
+        try { job = JSON.parse(payload!.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
+        if (!Array.isArray(job.targets) || !job.targets.includes(this.config.id)) continue;
+        void this.handle(job);
+      }
+    } catch (e) {
+      if (this.running) this.log.error({ err: e }, 'job subscription failed');
+    }
+  }
+
+  private async handle(job: JobMessage): Promise<void> {
+    this.log.info({ jid: job.jid, fun: job.fun }, 'job received');
+    const exec = () => runJob(job, {
+      grains: () => this.grains,
+      tree: () => this.tree.sync(this.channel!),
+      pillar: async () => (await this.channel!.request('pillar', {}, 30)).body.pillar as Record<string, unknown>,
+      engine: () => new StateEngine({ modules: builtinModules(), drivers: this.drivers }),
+      exec: this.drivers.exec,
+    });
+    // one state run at a time, like Salt; other functions run at once
+    const ret = job.fun === 'apply' ? await (this.applyQueue = this.applyQueue.then(exec, exec)) as Awaited<ReturnType<typeof exec>> : await exec();
+    await this.outbox.put(ret);
+    await this.deliver(ret);
+  }
+
+  private async deliver(ret: Awaited<ReturnType<typeof runJob>>): Promise<void> {
+    for (let attempt = 0; this.running; attempt++) {
+      try {
+        const r = await this.channel!.request('return', ret, 15);
+        if (r.body.ok === true || r.body.ok === false) { await this.outbox.done(ret.jid); return; }
+      } catch (e) {
+        if (!(e instanceof RequestTimeout)) throw e;
+      }
+      await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+  }
+
+  private async flushOutbox(): Promise<void> {
+    for (const r of await this.outbox.pending()) void this.deliver(r);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.channel?.request('stop', {}, 1).catch(() => undefined);
+    this.running = false;
+    this.sub?.close();
+    this.channel?.close();
+  }
+}

@@ -1,0 +1,91 @@
+import { chmod, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { UmecError } from '../lib/errors.js';
+import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
+import type { Logger } from '../lib/log.js';
+import { JOB_FUNS, type JobRequest, type TargetType } from '../lib/messages.js';
+import type { MasterCore } from './core.js';
+
+const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre', 'pillar', 'compound'];
+
+/**
+ * The local socket the `umec` CLI talks to (in data_dir, mode 0600: whoever
+ * can read the master's keys can drive it, nobody else). One request per
+ * connection; replies are JSON lines, streamed for jobs and events.
+ */
+export class ControlServer {
+  private server?: Server;
+
+  constructor(private readonly path: string, private readonly core: MasterCore, private readonly log: Logger) {}
+
+  async start(): Promise<void> {
+    await unlink(this.path).catch(() => undefined);
+    this.server = createServer((sock) => this.serve(sock));
+    await new Promise<void>((res, rej) => { this.server!.once('error', rej); this.server!.listen(this.path, () => res()); });
+    await chmod(this.path, 0o600);
+  }
+
+  private serve(sock: Socket): void {
+    let handled = false;
+    sock.on('error', () => undefined);
+    readJsonLines(sock, (m) => {
+      if (handled) return;
+      handled = true;
+      this.dispatch(sock, m as Record<string, unknown>).catch((e: unknown) => {
+        const err = e instanceof UmecError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String((e as Error).message ?? e) };
+        if (!(e instanceof UmecError)) this.log.error({ err: e }, 'control request failed');
+        writeJsonLine(sock, { type: 'error', ...err });
+        sock.end();
+      });
+    }, () => { writeJsonLine(sock, { type: 'error', code: 'USAGE', message: 'request is not JSON' }); sock.end(); });
+  }
+
+  private async dispatch(sock: Socket, m: Record<string, unknown>): Promise<void> {
+    const reply = (body: unknown) => { writeJsonLine(sock, { type: 'result', result: body }); sock.end(); };
+    const c = this.core;
+    switch (m.op) {
+      case 'master.info': return reply(c.info());
+      case 'key.list': return reply(c.keys.list());
+      case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
+      case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
+      case 'key.delete': return reply(await c.deleteKey(String(m.id)));
+      case 'job.list': return reply(await c.store.listJobs({ limit: Number(m.limit ?? 50) }));
+      case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
+      case 'events': {
+        const off = c.events.subscribe((ev) => { if (!writeJsonLine(sock, { type: 'event', event: ev })) off(); });
+        sock.on('close', off);
+        writeJsonLine(sock, { type: 'subscribed' });
+        return;
+      }
+      case 'job.start': {
+        const req = parseJobRequest(m.request);
+        const job = await c.startJob(req);
+        writeJsonLine(sock, { type: 'job', jid: job.jid, targets: job.targets });
+        job.on('return', (r) => writeJsonLine(sock, { type: 'return', ret: r }));
+        job.once('done', ({ missing }: { missing: string[] }) => { writeJsonLine(sock, { type: 'done', missing }); sock.end(); });
+        return;
+      }
+      default:
+        throw new UmecError('USAGE', { reason: `unknown control operation ${JSON.stringify(m.op)}` });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((res) => (this.server ? this.server.close(() => res()) : res()));
+    await unlink(this.path).catch(() => undefined);
+  }
+}
+
+export function parseJobRequest(r: unknown): JobRequest {
+  const q = (r ?? {}) as Partial<JobRequest>;
+  const bad = (reason: string): never => { throw new UmecError('USAGE', { reason }); };
+  if (!JOB_FUNS.includes(q.fun as never)) bad(`unknown function ${JSON.stringify(q.fun)}`);
+  if (typeof q.tgt !== 'string' || !q.tgt) bad('a target is required');
+  if (!TARGET_TYPES.includes(q.tgt_type as TargetType)) bad(`unknown target type ${JSON.stringify(q.tgt_type)}`);
+  const args = (q.args ?? {}) as JobRequest['args'];
+  if (q.fun === 'run' && (!Array.isArray(args.cmd) || !args.cmd.length || !args.cmd.every((a) => typeof a === 'string'))) bad('run needs a command');
+  if (args.sls !== undefined && (!Array.isArray(args.sls) || !args.sls.every((s) => typeof s === 'string'))) bad('sls must be a list of names');
+  if (q.timeout !== undefined && !(Number(q.timeout) > 0)) bad('timeout must be positive');
+  if (q.batch !== undefined && !/^\d+%?$/.test(String(q.batch))) bad(`batch must be a count or a percentage, got ${JSON.stringify(q.batch)}`);
+  return { fun: q.fun!, tgt: q.tgt!, tgt_type: q.tgt_type!, args, timeout: q.timeout, batch: q.batch };
+}

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { Publisher, Router } from 'zeromq';
+import type { Logger } from '../lib/log.js';
+import type { JobMessage } from '../lib/messages.js';
+import type { MasterConfig } from './config.js';
+import { ControlServer } from './control.js';
+import { MasterCore } from './core.js';
+import type { JobStore } from './jobcache/store.js';
+import { RetServer } from './ret-server.js';
+import { ZapHandler } from './zap.js';
+
+const PUB_DOMAIN = 'umec-pub';
+const RET_DOMAIN = 'umec-ret';
+
+/**
+ * The master daemon: a CURVE-encrypted publish socket that only accepted keys
+ * may join (jobs go out there), a CURVE-encrypted request socket that rejected
+ * keys may not join (key requests, returns, files, pillar), and the local
+ * control socket for the CLI.
+ */
+export class MasterDaemon {
+  private pub?: Publisher;
+  private ret?: Router;
+  private zap?: ZapHandler;
+  private control?: ControlServer;
+  private running = false;
+  core!: MasterCore;
+
+  constructor(private readonly config: MasterConfig, private readonly log: Logger, private readonly store?: JobStore) {}
+
+  async start(): Promise<void> {
+    this.core = await MasterCore.open(this.config, this.log, (m) => this.publish(m), this.store);
+    const keys = this.core.keys;
+    this.zap = new ZapHandler((domain, key, address) => {
+      const k = keys.byPublicKey(key);
+      const ok = domain === PUB_DOMAIN ? k?.state === 'accepted' : k?.state !== 'rejected';
+      if (!ok) this.log.info({ domain, address, agent: k?.id }, 'connection refused by key policy');
+      return ok;
+    });
+    await this.zap.start();
+    this.pub = await this.bindPublisher();
+    this.ret = new Router({ curveServer: true, curveSecretKey: this.core.pair.secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
+    await this.ret.bind(`tcp://${this.config.interface}:${this.config.return_port}`);
+    this.core.onKeyRevoked = async (id) => {
+      // a publisher cannot drop one subscriber: rebind, so every agent reconnects through ZAP again
+      this.log.info({ agent: id }, 'key revoked; rebinding the publish socket');
+      this.pub?.close();
+      this.pub = await this.bindPublisher();
+    };
+    const retServer = new RetServer({
+      keys, agents: this.core.agents, jobs: this.core.jobs, files: this.core.files, pillar: this.core.pillar,
+      events: this.core.events, log: this.log, masterSecret: this.core.pair.secretKey, publishPort: this.config.publish_port,
+      autosignGrains: this.config.autosign_grains,
+    });
+    this.running = true;
+    void this.serve(retServer);
+    this.control = new ControlServer(join(this.config.data_dir, 'master.sock'), this.core, this.log);
+    await this.control.start();
+    this.core.events.fire('umec/master/start', { pubkey: this.core.pair.publicKey });
+    this.log.info({ publish_port: this.config.publish_port, return_port: this.config.return_port, pubkey: this.core.pair.publicKey }, 'master started');
+  }
+
+  private async bindPublisher(): Promise<Publisher> {
+    const pub = new Publisher({ curveServer: true, curveSecretKey: this.core.pair.secretKey, zapDomain: PUB_DOMAIN, linger: 0, sendHighWaterMark: 100_000 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await pub.bind(`tcp://${this.config.interface}:${this.config.publish_port}`);
+        return pub;
+      } catch (e) {
+        if (attempt >= 20 || (e as { code?: string }).code !== 'EADDRINUSE') throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private async publish(m: JobMessage): Promise<void> {
+    await this.pub!.send(['job', JSON.stringify(m)]);
+  }
+
+  private async serve(server: RetServer): Promise<void> {
+    const sock = this.ret!;
+    try {
+      for await (const [routing, ...frames] of sock) {
+        server.handle(frames).then(async (reply) => {
+          if (!reply || !this.running) return;
+          const nonce = (() => { try { return (JSON.parse(frames[0]!.toString()) as { nonce?: string }).nonce; } catch { return undefined; } })();
+          const out = [routing!, JSON.stringify({ re: nonce, ...reply.body })];
+          await sock.send(reply.data ? [...out, reply.data] : out);
+        }).catch((e: unknown) => this.log.error({ err: e }, 'request handling failed'));
+      }
+    } catch (e) {
+      if (this.running) this.log.error({ err: e }, 'request socket failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.core.events.fire('umec/master/stop', {});
+    this.core.jobs.stop();
+    await this.control?.stop();
+    this.ret?.close();
+    this.pub?.close();
+    this.zap?.close();
+    await this.core.store.close();
+    this.log.info('master stopped');
+  }
+}

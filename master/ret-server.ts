@@ -1,0 +1,135 @@
+import type { Logger } from '../lib/log.js';
+import { isAgentId } from '../lib/ids.js';
+import type { ReturnMessage } from '../lib/messages.js';
+import { openBody, peekHeader, ReplayGuard, sharedKey, WireError, type Header } from '../lib/wire.js';
+import { isCurveKey } from '../lib/z85.js';
+import type { AgentRegistry } from './agents.js';
+import type { EventBus } from './events.js';
+import type { FileServer } from './fileserver.js';
+import type { JobManager } from './jobs.js';
+import type { KeyStore } from './keys.js';
+import type { PillarCompiler } from './pillar.js';
+
+export interface RetServerDeps {
+  keys: KeyStore;
+  agents: AgentRegistry;
+  jobs: JobManager;
+  files: FileServer;
+  pillar: PillarCompiler;
+  events: EventBus;
+  log: Logger;
+  masterSecret: string;
+  publishPort: number;
+  /** Grain values that get a new key accepted at once (Salt's autosign_grains). */
+  autosignGrains: Record<string, string[]>;
+}
+
+/** A reply: a JSON object and, for file contents, the bytes as a second frame. */
+export type Reply = { body: Record<string, unknown>; data?: Buffer } | undefined;
+
+/**
+ * Everything an agent can ask the master. Only `key_request` is answered for
+ * keys that are not accepted; every other message must carry a valid MAC from
+ * the accepted key of the id it claims, inside the replay window.
+ */
+export class RetServer {
+  private readonly guard = new ReplayGuard();
+  private readonly macKeys = new Map<string, Buffer>();
+
+  constructor(private readonly d: RetServerDeps) {}
+
+  private macKey(id: string, pub: string): Buffer {
+    const cacheKey = `${id}\0${pub}`;
+    let k = this.macKeys.get(cacheKey);
+    if (!k) {
+      k = sharedKey(this.d.masterSecret, pub);
+      this.macKeys.set(cacheKey, k);
+    }
+    return k;
+  }
+
+  async handle(frames: Buffer[]): Promise<Reply> {
+    let header: Header;
+    try {
+      header = peekHeader(frames);
+      if (!isAgentId(header.id)) throw new WireError('malformed', `bad agent id ${JSON.stringify(header.id).slice(0, 80)}`);
+      if (header.type === 'key_request') return await this.keyRequest(header, frames);
+      const entry = this.d.keys.get(header.id);
+      if (!entry || entry.state !== 'accepted') throw new WireError('unknown-agent', `${header.type} from ${header.id}, whose key is not accepted`);
+      const body = openBody(frames, this.macKey(entry.id, entry.key));
+      this.guard.check(header);
+      this.d.agents.seen(header.id);
+      return await this.dispatch(header, body);
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      this.d.log.warn({ reason: e.reason }, `dropped a message: ${e.message}`);
+      this.d.events.fire('umec/auth/dropped', { reason: e.reason, detail: e.message });
+      return undefined;
+    }
+  }
+
+  private async keyRequest(h: Header, frames: Buffer[]): Promise<Reply> {
+    let claimed: unknown;
+    try { claimed = JSON.parse(frames[1]!.toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
+    const pub = (claimed as { pubkey?: unknown })?.pubkey;
+    if (!isCurveKey(pub)) throw new WireError('malformed', 'key_request without a CURVE public key');
+    // the MAC proves the sender holds the secret key of the public key it presents
+    const body = openBody(frames, sharedKey(this.d.masterSecret, pub)) as { grains?: Record<string, unknown> };
+    this.guard.check(h);
+    let state = await this.d.keys.request(h.id, pub);
+    if (state === 'conflict') {
+      this.d.log.warn({ agent: h.id }, 'key request with a different key for a known id refused');
+      this.d.events.fire(`umec/key/${h.id}/conflict`, { id: h.id });
+      return { body: { status: 'conflict' } };
+    }
+    if (state === 'pending') {
+      this.d.events.fire(`umec/key/${h.id}/pending`, { id: h.id });
+      if (this.autosign(body?.grains)) {
+        await this.d.keys.move(h.id, 'accepted');
+        state = 'accepted';
+        this.d.events.fire(`umec/key/${h.id}/accepted`, { id: h.id, by: 'autosign_grains' });
+      }
+    }
+    return { body: { status: state } };
+  }
+
+  private autosign(grains: Record<string, unknown> | undefined): boolean {
+    if (!grains) return false;
+    return Object.entries(this.d.autosignGrains).some(([k, allowed]) => {
+      const v = grains[k];
+      return (Array.isArray(v) ? v : [v]).some((x) => allowed.includes(String(x)));
+    });
+  }
+
+  private async dispatch(h: Header, body: unknown): Promise<Reply> {
+    const b = (body ?? {}) as Record<string, unknown>;
+    switch (h.type) {
+      case 'hello': {
+        const first = !this.d.agents.get(h.id)?.lastSeen;
+        if (b.grains && typeof b.grains === 'object') await this.d.agents.setGrains(h.id, { ...(b.grains as object), id: h.id });
+        if (first || b.start) this.d.events.fire(`umec/agent/${h.id}/start`, { id: h.id });
+        return { body: { publish_port: this.d.publishPort, time: Date.now() } };
+      }
+      case 'return':
+        return { body: { ok: await this.d.jobs.onReturn(h.id, b as unknown as ReturnMessage) } };
+      case 'manifest': {
+        const m = await this.d.files.manifest();
+        return { body: b.have === m.hash ? { hash: m.hash, unchanged: true } : { ...m } };
+      }
+      case 'file': {
+        const data = typeof b.hash === 'string' ? await this.d.files.read(b.hash) : undefined;
+        return data ? { body: { ok: true }, data } : { body: { ok: false, error: 'no such file' } };
+      }
+      case 'pillar': {
+        const grains = this.d.agents.get(h.id)?.grains ?? { id: h.id };
+        const { pillar, errors } = await this.d.pillar.compile(h.id, grains);
+        return { body: { pillar, errors: errors.map((e) => `${e.file ?? ''}:${e.line ?? 0}: ${e.message}`) } };
+      }
+      case 'stop':
+        this.d.events.fire(`umec/agent/${h.id}/stop`, { id: h.id });
+        return { body: { ok: true } };
+      default:
+        throw new WireError('malformed', `unknown message type ${JSON.stringify(h.type).slice(0, 40)}`);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { UmecError } from '../lib/errors.js';
+import type { TargetType } from '../lib/messages.js';
+import { matchTarget } from '../states/match.js';
+import type { AgentRegistry } from './agents.js';
+
+/**
+ * Accepted agent ids a target expression matches, from the grains the agents
+ * reported. An agent that never reported grains still matches id-only targets.
+ */
+export function resolveTarget(tgt: string, type: TargetType, accepted: string[], agents: AgentRegistry): string[] {
+  if (type === 'list') {
+    const wanted = new Set(tgt.split(',').map((s) => s.trim()).filter(Boolean));
+    return accepted.filter((id) => wanted.has(id));
+  }
+  if (type === 'compound') {
+    // validate the expression once, so a syntax error is reported even with no agents
+    matchTarget(tgt, 'compound', { id: '', grains: {}, pillar: {} });
+  } else if ((type === 'grain' || type === 'grain_pcre' || type === 'pillar') && !tgt.includes(':')) {
+    throw new UmecError('TARGET_SYNTAX', { target: tgt, reason: 'expected key:value' });
+  } else if (type === 'pcre') {
+    try { new RegExp(tgt); } catch (e) { throw new UmecError('TARGET_SYNTAX', { target: tgt, reason: (e as Error).message }); }
+  }
+  return accepted.filter((id) => matchTarget(tgt, type, { id, grains: agents.get(id)?.grains ?? { id }, pillar: {} }));
+}

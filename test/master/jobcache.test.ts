@@ -1,0 +1,176 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileJobStore } from '../../master/jobcache/file-store.js';
+import { jidAt, newJid, type JobRecord, type ReturnRecord } from '../../master/jobcache/store.js';
+
+async function tempRoot(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'umec-jobcache-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  return root;
+}
+
+function job(jid: string, targets = ['a', 'b']): JobRecord {
+  return { jid, fun: 'state.apply', args: ['web'], target: { expr: '*', type: 'glob' }, targets, user: 'root', startedAt: new Date().toISOString() };
+}
+
+function ret(jid: string, id: string, extra: Partial<ReturnRecord> = {}): ReturnRecord {
+  return { jid, id, fun: 'state.apply', ret: { ok: id }, retcode: 0, success: true, receivedAt: new Date().toISOString(), ...extra };
+}
+
+async function listTree(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+test('jidAt formats UTC time with microseconds', () => {
+  assert.equal(jidAt(new Date('2024-05-06T07:08:09.123Z')), '20240506070809123000');
+});
+
+test('newJid is 20 digits near now and strictly increasing over 10,000 calls', () => {
+  const before = jidAt(new Date(Date.now() - 1000));
+  let prev = newJid();
+  assert.match(prev, /^\d{20}$/);
+  assert.ok(prev >= before);
+  const fixed = new Date();
+  for (let i = 0; i < 10_000; i++) {
+    const next = i % 2 ? newJid(fixed) : newJid();
+    assert.match(next, /^\d{20}$/);
+    assert.ok(next > prev, `${next} > ${prev}`);
+    prev = next;
+  }
+  assert.ok(prev < jidAt(new Date(Date.now() + 60_000)));
+});
+
+test('save, get and list round trip', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  const jid = newJid();
+  const j = job(jid);
+  await store.saveJob(j);
+  assert.equal(await store.saveReturn(ret(jid, 'b')), true);
+  assert.equal(await store.saveReturn(ret(jid, 'a', { retcode: 2, success: false })), true);
+  const got = await store.getJob(jid);
+  assert.deepEqual(got?.job, j);
+  assert.deepEqual(got?.returns.map((r) => [r.id, r.retcode, r.success]), [['a', 2, false], ['b', 0, true]]);
+  assert.deepEqual(await store.listJobs(), [{ ...j, returned: 2, expected: 2 }]);
+  await store.close();
+  await assert.rejects(store.saveJob(job(newJid())), /closed/);
+});
+
+test('listJobs is newest first, honours limit and since', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  const jids = ['2024-01-01', '2024-01-02', '2024-01-03'].map((d) => jidAt(new Date(`${d}T00:00:00Z`)));
+  for (const jid of [jids[1], jids[0], jids[2]]) await store.saveJob(job(jid!));
+  assert.deepEqual((await store.listJobs()).map((s) => s.jid), [...jids].reverse());
+  assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [jids[2], jids[1]]);
+  assert.deepEqual(await store.listJobs({ limit: 0 }), []);
+  assert.deepEqual((await store.listJobs({ since: '2024-01-02T00:00:00Z' })).map((s) => s.jid), [jids[2], jids[1]]);
+  assert.deepEqual((await store.listJobs({ since: jids[2] })).map((s) => s.jid), [jids[2]]);
+  await assert.rejects(store.listJobs({ since: 'yesterday-ish' }), /since/);
+  await assert.rejects(store.listJobs({ limit: -1 }), /limit/);
+});
+
+test('a duplicate return is refused and the first one kept', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  const jid = newJid();
+  await store.saveJob(job(jid));
+  assert.equal(await store.saveReturn(ret(jid, 'a', { ret: 'first' })), true);
+  assert.equal(await store.saveReturn(ret(jid, 'a', { ret: 'second' })), false);
+  const racing = await Promise.all([store.saveReturn(ret(jid, 'b', { ret: 1 })), store.saveReturn(ret(jid, 'b', { ret: 2 }))]);
+  assert.deepEqual(racing, [true, false]);
+  const got = await store.getJob(jid);
+  assert.deepEqual(got?.returns.map((r) => r.ret), ['first', 1]);
+});
+
+test('200 concurrent returns for different ids are all stored', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const store = new FileJobStore(dir);
+  const jid = newJid();
+  const ids = Array.from({ length: 200 }, (_, i) => `agent-${String(i).padStart(3, '0')}`);
+  await store.saveJob(job(jid, ids));
+  const results = await Promise.all(ids.map((id) => store.saveReturn(ret(jid, id))));
+  assert.ok(results.every((r) => r === true));
+  assert.deepEqual((await store.getJob(jid))?.returns.map((r) => r.id), ids);
+  const [summary] = await store.listJobs();
+  assert.equal(summary?.returned, 200);
+  assert.equal(summary?.expected, 200);
+  assert.deepEqual((await readdir(join(dir, jid, 'returns'))).filter((n) => !n.endsWith('.json')), []);
+});
+
+test('a new store on the same directory sees everything (restart)', async (t) => {
+  const dir = join(await tempRoot(t), 'data', 'jobs');
+  const first = new FileJobStore(dir);
+  const jid1 = newJid();
+  const jid2 = newJid();
+  await first.saveJob(job(jid1));
+  await first.saveJob(job(jid2, ['a']));
+  await first.saveReturn(ret(jid1, 'a'));
+  await first.saveReturn(ret(jid2, 'a'));
+  await first.close();
+  const second = new FileJobStore(dir);
+  assert.deepEqual((await second.listJobs()).map((s) => [s.jid, s.returned, s.expected]), [[jid2, 1, 1], [jid1, 1, 2]]);
+  assert.deepEqual((await second.getJob(jid1))?.returns.map((r) => r.id), ['a']);
+  assert.equal(await second.saveReturn(ret(jid1, 'a')), false);
+  assert.equal(await second.saveReturn(ret(jid1, 'b')), true);
+});
+
+test('hostile ids and jids are rejected and nothing is written outside the store', async (t) => {
+  const root = await tempRoot(t);
+  const dir = join(root, 'jobs');
+  const store = new FileJobStore(dir);
+  const jid = newJid();
+  await store.saveJob(job(jid));
+  const before = await listTree(root);
+  for (const id of ['../x', 'a/b', '', '.', '..', '../../etc/passwd', 'a\\b', 'a\0b', 'ü', 'x'.repeat(254)]) {
+    await assert.rejects(store.saveReturn(ret(jid, id)), /invalid agent id/, JSON.stringify(id));
+  }
+  for (const bad of ['../x', '2024', `${jid}/..`, '', '2024010100000000000a']) {
+    await assert.rejects(store.saveJob(job(bad)), /invalid jid/);
+    await assert.rejects(store.saveReturn(ret(bad, 'a')), /invalid jid/);
+  }
+  assert.deepEqual(await listTree(root), before);
+});
+
+test('a 253-character id is stored and read back', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  const jid = newJid();
+  const id = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+  assert.equal(id.length, 253);
+  await store.saveJob(job(jid, [id]));
+  assert.equal(await store.saveReturn(ret(jid, id)), true);
+  assert.equal(await store.saveReturn(ret(jid, id)), false);
+  assert.deepEqual((await store.getJob(jid))?.returns.map((r) => r.id), [id]);
+});
+
+test('unknown and malformed jids give undefined', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  await store.saveJob(job(newJid()));
+  for (const jid of ['20990101000000000000', '../jobs', '..', '', '123', '2024010100000000000a', `${newJid()}/../x`]) {
+    assert.equal(await store.getJob(jid), undefined, jid);
+  }
+});
+
+test('corrupted job.json is skipped by listJobs and reported by getJob', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const store = new FileJobStore(dir);
+  const [a, b, c] = [newJid(), newJid(), newJid()];
+  for (const jid of [a, b, c]) await store.saveJob(job(jid));
+  const file = join(dir, b, 'job.json');
+  await writeFile(file, (await readFile(file, 'utf8')).slice(0, 20));
+  await writeFile(join(dir, c, 'returns', 'x.json'), '{"jid":');
+  assert.deepEqual((await store.listJobs()).map((s) => s.jid), [c, a]);
+  assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [c, a]);
+  await assert.rejects(store.getJob(b), /corrupted job file/);
+  await assert.rejects(store.getJob(c), /corrupted return file/);
+});
+
+test('returns for a job not (yet) saved are kept; the job is listed once saved', async (t) => {
+  const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
+  const jid = newJid();
+  assert.equal(await store.saveReturn(ret(jid, 'a')), true);
+  assert.equal(await store.getJob(jid), undefined);
+  assert.deepEqual(await store.listJobs(), []);
+  await store.saveJob(job(jid));
+  assert.equal((await store.listJobs())[0]?.returned, 1);
+});
