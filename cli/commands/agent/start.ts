@@ -1,0 +1,21 @@
+import { Command, Flags } from '@oclif/core';
+import { AgentDaemon } from '../../../agent/daemon.js';
+import { loadAgentConfig } from '../../../agent/config.js';
+import { createLogger } from '../../../lib/log.js';
+import { reportInputError } from '../../errors.js';
+import { runUntilSignal } from '../../daemon-runner.js';
+
+export default class AgentStart extends Command {
+  static summary = 'Run the agent in the foreground';
+  static flags = { config: Flags.string({ char: 'c', description: 'agent config file', env: 'UMEC_AGENT_CONFIG', default: '/etc/umec/agent.yaml' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(AgentStart);
+    try {
+      const config = await loadAgentConfig(flags.config);
+      await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level })));
+    } catch (e) {
+      process.exitCode = reportInputError(e, false);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { Command, Flags } from '@oclif/core';
+import type { UmecEvent } from '../../lib/messages.js';
+import { reportInputError } from '../errors.js';
+import { configFlag, MasterClient } from '../master-client.js';
+
+export default class Events extends Command {
+  static summary = "Stream the master's events (keys, jobs, returns, agents) as they happen";
+  static flags = { ...configFlag, json: Flags.boolean({ description: 'one JSON object per line' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Events);
+    try {
+      await (await MasterClient.fromConfig(flags.config)).stream({ op: 'events' }, (l) => {
+        if (l.type !== 'event') return;
+        const ev = l.event as UmecEvent;
+        this.log(flags.json ? JSON.stringify(ev) : `${ev.ts} ${ev.tag} ${JSON.stringify(ev.data)}`);
+      });
+    } catch (e) {
+      process.exitCode = reportInputError(e, flags.json);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import { Command, Flags } from '@oclif/core';
+import { reportInputError } from '../../errors.js';
+import { configFlag, MasterClient } from '../../master-client.js';
+
+const HEADINGS = { accepted: 'Accepted Keys:', pending: 'Unaccepted Keys:', rejected: 'Rejected Keys:' } as const;
+
+export default class KeyList extends Command {
+  static summary = 'List agent keys by state (like salt-key -L)';
+  static flags = { ...configFlag, json: Flags.boolean({ description: 'print JSON' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(KeyList);
+    try {
+      const keys = await (await MasterClient.fromConfig(flags.config)).call({ op: 'key.list' }) as Record<keyof typeof HEADINGS, string[]>;
+      if (flags.json) { this.log(JSON.stringify(keys, null, 2)); return; }
+      for (const st of ['accepted', 'pending', 'rejected'] as const) {
+        this.log(HEADINGS[st]);
+        for (const id of keys[st]) this.log(id);
+      }
+    } catch (e) {
+      process.exitCode = reportInputError(e, flags.json);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { Flags } from '@oclif/core';
+import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
+import { reportInputError } from './errors.js';
+import { formatJobSummary, formatReturn, type ReturnLine } from './format/returns.js';
+import { configFlag, MasterClient } from './master-client.js';
+
+export const jobFlags = {
+  ...configFlag,
+  list: Flags.boolean({ char: 'L', description: 'target is a comma-separated list of ids' }),
+  grain: Flags.boolean({ char: 'G', description: 'target is grain:value' }),
+  compound: Flags.boolean({ char: 'C', description: "compound target, e.g. 'G@os:Debian and edge-*'" }),
+  pcre: Flags.boolean({ char: 'E', description: 'target is a regular expression on ids' }),
+  timeout: Flags.integer({ char: 't', description: 'seconds to wait for returns (default: the master timeout)', min: 1 }),
+  batch: Flags.string({ char: 'b', description: 'sliding window: N agents or N% at a time' }),
+  json: Flags.boolean({ description: 'print {"jid", "returns", "missing"}' }),
+};
+
+type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string };
+
+function targetType(f: Flagged): TargetType {
+  const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
+  if (chosen.length > 1) throw new Error(`choose one of -L, -G, -C, -E (got ${chosen.join(', ')})`);
+  return chosen[0] ?? 'glob';
+}
+
+/**
+ * Publishes a job through the master, prints returns as they arrive (with a
+ * live count on a terminal), then the summary. Exit code: 0 when every target
+ * returned and succeeded, 1 otherwise, 2 on usage errors.
+ */
+export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, flags: Flagged): Promise<number> {
+  const returns: Record<string, unknown> = {};
+  let targets: string[] = [];
+  let missing: string[] = [];
+  let failed = 0;
+  let jid = '';
+  const live = !flags.json && process.stderr.isTTY === true;
+  const color = process.stdout.isTTY === true;
+  try {
+    const client = await MasterClient.fromConfig(flags.config);
+    const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch };
+    await client.stream({ op: 'job.start', request }, (l) => {
+      if (l.type === 'job') {
+        jid = String(l.jid);
+        targets = l.targets as string[];
+        if (!targets.length) process.stderr.write('No agents matched the target. No command was sent.\n');
+      } else if (l.type === 'return') {
+        const r = l.ret as ReturnLine;
+        returns[r.id] = r.ret;
+        if (!r.success) failed++;
+        if (live) process.stderr.write('\r\x1b[K');
+        if (!flags.json) process.stdout.write(`${formatReturn(r, { color })}\n`);
+        if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
+      } else if (l.type === 'done') {
+        missing = l.missing as string[];
+      }
+    });
+    if (live) process.stderr.write('\r\x1b[K');
+  } catch (e) {
+    if (e instanceof Error && /^choose one of/.test(e.message)) { process.stderr.write(`Error: ${e.message}\n`); return 2; }
+    return reportInputError(e, flags.json);
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ jid, returns, missing }, null, 2)}\n`);
+  } else if (targets.length) {
+    for (const id of missing) process.stdout.write(`${id}:\n    Agent did not return. [No response]\n`);
+    process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing })}\n`);
+  }
+  if (!targets.length) return 2;
+  return missing.length || failed ? 1 : 0;
+}
