@@ -1,7 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { AgentDaemon } from '../../../agent/daemon.js';
 import { loadAgentConfig } from '../../../agent/config.js';
-import { createLogger } from '../../../lib/log.js';
 import { reportInputError } from '../../errors.js';
 import { runUntilSignal } from '../../daemon-runner.js';
 
@@ -13,6 +11,8 @@ export default class AgentStart extends Command {
     const { flags } = await this.parse(AgentStart);
     try {
       const config = await loadAgentConfig(flags.config);
+      // loaded on demand: the daemon pulls in ZeroMQ and the logger, which other commands don't need
+      const [{ AgentDaemon }, { createLogger }] = await Promise.all([import('../../../agent/daemon.js'), import('../../../lib/log.js')]);
       await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level })));
     } catch (e) {
       process.exitCode = reportInputError(e, false);

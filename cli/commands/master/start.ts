@@ -1,7 +1,5 @@
 import { Command } from '@oclif/core';
-import { createLogger } from '../../../lib/log.js';
 import { loadMasterConfig } from '../../../master/config.js';
-import { MasterDaemon } from '../../../master/daemon.js';
 import { configFlag } from '../../master-client.js';
 import { reportInputError } from '../../errors.js';
 import { runUntilSignal } from '../../daemon-runner.js';
@@ -14,6 +12,8 @@ export default class MasterStart extends Command {
     const { flags } = await this.parse(MasterStart);
     try {
       const config = await loadMasterConfig(flags.config);
+      // loaded on demand: the daemon pulls in ZeroMQ and the logger, which other commands don't need
+      const [{ MasterDaemon }, { createLogger }] = await Promise.all([import('../../../master/daemon.js'), import('../../../lib/log.js')]);
       const daemon = new MasterDaemon(config, createLogger({ name: 'master', level: config.log_level }));
       await runUntilSignal(daemon);
     } catch (e) {
