@@ -15,6 +15,7 @@ const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre
  */
 export class ControlServer {
   private server?: Server;
+  private readonly open = new Set<Socket>();
 
   constructor(private readonly path: string, private readonly core: MasterCore, private readonly log: Logger) {}
 
@@ -26,6 +27,8 @@ export class ControlServer {
   }
 
   private serve(sock: Socket): void {
+    this.open.add(sock);
+    sock.once('close', () => this.open.delete(sock));
     let handled = false;
     sock.on('error', () => undefined);
     readJsonLines(sock, (m) => {
@@ -71,7 +74,10 @@ export class ControlServer {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((res) => (this.server ? this.server.close(() => res()) : res()));
+    const closed = new Promise<void>((res) => (this.server ? this.server.close(() => res()) : res()));
+    // event streams and waiting job clients would otherwise hold the shutdown open
+    for (const s of this.open) s.destroy();
+    await closed;
     await unlink(this.path).catch(() => undefined);
   }
 }

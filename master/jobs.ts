@@ -76,7 +76,8 @@ export class ActiveJob extends EventEmitter {
   private maybeDone(): void {
     if (this.finished || this.inflight.size || this.queue.length) return;
     this.finished = true;
-    this.emit('done', { missing: [...this.missing].sort() });
+    // never synchronously: whoever started the job must get to listen first
+    setImmediate(() => this.emit('done', { missing: [...this.missing].sort() }));
   }
 
   cancel(): void {
