@@ -122,7 +122,7 @@ export class AgentDaemon {
       for await (const [, payload] of this.sub!) {
         let job: JobMessage;
         try { job = JSON.parse(payload!.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
-        if (!Array.isArray(job.targets) || !job.targets.includes(this.config.id)) continue;
+        if (job.targets !== '*' && !(Array.isArray(job.targets) && job.targets.includes(this.config.id))) continue;
         void this.handle(job);
       }
     } catch (e) {

@@ -9,6 +9,7 @@ import { StateEngine } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
 import { writeTree } from '../test/helpers/tree.js';
+import { fleetRows } from './fleet.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
 const grains = { id: 'bench-box', os: 'Debian', cpuarch: 'aarch64' };
@@ -120,11 +121,20 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  // issue 3: master process, simulated and real agents
+  const fleet = await fleetRows();
+  rows.push(...fleet.rows);
   const w = Math.max(...rows.map((r) => r.name.length));
-  console.log(`${'benchmark'.padEnd(w)}  ${'median'.padStart(10)}  target     notes`);
-  console.log(`${'-'.repeat(w)}  ${'-'.repeat(10)}  ---------  -----`);
+  const tw = Math.max(9, ...rows.map((r) => r.target.length));
+  console.log(`${'benchmark'.padEnd(w)}  ${'median'.padStart(10)}  ${'target'.padEnd(tw)}  notes`);
+  console.log(`${'-'.repeat(w)}  ${'-'.repeat(10)}  ${'-'.repeat(tw)}  -----`);
   for (const r of rows) {
-    console.log(`${r.name.padEnd(w)}  ${`${r.median.toFixed(1)} ${r.unit}`.padStart(10)}  ${r.target.padEnd(9)}  ${r.extra ?? ''}`);
+    console.log(`${r.name.padEnd(w)}  ${`${r.median.toFixed(1)} ${r.unit}`.padStart(10)}  ${r.target.padEnd(tw)}  ${r.extra ?? ''}`);
+  }
+  if (fleet.notes.length) {
+    console.log('\nproblems:');
+    for (const n of fleet.notes) console.log(`  - ${n}`);
+    process.exitCode = 1;
   }
 }
 

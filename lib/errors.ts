@@ -28,6 +28,7 @@ export const ErrorCodes = {
   USE_MISSING: 'use points at {target}, which is not defined in this run',
   FILE_SOURCE: 'source {source}: {reason}',
   CONFIG: '{file}: {reason}',
+  LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
 } as const;
 

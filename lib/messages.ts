@@ -16,8 +16,8 @@ export interface JobMessage {
   jid: string;
   fun: JobFun;
   args: JobArgs;
-  /** Agent ids this publication is for. */
-  targets: string[];
+  /** Agent ids this publication is for; "*" for every accepted agent. */
+  targets: string[] | '*';
 }
 
 /** An agent's answer to a job. */

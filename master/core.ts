@@ -70,7 +70,8 @@ export class MasterCore {
   }
 
   async startJob(req: JobRequest): Promise<ActiveJob> {
-    const targets = resolveTarget(req.tgt, req.tgt_type, this.keys.list().accepted, this.agents);
-    return this.jobs.start(req, targets, this.config.timeout);
+    const accepted = this.keys.list().accepted;
+    const targets = resolveTarget(req.tgt, req.tgt_type, accepted, this.agents);
+    return this.jobs.start(req, targets, this.config.timeout, targets.length === accepted.length && targets.length > 0);
   }
 }

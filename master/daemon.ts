@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Publisher, Router } from 'zeromq';
+import { UmecError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { JobMessage } from '../lib/messages.js';
 import type { MasterConfig } from './config.js';
@@ -8,8 +9,19 @@ import { MasterCore } from './core.js';
 import type { JobStore } from './jobcache/store.js';
 import { RetServer } from './ret-server.js';
 import { ZapHandler } from './zap.js';
+import { SendQueue } from '../lib/send-queue.js';
 
 const PUB_DOMAIN = 'umec-pub';
+
+async function bindOrExplain(sock: { bind(ep: string): Promise<void> }, endpoint: string): Promise<void> {
+  try {
+    await sock.bind(endpoint);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const reason = code === 'EADDRINUSE' ? 'address already in use (another master running?)' : String((e as Error).message);
+    throw new UmecError('LISTEN', { endpoint, reason, code });
+  }
+}
 const RET_DOMAIN = 'umec-ret';
 
 /**
@@ -20,6 +32,7 @@ const RET_DOMAIN = 'umec-ret';
  */
 export class MasterDaemon {
   private pub?: Publisher;
+  private pubQueue?: SendQueue;
   private ret?: Router;
   private zap?: ZapHandler;
   private control?: ControlServer;
@@ -29,6 +42,19 @@ export class MasterDaemon {
   constructor(private readonly config: MasterConfig, private readonly log: Logger, private readonly store?: JobStore) {}
 
   async start(): Promise<void> {
+    try {
+      await this.open();
+    } catch (e) {
+      // a half-started master must not keep the process alive
+      this.ret?.close();
+      this.pub?.close();
+      this.zap?.close();
+      await this.control?.stop().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async open(): Promise<void> {
     this.core = await MasterCore.open(this.config, this.log, (m) => this.publish(m), this.store);
     const keys = this.core.keys;
     this.zap = new ZapHandler((domain, key, address) => {
@@ -39,13 +65,15 @@ export class MasterDaemon {
     });
     await this.zap.start();
     this.pub = await this.bindPublisher();
+    this.pubQueue = new SendQueue(this.pub);
     this.ret = new Router({ curveServer: true, curveSecretKey: this.core.pair.secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
-    await this.ret.bind(`tcp://${this.config.interface}:${this.config.return_port}`);
+    await bindOrExplain(this.ret, `tcp://${this.config.interface}:${this.config.return_port}`);
     this.core.onKeyRevoked = async (id) => {
       // a publisher cannot drop one subscriber: rebind, so every agent reconnects through ZAP again
       this.log.info({ agent: id }, 'key revoked; rebinding the publish socket');
       this.pub?.close();
       this.pub = await this.bindPublisher();
+      this.pubQueue = new SendQueue(this.pub);
     };
     const retServer = new RetServer({
       keys, agents: this.core.agents, jobs: this.core.jobs, files: this.core.files, pillar: this.core.pillar,
@@ -64,28 +92,29 @@ export class MasterDaemon {
     const pub = new Publisher({ curveServer: true, curveSecretKey: this.core.pair.secretKey, zapDomain: PUB_DOMAIN, linger: 0, sendHighWaterMark: 100_000 });
     for (let attempt = 0; ; attempt++) {
       try {
-        await pub.bind(`tcp://${this.config.interface}:${this.config.publish_port}`);
+        await bindOrExplain(pub, `tcp://${this.config.interface}:${this.config.publish_port}`);
         return pub;
       } catch (e) {
-        if (attempt >= 20 || (e as { code?: string }).code !== 'EADDRINUSE') throw e;
+        if (attempt >= 20 || (e as UmecError).details?.code !== 'EADDRINUSE') throw e;
         await new Promise((r) => setTimeout(r, 50));
       }
     }
   }
 
   private async publish(m: JobMessage): Promise<void> {
-    await this.pub!.send(['job', JSON.stringify(m)]);
+    await this.pubQueue!.send(['job', JSON.stringify(m)]);
   }
 
   private async serve(server: RetServer): Promise<void> {
     const sock = this.ret!;
+    const replies = new SendQueue(sock);
     try {
       for await (const [routing, ...frames] of sock) {
         server.handle(frames).then(async (reply) => {
           if (!reply || !this.running) return;
           const nonce = (() => { try { return (JSON.parse(frames[0]!.toString()) as { nonce?: string }).nonce; } catch { return undefined; } })();
           const out = [routing!, JSON.stringify({ re: nonce, ...reply.body })];
-          await sock.send(reply.data ? [...out, reply.data] : out);
+          await replies.send(reply.data ? [...out, reply.data] : out);
         }).catch((e: unknown) => this.log.error({ err: e }, 'request handling failed'));
       }
     } catch (e) {

@@ -26,7 +26,8 @@ export class ActiveJob extends EventEmitter {
   private finished = false;
 
   constructor(readonly jid: string, readonly req: JobRequest, readonly targets: string[],
-    private readonly publish: (m: JobMessage) => Promise<void>, private readonly timeoutMs: number) {
+    private readonly publish: (m: JobMessage) => Promise<void>, private readonly timeoutMs: number,
+    private readonly everyone = false) {
     super();
     this.queue = [...targets];
   }
@@ -43,18 +44,21 @@ export class ActiveJob extends EventEmitter {
     for (const id of next) {
       this.inflight.set(id, setTimeout(() => this.expire(id), this.timeoutMs));
     }
-    await this.publish({ jid: this.jid, fun: this.req.fun, args: this.req.args, targets: next });
+    // a fleet-wide job names no ids: the message stays small however many agents there are
+    const all = this.everyone && next.length === this.targets.length;
+    await this.publish({ jid: this.jid, fun: this.req.fun, args: this.req.args, targets: all ? '*' : next });
   }
 
   private expire(id: string): void {
     if (!this.inflight.delete(id)) return;
     this.missing.push(id);
-    void this.advance();
+    this.advance();
   }
 
-  private async advance(): Promise<void> {
-    if (this.req.batch) await this.fill(batchSize(this.req.batch, this.targets.length));
-    this.maybeDone();
+  /** Next batch window, if any; a failed publication counts its targets as missing rather than crashing. */
+  private advance(): void {
+    const next = this.req.batch ? this.fill(batchSize(this.req.batch, this.targets.length)) : Promise.resolve();
+    next.catch((e: unknown) => this.emit('error-publish', e)).finally(() => this.maybeDone());
   }
 
   isTarget(id: string): boolean {
@@ -70,7 +74,7 @@ export class ActiveJob extends EventEmitter {
     if (late >= 0) this.missing.splice(late, 1);
     this.returns.set(r.id, r);
     this.emit('return', r);
-    void this.advance();
+    this.advance();
   }
 
   private maybeDone(): void {
@@ -93,14 +97,16 @@ export class JobManager {
 
   constructor(private readonly deps: { store: JobStore; events: EventBus; log: Logger; publish: (m: JobMessage) => Promise<void> }) {}
 
-  async start(req: JobRequest, targets: string[], defaultTimeout: number): Promise<ActiveJob> {
+  /** `everyone`: the targets are every accepted agent, so the publication can say "*" instead of listing them. */
+  async start(req: JobRequest, targets: string[], defaultTimeout: number, everyone = false): Promise<ActiveJob> {
     const jid = newJid();
     await this.deps.store.saveJob({
       jid, fun: req.fun, args: req.args, target: { expr: req.tgt, type: req.tgt_type }, targets,
       startedAt: new Date().toISOString(), test: req.args.test, batch: req.batch,
     });
-    const job = new ActiveJob(jid, req, targets, this.deps.publish, (req.timeout ?? defaultTimeout) * 1000);
+    const job = new ActiveJob(jid, req, targets, this.deps.publish, (req.timeout ?? defaultTimeout) * 1000, everyone);
     this.active.set(jid, job);
+    job.on('error-publish', (e: unknown) => this.deps.log.error({ err: e, jid }, 'publishing a job failed; its targets will show as missing'));
     job.once('done', ({ missing }: { missing: string[] }) => {
       this.deps.events.fire(`umec/job/${jid}/done`, { jid, returned: job.returns.size, missing });
       // late returns are still stored; keep the job findable for a while
