@@ -84,8 +84,10 @@ export class ActiveJob extends EventEmitter {
     setImmediate(() => this.emit('done', { missing: [...this.missing].sort() }));
   }
 
+  /** Master shutdown: whoever has not answered yet counts as missing. */
   cancel(): void {
     for (const t of this.inflight.values()) clearTimeout(t);
+    this.missing.push(...this.inflight.keys(), ...this.queue);
     this.inflight.clear();
     this.queue.length = 0;
     this.maybeDone();

@@ -10,7 +10,9 @@ export interface MatchSubject {
 
 export type MatchType = 'glob' | 'list' | 'grain' | 'grain_pcre' | 'pcre' | 'pillar' | 'compound';
 
-const glob = (pattern: string, value: string) => picomatch.isMatch(value, pattern, { dot: true, nobrace: false });
+/** Salt matches ids with fnmatch, where `[!a]` negates a class; picomatch spells that `[^a]`. */
+const glob = (pattern: string, value: string) =>
+  picomatch.isMatch(value, pattern.replace(/\[!/g, '[^'), { dot: true, nobrace: false });
 
 /** `key:value` against nested data, value a glob (or regex); lists match if any element does. */
 function matchData(data: Record<string, unknown>, expr: string, useRegex: boolean): boolean {

@@ -1,22 +1,30 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
-import { access, mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isJid, jidAt, type JobRecord, type JobStore, type JobSummary, type ReturnRecord } from './store.js';
 
 const ID = /^[A-Za-z0-9._-]{1,253}$/;
-/** Longer ids get a hashed file name so that temp names stay under NAME_MAX. */
+/** Longer ids got a hashed file name in the legacy returns/ layout, so that temp names stayed under NAME_MAX. */
 const MAX_PLAIN_ID = 200;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 const PARALLEL = 32;
+/** Append-only log of a job's returns: one JSON object per line. */
+const LOG_NAME = 'returns.jsonl';
+/** Legacy layout (earlier versions): one returns/<id>.json file per return. Still read, never written. */
+const LEGACY_DIR = 'returns';
+const NL = 0x0a;
+const DEFAULT_IDLE_CLOSE_MS = 30_000;
+const COUNT_CACHE_MAX = 20_000;
+const READ_CHUNK = 64 * 1024;
 
 export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && ID.test(id) && id !== '.' && id !== '..';
 }
 
-function returnFileName(id: string): string {
+function legacyFileName(id: string): string {
   return id.length <= MAX_PLAIN_ID ? `${id}.json` : `~${createHash('sha256').update(id).digest('hex')}.json`;
 }
 
@@ -28,14 +36,14 @@ async function readIfExists(path: string): Promise<string | undefined> {
   try { return await readFile(path, 'utf8'); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
 }
 
-async function returnFiles(dir: string): Promise<string[]> {
+async function readBytesIfExists(path: string): Promise<Buffer | undefined> {
+  try { return await readFile(path); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
+}
+
+async function legacyFiles(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir)).filter((n) => n.endsWith('.json'));
   } catch (e) { if (isNotFound(e)) return []; throw e; }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try { await access(path); return true; } catch (e) { if (isNotFound(e)) return false; throw e; }
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {
@@ -57,6 +65,23 @@ function parseReturn(text: string, jid: string): ReturnRecord | undefined {
   return v && v.jid === jid && isValidId(v.id) ? v as unknown as ReturnRecord : undefined;
 }
 
+/**
+ * The complete lines of a log. A torn last line (no trailing newline: crash
+ * mid-append) is ignored, and so is any other line that does not parse as a
+ * return of this job. Later lines for an id already seen are ignored too.
+ */
+function parseLog(buf: Buffer, jid: string): ReturnRecord[] {
+  const end = buf.lastIndexOf(NL) + 1;
+  const out: ReturnRecord[] = [];
+  const seen = new Set<string>();
+  for (const line of buf.toString('utf8', 0, end).split('\n')) {
+    if (line === '') continue;
+    const r = parseReturn(line, jid);
+    if (r && !seen.has(r.id)) { seen.add(r.id); out.push(r); }
+  }
+  return out;
+}
+
 async function mapLimit<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += PARALLEL) out.push(...await Promise.all(items.slice(i, i + PARALLEL).map(fn)));
@@ -70,14 +95,49 @@ function sinceJid(since: string | undefined): string | undefined {
   return jidAt(new Date(ms));
 }
 
+export interface FileJobStoreOptions {
+  /** Close a job's log handle after this long without activity (default 30 s). */
+  idleCloseMs?: number;
+  /** Called right before every fsync/fdatasync the return path issues (log file or directory); for tests and metrics. */
+  onSync?: (path: string) => void;
+}
+
+interface Entry { id: string; line: string; resolve: () => void; reject: (e: unknown) => void }
+
+/** Per-job writer state: one open append handle, the ids stored, and the group-commit queue. */
+interface JobLog {
+  readonly jid: string;
+  readonly path: string;
+  /** Resolves once the log is open and the ids below are loaded. */
+  ready: Promise<void>;
+  fh?: FileHandle;
+  /** Ids whose line is durable in the log. */
+  readonly ids: Set<string>;
+  /** File names in the legacy returns/ directory. */
+  legacy: Set<string>;
+  /** Ids queued or being written, with the promise of their commit. */
+  readonly pending: Map<string, Promise<void>>;
+  queue: Entry[];
+  writing: boolean;
+  /** Set once this state is dropped (idle, write failure, close); users must get a fresh one. */
+  dead: boolean;
+  timer?: NodeJS.Timeout;
+}
+
 export class FileJobStore implements JobStore {
   readonly dir: string;
-  private readonly inflight = new Map<string, Promise<boolean>>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly logs = new Map<string, JobLog>();
+  /** listJobs newline counts per log: bytes counted so far (up to just after the last newline) and the inode. */
+  private readonly counts = new Map<string, { ino: number; bytes: number; count: number }>();
+  private readonly idleCloseMs: number;
+  private readonly onSync: ((path: string) => void) | undefined;
   private closed = false;
 
-  constructor(dir: string) {
+  constructor(dir: string, opts: FileJobStoreOptions = {}) {
     this.dir = resolve(dir);
+    this.idleCloseMs = opts.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
+    this.onSync = opts.onSync;
     const first = mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
     if (first !== undefined) {
       for (let p = this.dir; ; p = dirname(p)) {
@@ -92,7 +152,7 @@ export class FileJobStore implements JobStore {
     return this.track(async () => {
       if (!isJid(job.jid)) throw new Error(`invalid jid ${JSON.stringify(job.jid)}`);
       const jobDir = join(this.dir, job.jid);
-      await this.ensureDir(join(jobDir, 'returns'));
+      await this.ensureDir(jobDir);
       await writeFileAtomic(join(jobDir, 'job.json'), JSON.stringify(job), { mode: FILE_MODE });
     });
   }
@@ -101,14 +161,24 @@ export class FileJobStore implements JobStore {
     return this.track(async () => {
       if (!isJid(r.jid)) throw new Error(`invalid jid ${JSON.stringify(r.jid)}`);
       if (!isValidId(r.id)) throw new Error(`invalid agent id ${JSON.stringify(r.id)}`);
-      const key = `${r.jid}/${r.id}`;
-      const prev = this.inflight.get(key);
-      const p = (async () => {
-        await prev?.catch(() => undefined);
-        return this.writeReturn(r);
-      })();
-      this.inflight.set(key, p);
-      try { return await p; } finally { if (this.inflight.get(key) === p) this.inflight.delete(key); }
+      const line = `${JSON.stringify(r)}\n`;
+      const legacyName = legacyFileName(r.id);
+      for (;;) {
+        const log = this.logFor(r.jid);
+        await log.ready;
+        if (log.dead) continue;
+        if (log.ids.has(r.id) || log.legacy.has(legacyName)) return false;
+        const inflight = log.pending.get(r.id);
+        if (inflight) {
+          // Same id being written right now: a duplicate if that write commits, else try again.
+          if (await inflight.then(() => true, () => false)) return false;
+          continue;
+        }
+        const commit = this.enqueue(log, r.id, line);
+        log.pending.set(r.id, commit);
+        await commit;
+        return true;
+      }
     });
   }
 
@@ -119,13 +189,16 @@ export class FileJobStore implements JobStore {
     if (text === undefined) return undefined;
     const job = parseJob(text, jid);
     if (!job) throw new Error(`corrupted job file ${jobFile}`);
-    const returnsDir = join(this.dir, jid, 'returns');
-    const returns = await mapLimit(await returnFiles(returnsDir), async (name) => {
-      const file = join(returnsDir, name);
+    const legacyDir = join(this.dir, jid, LEGACY_DIR);
+    const returns = await mapLimit(await legacyFiles(legacyDir), async (name) => {
+      const file = join(legacyDir, name);
       const r = parseReturn(await readFile(file, 'utf8'), jid);
       if (!r) throw new Error(`corrupted return file ${file}`);
       return r;
     });
+    const seen = new Set(returns.map((r) => r.id));
+    const log = await readBytesIfExists(join(this.dir, jid, LOG_NAME));
+    if (log) for (const r of parseLog(log, jid)) if (!seen.has(r.id)) { seen.add(r.id); returns.push(r); }
     returns.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { job, returns };
   }
@@ -146,23 +219,167 @@ export class FileJobStore implements JobStore {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.pending]);
+    const logs = [...this.logs.values()];
+    this.logs.clear();
+    await Promise.allSettled(logs.map((log) => this.drop(log)));
   }
 
   private async summarize(jid: string): Promise<JobSummary | undefined> {
     const text = await readIfExists(join(this.dir, jid, 'job.json'));
     const job = text === undefined ? undefined : parseJob(text, jid);
     if (!job) return undefined;
-    const returned = (await returnFiles(join(this.dir, jid, 'returns'))).length;
-    return { ...job, returned, expected: job.targets.length };
+    const [logged, legacy] = await Promise.all([this.countLog(jid), legacyFiles(join(this.dir, jid, LEGACY_DIR))]);
+    return { ...job, returned: logged + legacy.length, expected: job.targets.length };
   }
 
-  private async writeReturn(r: ReturnRecord): Promise<boolean> {
-    const returnsDir = join(this.dir, r.jid, 'returns');
-    const file = join(returnsDir, returnFileName(r.id));
-    if (await exists(file)) return false;
-    await this.ensureDir(returnsDir);
-    await writeFileAtomic(file, JSON.stringify(r), { mode: FILE_MODE });
-    return true;
+  /**
+   * Complete lines in a job's log, without parsing them: newline bytes are
+   * counted, so a torn last line does not count. The log is append-only, so
+   * only the bytes added since the previous count are read.
+   */
+  private async countLog(jid: string): Promise<number> {
+    let fh: FileHandle;
+    try { fh = await open(join(this.dir, jid, LOG_NAME), 'r'); } catch (e) {
+      if (isNotFound(e)) { this.counts.delete(jid); return 0; }
+      throw e;
+    }
+    try {
+      const { size, ino } = await fh.stat();
+      let c = this.counts.get(jid);
+      if (!c || c.ino !== ino || size < c.bytes) c = { ino, bytes: 0, count: 0 };
+      let { bytes, count } = c;
+      if (size > bytes) {
+        const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size - bytes));
+        for (let pos = bytes; pos < size;) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+          if (bytesRead === 0) break;
+          const chunk = buf.subarray(0, bytesRead);
+          for (let i = chunk.indexOf(NL); i !== -1; i = chunk.indexOf(NL, i + 1)) { count++; bytes = pos + i + 1; }
+          pos += bytesRead;
+        }
+      }
+      this.counts.delete(jid);
+      this.counts.set(jid, { ino, bytes, count });
+      if (this.counts.size > COUNT_CACHE_MAX) this.counts.delete(this.counts.keys().next().value as string);
+      return count;
+    } finally { await fh.close(); }
+  }
+
+  /** The live writer state of a job, created (and loading) on first touch. */
+  private logFor(jid: string): JobLog {
+    let log = this.logs.get(jid);
+    if (!log) {
+      const created: JobLog = {
+        jid, path: join(this.dir, jid, LOG_NAME), ready: Promise.resolve(), ids: new Set(), legacy: new Set(),
+        pending: new Map(), queue: [], writing: false, dead: false,
+      };
+      created.ready = this.load(created).catch((e: unknown) => {
+        this.kill(created);
+        throw e;
+      });
+      this.logs.set(jid, created);
+      log = created;
+    }
+    return log;
+  }
+
+  /** Open the log for appending (created if missing), load its ids, and cut a torn tail so the next append starts a line. */
+  private async load(log: JobLog): Promise<void> {
+    const jobDir = dirname(log.path);
+    await this.ensureDir(jobDir);
+    let fh: FileHandle;
+    let created = false;
+    try {
+      fh = await open(log.path, 'ax', FILE_MODE);
+      created = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      fh = await open(log.path, 'a', FILE_MODE);
+    }
+    log.fh = fh;
+    try {
+      if (created) {
+        await this.syncDir(jobDir);
+      } else {
+        const buf = await readFile(log.path);
+        for (const r of parseLog(buf, log.jid)) log.ids.add(r.id);
+        const end = buf.lastIndexOf(NL) + 1;
+        // The torn bytes were never acknowledged; the next group commit's fdatasync makes the cut durable.
+        if (end < buf.length) await fh.truncate(end);
+      }
+      log.legacy = new Set(await legacyFiles(join(jobDir, LEGACY_DIR)));
+    } catch (e) {
+      log.fh = undefined;
+      await fh.close().catch(() => undefined);
+      throw e;
+    }
+    this.armIdle(log);
+  }
+
+  private enqueue(log: JobLog, id: string, line: string): Promise<void> {
+    return new Promise<void>((res, rej) => {
+      log.queue.push({ id, line, resolve: res, reject: rej });
+      if (!log.writing) {
+        log.writing = true;
+        // Start on a microtask so that calls already resumed in this turn share the first commit.
+        queueMicrotask(() => void this.flush(log));
+      }
+    });
+  }
+
+  /** Group commit: everything queued while the previous append+fdatasync was in flight goes out in one append+fdatasync. */
+  private async flush(log: JobLog): Promise<void> {
+    while (log.queue.length > 0) {
+      const batch = log.queue;
+      log.queue = [];
+      try {
+        const fh = log.fh;
+        if (log.dead || !fh) throw new Error('job store is closed');
+        const data = Buffer.from(batch.map((e) => e.line).join(''), 'utf8');
+        for (let off = 0; off < data.length;) off += (await fh.write(data, off, data.length - off)).bytesWritten;
+        this.onSync?.(log.path);
+        await fh.datasync();
+      } catch (e) {
+        // The log may now end with a partial batch: drop this state so that the next touch reloads and cuts it.
+        for (const entry of [...batch, ...log.queue]) { log.pending.delete(entry.id); entry.reject(e); }
+        log.queue = [];
+        log.writing = false;
+        this.kill(log);
+        return;
+      }
+      for (const entry of batch) { log.ids.add(entry.id); log.pending.delete(entry.id); entry.resolve(); }
+    }
+    log.writing = false;
+    log.timer?.refresh();
+  }
+
+  private armIdle(log: JobLog): void {
+    if (this.idleCloseMs === Infinity) return;
+    log.timer = setTimeout(() => {
+      if (log.dead) return;
+      if (log.writing || log.pending.size > 0 || log.queue.length > 0) { log.timer?.refresh(); return; }
+      this.kill(log);
+    }, this.idleCloseMs);
+    log.timer.unref();
+  }
+
+  /** Forget a job's writer state (a later touch reloads it from disk) and close its handle. */
+  private kill(log: JobLog): void {
+    if (this.logs.get(log.jid) === log) this.logs.delete(log.jid);
+    void this.drop(log);
+  }
+
+  private async drop(log: JobLog): Promise<void> {
+    log.dead = true;
+    if (log.timer) clearTimeout(log.timer);
+    const fh = log.fh;
+    log.fh = undefined;
+    await fh?.close().catch(() => undefined);
+  }
+
+  private async syncDir(path: string): Promise<void> {
+    this.onSync?.(path);
+    await fsyncDir(path);
   }
 
   /** mkdir -p, then fsync the parent of every directory it created. */
@@ -170,7 +387,7 @@ export class FileJobStore implements JobStore {
     const first = await mkdir(path, { recursive: true, mode: DIR_MODE });
     if (first === undefined) return;
     for (let p = path; ; p = dirname(p)) {
-      await fsyncDir(dirname(p));
+      await this.syncDir(dirname(p));
       if (p === first || dirname(p) === p) break;
     }
   }

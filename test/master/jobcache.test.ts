@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJobStore } from '../../master/jobcache/file-store.js';
@@ -95,7 +95,7 @@ test('200 concurrent returns for different ids are all stored', async (t) => {
   const [summary] = await store.listJobs();
   assert.equal(summary?.returned, 200);
   assert.equal(summary?.expected, 200);
-  assert.deepEqual((await readdir(join(dir, jid, 'returns'))).filter((n) => !n.endsWith('.json')), []);
+  assert.deepEqual(await readdir(join(dir, jid)), ['job.json', 'returns.jsonl']);
 });
 
 test('a new store on the same directory sees everything (restart)', async (t) => {
@@ -158,6 +158,7 @@ test('corrupted job.json is skipped by listJobs and reported by getJob', async (
   for (const jid of [a, b, c]) await store.saveJob(job(jid));
   const file = join(dir, b, 'job.json');
   await writeFile(file, (await readFile(file, 'utf8')).slice(0, 20));
+  await mkdir(join(dir, c, 'returns'));
   await writeFile(join(dir, c, 'returns', 'x.json'), '{"jid":');
   assert.deepEqual((await store.listJobs()).map((s) => s.jid), [c, a]);
   assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [c, a]);
@@ -173,4 +174,143 @@ test('returns for a job not (yet) saved are kept; the job is listed once saved',
   assert.deepEqual(await store.listJobs(), []);
   await store.saveJob(job(jid));
   assert.equal((await store.listJobs())[0]?.returned, 1);
+});
+
+test('5,000 concurrent returns for one job share a few fsyncs and survive a restart', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const synced: string[] = [];
+  let hook: (() => void) | undefined;
+  const store = new FileJobStore(dir, { onSync: (path) => { synced.push(path); hook?.(); } });
+  const jid = newJid();
+  const ids = Array.from({ length: 5000 }, (_, i) => `agent-${String(i).padStart(4, '0')}`);
+  await store.saveJob(job(jid, ids));
+  synced.length = 0;
+  const results = await Promise.all(ids.map((id) => store.saveReturn(ret(jid, id))));
+  assert.ok(results.every((r) => r === true));
+  t.diagnostic(`fsyncs for 5000 returns: ${synced.length} (${synced.map((p) => p.slice(dir.length)).join(', ')})`);
+  assert.ok(synced.length >= 1 && synced.length <= 10, `${synced.length} fsyncs`);
+  const logSyncs = synced.filter((p) => p.endsWith('returns.jsonl')).length;
+  assert.ok(logSyncs >= 1 && logSyncs <= 5, `${logSyncs} log fsyncs`);
+  // Returns that arrive while a commit is in flight (started from inside the sync hook, i.e. right
+  // before the fdatasync) are all written by the next single commit; duplicates among them are refused.
+  synced.length = 0;
+  const more = Array.from({ length: 500 }, (_, i) => `late-${i}`);
+  let wave: Promise<boolean[]> | undefined;
+  hook = () => {
+    hook = undefined;
+    wave = Promise.all([...more.map((id) => store.saveReturn(ret(jid, id))), ...ids.slice(0, 5).map((id) => store.saveReturn(ret(jid, id)))]);
+  };
+  assert.equal(await store.saveReturn(ret(jid, 'trigger')), true);
+  assert.ok(wave);
+  assert.deepEqual(await wave, [...more.map(() => true), false, false, false, false, false]);
+  assert.deepEqual(synced.map((p) => p.slice(dir.length)), [`/${jid}/returns.jsonl`, `/${jid}/returns.jsonl`]);
+  await store.close();
+
+  const lines = (await readFile(join(dir, jid, 'returns.jsonl'), 'utf8')).split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, 5501);
+  const again = new FileJobStore(dir);
+  const got = await again.getJob(jid);
+  assert.deepEqual(got?.returns.map((r) => r.id), [...ids, ...more, 'trigger'].sort());
+  assert.deepEqual((await again.listJobs()).map((s) => [s.returned, s.expected]), [[5501, 5000]]);
+  const dups = await Promise.all([ids[0]!, ids[4999]!, more[7]!].map((id) => again.saveReturn(ret(jid, id, { ret: 'dup' }))));
+  assert.deepEqual(dups, [false, false, false]);
+  assert.equal(await again.saveReturn(ret(jid, 'newcomer')), true);
+  assert.equal((await again.listJobs())[0]?.returned, 5502);
+  await again.close();
+});
+
+test('a torn trailing line is ignored and the next return starts on a new line', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const first = new FileJobStore(dir);
+  const jid = newJid();
+  await first.saveJob(job(jid));
+  assert.equal(await first.saveReturn(ret(jid, 'a')), true);
+  await first.close();
+  const log = join(dir, jid, 'returns.jsonl');
+  const good = await readFile(log, 'utf8');
+  // Crash mid-append: half of a line for b, no newline.
+  const torn = JSON.stringify(ret(jid, 'b', { ret: 'torn' }));
+  await appendFile(log, torn.slice(0, torn.length - 5));
+
+  const second = new FileJobStore(dir);
+  assert.deepEqual((await second.getJob(jid))?.returns.map((r) => r.id), ['a']);
+  assert.equal((await second.listJobs())[0]?.returned, 1);
+  assert.equal(await second.saveReturn(ret(jid, 'b', { ret: 'kept' })), true);
+  assert.equal(await second.saveReturn(ret(jid, 'c')), true);
+  const text = await readFile(log, 'utf8');
+  assert.ok(text.startsWith(good), 'earlier lines untouched');
+  const lines = text.split('\n');
+  assert.equal(lines.pop(), '');
+  assert.deepEqual(lines.map((l) => (JSON.parse(l) as ReturnRecord).id), ['a', 'b', 'c']);
+  assert.deepEqual((await second.getJob(jid))?.returns.map((r) => [r.id, r.ret]), [['a', { ok: 'a' }], ['b', 'kept'], ['c', { ok: 'c' }]]);
+  assert.equal((await second.listJobs())[0]?.returned, 3);
+  await second.close();
+});
+
+test('garbage lines in the middle of the log are skipped by getJob', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const store = new FileJobStore(dir);
+  const jid = newJid();
+  await store.saveJob(job(jid));
+  await store.saveReturn(ret(jid, 'a'));
+  await store.close();
+  const log = join(dir, jid, 'returns.jsonl');
+  await appendFile(log, `{"jid":\n[1,2]\n${JSON.stringify(ret(newJid(), 'x'))}\n${JSON.stringify(ret(jid, 'b'))}\n`);
+  const again = new FileJobStore(dir);
+  assert.deepEqual((await again.getJob(jid))?.returns.map((r) => r.id), ['a', 'b']);
+  assert.equal(await again.saveReturn(ret(jid, 'b')), false);
+  assert.equal(await again.saveReturn(ret(jid, 'c')), true);
+  assert.deepEqual((await again.getJob(jid))?.returns.map((r) => r.id), ['a', 'b', 'c']);
+  await again.close();
+});
+
+test('duplicates are refused across a restart', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const jid = newJid();
+  const first = new FileJobStore(dir);
+  await first.saveJob(job(jid));
+  assert.deepEqual(await Promise.all(['a', 'b', 'a'].map((id, i) => first.saveReturn(ret(jid, id, { ret: i })))), [true, true, false]);
+  await first.close();
+  const second = new FileJobStore(dir);
+  assert.deepEqual(await Promise.all(['b', 'a', 'c', 'c'].map((id) => second.saveReturn(ret(jid, id, { ret: 'again' })))), [false, false, true, false]);
+  assert.deepEqual((await second.getJob(jid))?.returns.map((r) => [r.id, r.ret]), [['a', 0], ['b', 1], ['c', 'again']]);
+  await second.close();
+});
+
+test('the legacy returns/<id>.json layout is still read and counted', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const jid = newJid();
+  const longId = 'x'.repeat(230);
+  const legacyDir = join(dir, jid, 'returns');
+  await mkdir(legacyDir, { recursive: true });
+  await writeFile(join(dir, jid, 'job.json'), JSON.stringify(job(jid, ['old', longId, 'new'])));
+  await writeFile(join(legacyDir, 'old.json'), JSON.stringify(ret(jid, 'old', { ret: 'legacy' })));
+  const { createHash } = await import('node:crypto');
+  await writeFile(join(legacyDir, `~${createHash('sha256').update(longId).digest('hex')}.json`), JSON.stringify(ret(jid, longId)));
+  const store = new FileJobStore(dir);
+  assert.deepEqual((await store.listJobs()).map((s) => [s.returned, s.expected]), [[2, 3]]);
+  assert.equal(await store.saveReturn(ret(jid, 'old')), false);
+  assert.equal(await store.saveReturn(ret(jid, longId)), false);
+  assert.equal(await store.saveReturn(ret(jid, 'new')), true);
+  assert.deepEqual((await store.getJob(jid))?.returns.map((r) => [r.id, r.ret]),
+    [['new', { ok: 'new' }], ['old', 'legacy'], [longId, { ok: longId }]]);
+  assert.deepEqual((await store.listJobs()).map((s) => [s.returned, s.expected]), [[3, 3]]);
+  await store.close();
+});
+
+test('idle log handles are closed and reopened transparently', async (t) => {
+  const dir = join(await tempRoot(t), 'jobs');
+  const store = new FileJobStore(dir, { idleCloseMs: 1 });
+  const jid = newJid();
+  await store.saveJob(job(jid));
+  assert.equal(await store.saveReturn(ret(jid, 'a')), true);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(await store.saveReturn(ret(jid, 'a')), false);
+  assert.equal(await store.saveReturn(ret(jid, 'b')), true);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(await store.saveReturn(ret(jid, 'c')), true);
+  assert.deepEqual((await store.getJob(jid))?.returns.map((r) => r.id), ['a', 'b', 'c']);
+  await store.close();
+  await assert.rejects(store.saveReturn(ret(jid, 'd')), /closed/);
 });
