@@ -14,6 +14,8 @@ export interface AgentConfig {
   acceptance_wait_time: number;
   /** Longest pause between reconnect attempts, seconds. */
   reconnect_max: number;
+  /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
+  request_timeout: number;
 }
 
 export const agentConfigSchema = {
@@ -29,6 +31,7 @@ export const agentConfigSchema = {
     log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
   },
   required: ['master', 'master_pubkey'],
   additionalProperties: false,

@@ -53,19 +53,34 @@ export class AgentDaemon {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
     }
+    this.connect();
+    void this.run();
+  }
+
+  /** Index into config.master of the master in use. */
+  private current = 0;
+
+  private connect(): void {
+    this.channel?.close();
     this.channel = new MasterChannel({
-      endpoint: masterEndpoint(this.config.master[0]!), masterKey: this.config.master_pubkey,
+      endpoint: masterEndpoint(this.config.master[this.current]!), masterKey: this.config.master_pubkey,
       publicKey: this.pair.publicKey, secretKey: this.pair.secretKey, id: this.config.id,
       macKey: sharedKey(this.pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000,
     });
-    void this.run();
+  }
+
+  /** With several masters configured, a master that stays silent is left for the next one. */
+  private failover(): void {
+    if (this.config.master.length < 2) return;
+    this.current = (this.current + 1) % this.config.master.length;
+    this.log.warn({ master: this.config.master[this.current] }, 'master not answering; failing over');
+    this.connect();
   }
 
   private async run(): Promise<void> {
     try {
       await this.waitForAcceptance();
-      const hello = await this.hello(true);
-      this.subscribe(Number(hello.publish_port));
+      await this.hello(true);
       this.markReady();
       this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
       this.heartbeat.unref();
@@ -80,7 +95,7 @@ export class AgentDaemon {
     let logged = '';
     while (this.running) {
       try {
-        const r = await this.channel!.request('key_request', { pubkey: this.pair.publicKey, grains: this.grains }, 10);
+        const r = await this.channel!.request('key_request', { pubkey: this.pair.publicKey, grains: this.grains }, this.config.request_timeout);
         const status = String(r.body.status);
         if (status === 'accepted') return;
         if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
@@ -88,45 +103,57 @@ export class AgentDaemon {
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
         this.log.info('no answer from the master yet; retrying');
+        this.failover();
         continue;
       }
       await sleep(this.config.acceptance_wait_time * 1000);
     }
   }
 
+  /** Tells the master this agent is here (and its grains), and follows it to its publish port. */
   private async hello(start: boolean): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.channel!.request('hello', { grains: this.grains, start }, 10)).body;
+        const body = (await this.channel!.request('hello', { grains: this.grains, start }, this.config.request_timeout)).body;
+        this.subscribe(Number(body.publish_port));
+        return body;
       } catch (e) {
         if (!(e instanceof RequestTimeout) || !this.running) throw e;
+        if (attempt > 0) this.failover();
         await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
       }
     }
   }
 
+  private subEndpoint?: string;
+
   private subscribe(port: number): void {
-    const host = new URL(masterEndpoint(this.config.master[0]!).replace('tcp://', 'http://')).hostname;
+    const host = new URL(masterEndpoint(this.config.master[this.current]!).replace('tcp://', 'http://')).hostname;
+    const endpoint = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (endpoint === this.subEndpoint) return;
+    this.sub?.close();
+    this.subEndpoint = endpoint;
     this.sub = new Subscriber({
       curveServerKey: this.config.master_pubkey, curvePublicKey: this.pair.publicKey, curveSecretKey: this.pair.secretKey,
       reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: this.config.reconnect_max * 1000, linger: 0,
     });
-    this.sub.connect(`tcp://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    this.sub.connect(endpoint);
     this.sub.subscribe('job');
     this.sub.events.on('connect', () => { void this.hello(false).catch(() => undefined); });
     void this.jobs();
   }
 
   private async jobs(): Promise<void> {
+    const sub = this.sub!;
     try {
-      for await (const [, payload] of this.sub!) {
+      for await (const [, payload] of sub) {
         let job: JobMessage;
         try { job = JSON.parse(payload!.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
         if (job.targets !== '*' && !(Array.isArray(job.targets) && job.targets.includes(this.config.id))) continue;
         void this.handle(job);
       }
     } catch (e) {
-      if (this.running) this.log.error({ err: e }, 'job subscription failed');
+      if (this.running && sub === this.sub) this.log.error({ err: e }, 'job subscription failed');
     }
   }
 
@@ -134,8 +161,8 @@ export class AgentDaemon {
     this.log.info({ jid: job.jid, fun: job.fun }, 'job received');
     const exec = () => runJob(job, {
       grains: () => this.grains,
-      tree: () => this.tree.sync(this.channel!),
-      pillar: async () => (await this.channel!.request('pillar', {}, 30)).body.pillar as Record<string, unknown>,
+      tree: () => this.tree.sync(this.channel!, this.config.request_timeout * 3),
+      pillar: async () => (await this.channel!.request('pillar', {}, this.config.request_timeout * 3)).body.pillar as Record<string, unknown>,
       engine: () => new StateEngine({ modules: builtinModules(), drivers: this.drivers }),
       exec: this.drivers.exec,
     });
@@ -148,7 +175,7 @@ export class AgentDaemon {
   private async deliver(ret: Awaited<ReturnType<typeof runJob>>): Promise<void> {
     for (let attempt = 0; this.running; attempt++) {
       try {
-        const r = await this.channel!.request('return', ret, 15);
+        const r = await this.channel!.request('return', ret, this.config.request_timeout * 1.5);
         if (r.body.ok === true || r.body.ok === false) { await this.outbox.done(ret.jid); return; }
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;

@@ -22,8 +22,8 @@ export class TreeCache {
 
   constructor(private readonly dir: string) {}
 
-  async sync(ch: MasterChannel): Promise<string> {
-    const r = await ch.request('manifest', { have: this.last?.hash });
+  async sync(ch: MasterChannel, timeoutSec = 30): Promise<string> {
+    const r = await ch.request('manifest', { have: this.last?.hash }, timeoutSec);
     const m: Manifest = r.body.unchanged && this.last ? this.last : { hash: String(r.body.hash), files: r.body.files as Record<string, string> };
     const treeDir = join(this.dir, 'trees', m.hash);
     if (existsSync(join(treeDir, '.complete'))) { this.last = m; return treeDir; }
@@ -31,7 +31,7 @@ export class TreeCache {
     await mkdir(filesDir, { recursive: true, mode: 0o700 });
     const missing = [...new Set(Object.values(m.files))].filter((h) => /^[0-9a-f]{64}$/.test(h) && !existsSync(join(filesDir, h)));
     await Promise.all(missing.map(async (h) => {
-      const f = await ch.request('file', { hash: h }, 60);
+      const f = await ch.request('file', { hash: h }, timeoutSec * 2);
       if (!f.data || createHash('sha256').update(f.data).digest('hex') !== h) throw new Error(`file ${h} from the master failed its hash check`);
       this.bytesFetched += f.data.length;
       await writeFileAtomic(join(filesDir, h), f.data, { mode: 0o600 });

@@ -131,6 +131,10 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(`${r.name.padEnd(w)}  ${`${r.median.toFixed(1)} ${r.unit}`.padStart(10)}  ${r.target.padEnd(tw)}  ${r.extra ?? ''}`);
   }
+  if (fleet.skipped.length) {
+    console.log('\nskipped:');
+    for (const n of fleet.skipped) console.log(`  - ${n}`);
+  }
   if (fleet.notes.length) {
     console.log('\nproblems:');
     for (const n of fleet.notes) console.log(`  - ${n}`);

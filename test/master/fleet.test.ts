@@ -428,3 +428,43 @@ test('the master stops while a control client is streaming events', async () => 
     }
   });
 });
+
+test('apply of an SLS that does not exist fails on the agent with the render error and retcode 2', async () => {
+  await withFleet({ states: STATES, pillar: PILLAR }, async (f) => {
+    await f.startAccepted({ pa: { os: 'Debian' } });
+    const r = (await f.runJob({ fun: 'apply', args: { sls: ['no.such.sls'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
+    assert.equal(r.success, false);
+    assert.equal(r.retcode, 2);
+    assert.ok(Array.isArray(r.ret));
+    assert.match(String((r.ret as string[])[0]), /SLS no\.such\.sls not found.*SLS_NOT_FOUND/);
+  });
+});
+
+test('an agent with two masters configured fails over from a silent one to the live one', async () => {
+  await withFleet({ states: STATES, pillar: PILLAR }, async (f) => {
+    const { freePort } = await import('../helpers/fleet.js');
+    const { AgentDaemon } = await import('../../agent/daemon.js');
+    const { validateConfig } = await import('../../lib/config.js');
+    const { agentConfigSchema } = await import('../../agent/config.js');
+    const { createLogger } = await import('../../lib/log.js');
+    const dead = await freePort();
+    const cfg = validateConfig<import('../../agent/config.js').AgentConfig>({
+      id: 'fo', master: [`127.0.0.1:${dead}`, `127.0.0.1:${f.masterConfig.return_port}`], master_pubkey: f.master.core.pair.publicKey,
+      data_dir: f.agentDir('fo'), acceptance_wait_time: 0.2, reconnect_max: 1, request_timeout: 0.5,
+    }, agentConfigSchema, 'agent.yaml');
+    const agent = new AgentDaemon(cfg, createLogger({ name: 'fo', level: 'silent' }), { grains: { os: 'Debian' } });
+    await agent.start();
+    try {
+      await waitFor(() => f.master.core.keys.get('fo'), 'the key request to reach the live master', 10_000);
+      await f.master.core.changeKeys('accepted', 'fo', false, false);
+      await within(agent.ready, 10_000, 'the agent to be ready on the live master');
+      const job = await waitFor(async () => {
+        const r = await f.runJob({ fun: 'ping', args: {}, tgt: 'fo', tgt_type: 'glob', timeout: 1 });
+        return r.returns.get('fo') ? r : undefined;
+      }, 'a ping through the live master', 10_000, 200);
+      assert.equal(job.returns.get('fo')!.ret, true);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
