@@ -1,31 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { Flags } from '@oclif/core';
 import { parseDocument } from 'yaml';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { cachedMachineGrains } from '../agent/grains-cache.js';
 import { UmecError } from '../lib/errors.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
-
-export const DEFAULT_STATE_ROOT = '/srv/umec/states';
-
-/** Flags shared by the local state commands. */
-export const localFlags = {
-  'state-root': Flags.string({ description: 'state tree directory', env: 'UMEC_STATE_ROOT', default: DEFAULT_STATE_ROOT }),
-  grains: Flags.string({ description: 'YAML file of static grains, set over the collected ones' }),
-  pillar: Flags.string({ description: 'YAML file of pillar data' }),
-  id: Flags.string({ description: 'this box\'s id (default: hostname)' }),
-  saltenv: Flags.string({ description: 'top.sls environment', default: 'base' }),
-  json: Flags.boolean({ description: 'print JSON' }),
-  cachedir: Flags.string({ description: 'cache directory (grains cache)', env: 'UMEC_CACHEDIR', default: defaultCacheDir() }),
-  'refresh-grains': Flags.boolean({ description: 'collect grains again instead of using the cache (kept 5 minutes per boot)' }),
-};
-
-function defaultCacheDir(): string {
-  return process.getuid?.() === 0 ? '/var/cache/umec' : join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'umec');
-}
 
 /** A YAML mapping from a file; errors name the file and line. */
 export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {

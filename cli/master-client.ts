@@ -1,9 +1,7 @@
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
-import { loadMasterConfig } from '../master/config.js';
 
 export const configFlag = {
   config: Flags.string({ char: 'c', description: 'master config file', env: 'UMEC_CONFIG', default: '/etc/umec/master.yaml' }),
@@ -16,8 +14,8 @@ export class MasterClient {
   private constructor(private readonly path: string) {}
 
   static async fromConfig(file: string): Promise<MasterClient> {
-    const c = await loadMasterConfig(file);
-    return new MasterClient(join(c.data_dir, 'master.sock'));
+    const { masterSocketPath } = await import('./master-socket.js');
+    return new MasterClient(await masterSocketPath(file));
   }
 
   /** Sends one request; calls onLine for every reply line; resolves when the master closes. */

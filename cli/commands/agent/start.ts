@@ -1,5 +1,4 @@
 import { Command, Flags } from '@oclif/core';
-import { loadAgentConfig } from '../../../agent/config.js';
 import { reportInputError } from '../../errors.js';
 import { runUntilSignal } from '../../daemon-runner.js';
 
@@ -10,9 +9,10 @@ export default class AgentStart extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(AgentStart);
     try {
+      // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
+      const [{ AgentDaemon }, { createLogger }, { loadAgentConfig }] = await Promise.all([
+        import('../../../agent/daemon.js'), import('../../../lib/log.js'), import('../../../agent/config.js')]);
       const config = await loadAgentConfig(flags.config);
-      // loaded on demand: the daemon pulls in ZeroMQ and the logger, which other commands don't need
-      const [{ AgentDaemon }, { createLogger }] = await Promise.all([import('../../../agent/daemon.js'), import('../../../lib/log.js')]);
       await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level })));
     } catch (e) {
       process.exitCode = reportInputError(e, false);

@@ -1,5 +1,4 @@
 import { Command } from '@oclif/core';
-import { loadMasterConfig } from '../../../master/config.js';
 import { configFlag } from '../../master-client.js';
 import { reportInputError } from '../../errors.js';
 import { runUntilSignal } from '../../daemon-runner.js';
@@ -11,9 +10,10 @@ export default class MasterStart extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(MasterStart);
     try {
+      // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
+      const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
+        import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
       const config = await loadMasterConfig(flags.config);
-      // loaded on demand: the daemon pulls in ZeroMQ and the logger, which other commands don't need
-      const [{ MasterDaemon }, { createLogger }] = await Promise.all([import('../../../master/daemon.js'), import('../../../lib/log.js')]);
       const daemon = new MasterDaemon(config, createLogger({ name: 'master', level: config.log_level }));
       await runUntilSignal(daemon);
     } catch (e) {

@@ -1,7 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { formatHighstate, summarise, type StateOutput } from '../../format/highstate.js';
 import { reportInputError } from '../../errors.js';
-import { localFlags, localRequest } from '../../local.js';
+import { localFlags } from '../../local-flags.js';
 
 export default class StateApply extends Command {
   static summary = 'Apply states (the highstate from top.sls when no SLS is given)';
@@ -21,6 +21,8 @@ export default class StateApply extends Command {
     const { flags, argv } = await this.parse(StateApply);
     let code: number;
     try {
+      // the engine is loaded only when a state command runs
+      const { localRequest } = await import('../../local.js');
       const { engine, req } = await localRequest(flags, argv as string[]);
       const results = await engine.apply({ ...req, test: flags.test, failhard: flags.failhard });
       if (flags.json) process.stdout.write(`${JSON.stringify({ local: results }, null, 2)}\n`);

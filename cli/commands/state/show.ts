@@ -1,7 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import { reportInputError } from '../../errors.js';
-import { localFlags, localRequest } from '../../local.js';
-import { runOrder } from '../../../states/compile.js';
+import { localFlags } from '../../local-flags.js';
 
 export default class StateShow extends Command {
   static summary = 'Render and validate SLS and print the ordered plan, without running anything';
@@ -12,8 +11,11 @@ export default class StateShow extends Command {
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(StateShow);
     try {
+      // the engine is loaded only when a state command runs
+      const { localRequest } = await import('../../local.js');
       const { engine, req } = await localRequest(flags, argv as string[]);
       const plan = await engine.plan(req);
+      const { runOrder } = await import('../../../states/compile.js');
       const low = runOrder(plan).map((c, i) => ({
         __run_num__: i, __id__: c.id, __sls__: c.sls, state: c.module, fun: c.fun, name: c.name,
         args: c.args, requisites: c.requisites, file: c.pos.file, line: c.pos.line,

@@ -1,0 +1,19 @@
+/** The master.yaml schema; defaults live here. Kept apart so clients can read defaults without the validator. */
+const port = { type: 'integer', minimum: 0, maximum: 65535 };
+
+export const masterConfigSchema = {
+  type: 'object',
+  properties: {
+    data_dir: { type: 'string', minLength: 1, default: '/var/lib/umec/master' },
+    state_root: { type: 'string', minLength: 1, default: '/srv/umec/states' },
+    pillar_root: { type: 'string', minLength: 1, default: '/srv/umec/pillar' },
+    interface: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    publish_port: { ...port, default: 4505 },
+    return_port: { ...port, default: 4506 },
+    autosign_grains: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, default: {} },
+    autosign_tokens: { type: 'array', items: { type: 'string', minLength: 16 }, default: [] },
+    log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
+    timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
+  },
+  additionalProperties: false,
+} as const;
