@@ -1,4 +1,5 @@
 import { Dealer } from 'zeromq';
+import { SendQueue } from '../lib/send-queue.js';
 import { seal } from '../lib/wire.js';
 
 export interface ChannelReply { body: Record<string, unknown>; data?: Buffer }
@@ -18,8 +19,7 @@ export class MasterChannel {
   private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; timer: NodeJS.Timeout }>();
   private readonly id: string;
   private readonly macKey: Buffer;
-  /** zeromq allows one send at a time; requests queue here. */
-  private sending: Promise<unknown> = Promise.resolve();
+  private readonly sends: SendQueue;
   private closed = false;
 
   constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number }) {
@@ -29,6 +29,7 @@ export class MasterChannel {
       linger: 0, sendHighWaterMark: 10_000,
     });
     this.sock.connect(o.endpoint);
+    this.sends = new SendQueue(this.sock);
     this.id = o.id;
     this.macKey = o.macKey;
     void this.receive();
@@ -61,7 +62,7 @@ export class MasterChannel {
       this.waiting.set(nonce, { resolve, timer });
     });
     // while disconnected the message waits in ZeroMQ's queue and goes out on reconnect
-    this.sending = this.sending.then(() => this.sock.send(frames)).catch(() => undefined);
+    this.sends.send(frames).catch(() => undefined);
     return reply;
   }
 
