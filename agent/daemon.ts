@@ -4,8 +4,7 @@ import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import type { Logger } from '../lib/log.js';
 import type { JobMessage } from '../lib/messages.js';
 import { sharedKey } from '../lib/wire.js';
-import { StateEngine } from '../states/engine.js';
-import { builtinModules, linuxDrivers } from '../states/modules/index.js';
+import { linuxDrivers } from '../states/drivers/linux.js';
 import type { Drivers } from '../states/types.js';
 import { MasterChannel, RequestTimeout } from './channel.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
@@ -163,7 +162,11 @@ export class AgentDaemon {
       grains: () => this.grains,
       tree: () => this.tree.sync(this.channel!, this.config.request_timeout * 3),
       pillar: async () => (await this.channel!.request('pillar', {}, this.config.request_timeout * 3)).body.pillar as Record<string, unknown>,
-      engine: () => new StateEngine({ modules: builtinModules(), drivers: this.drivers }),
+      // the state engine (templates, YAML, schemas) is loaded with the first apply, not at start
+      engine: async () => {
+        const [{ StateEngine }, { builtinModules }] = await Promise.all([import('../states/engine.js'), import('../states/modules/index.js')]);
+        return new StateEngine({ modules: builtinModules(), drivers: this.drivers });
+      },
       exec: this.drivers.exec,
     });
     // one state run at a time, like Salt; other functions run at once

@@ -9,7 +9,7 @@ export interface JobContext {
   /** Syncs the state tree from the master; returns its local directory. */
   tree: () => Promise<string>;
   pillar: () => Promise<Record<string, unknown>>;
-  engine: (treeDir: string) => StateEngine;
+  engine: () => Promise<StateEngine>;
   exec: CommandRunner;
 }
 
@@ -30,7 +30,7 @@ export async function runJob(job: JobMessage, ctx: JobContext): Promise<ReturnMe
     case 'apply': {
       try {
         const [treeDir, pillar] = await Promise.all([ctx.tree(), ctx.pillar()]);
-        const results = await ctx.engine(treeDir).apply({
+        const results = await (await ctx.engine()).apply({
           source: new LocalSlsSource(treeDir), sls: job.args.sls ?? [], grains: ctx.grains(), pillar, test: job.args.test,
         });
         const ok = Object.values(results).every((r) => r.result !== false);
