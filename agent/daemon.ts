@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log.js';
 import type { JobMessage } from '../lib/messages.js';
 import { sharedKey } from '../lib/wire.js';
 import { linuxDrivers } from '../states/drivers/linux.js';
+import type { StateEngine } from '../states/engine.js';
 import type { Drivers } from '../states/types.js';
 import { MasterChannel, RequestTimeout } from './channel.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
@@ -163,10 +164,7 @@ export class AgentDaemon {
       tree: () => this.tree.sync(this.channel!, this.config.request_timeout * 3),
       pillar: async () => (await this.channel!.request('pillar', {}, this.config.request_timeout * 3)).body.pillar as Record<string, unknown>,
       // the state engine (templates, YAML, schemas) is loaded with the first apply, not at start
-      engine: async () => {
-        const [{ StateEngine }, { builtinModules }] = await Promise.all([import('../states/engine.js'), import('../states/modules/index.js')]);
-        return new StateEngine({ modules: builtinModules(), drivers: this.drivers });
-      },
+      engine: () => this.engine(),
       exec: this.drivers.exec,
     });
     // one state run at a time, like Salt; other functions run at once
@@ -185,6 +183,15 @@ export class AgentDaemon {
       }
       await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
     }
+  }
+
+  private enginePromise?: Promise<StateEngine>;
+
+  /** One engine for the agent's life (it caches compiled plans); loaded with the first apply, not at start. */
+  private engine(): Promise<StateEngine> {
+    this.enginePromise ??= Promise.all([import('../states/engine.js'), import('../states/modules/index.js')])
+      .then(([{ StateEngine: Engine }, { builtinModules }]) => new Engine({ modules: builtinModules(), drivers: this.drivers }));
+    return this.enginePromise;
   }
 
   private async flushOutbox(): Promise<void> {

@@ -32,6 +32,7 @@ export async function runJob(job: JobMessage, ctx: JobContext): Promise<ReturnMe
         const [treeDir, pillar] = await Promise.all([ctx.tree(), ctx.pillar()]);
         const results = await (await ctx.engine()).apply({
           source: new LocalSlsSource(treeDir), sls: job.args.sls ?? [], grains: ctx.grains(), pillar, test: job.args.test,
+          immutableTree: true, // tree dirs are named by the manifest hash
         });
         const ok = Object.values(results).every((r) => r.result !== false);
         return { ...base, ret: results, retcode: ok ? 0 : 1, success: ok };

@@ -17,6 +17,12 @@ export interface RunRequest {
   pillar: Record<string, unknown>;
   opts?: Record<string, unknown>;
   env?: string;
+  /**
+   * Set only when the state tree cannot change under this key (a tree stored by
+   * content hash): the compiled plan for the same tree, SLS, grains and pillar
+   * is then reused instead of rendered and validated again.
+   */
+  immutableTree?: boolean;
 }
 
 export interface EngineDeps {
@@ -32,6 +38,7 @@ export interface EngineDeps {
  */
 export class StateEngine {
   readonly registry: StateRegistry;
+  private readonly plans = new Map<string, Plan>();
 
   constructor(private readonly deps: EngineDeps) {
     this.registry = new StateRegistry(deps.modules);
@@ -62,8 +69,19 @@ export class StateEngine {
   }
 
   async apply(req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
-    const plan = await this.plan(req);
-    return this.execute(plan, req);
+    return this.execute(await this.cachedPlan(req), req);
+  }
+
+  private async cachedPlan(req: RunRequest): Promise<Plan> {
+    if (!req.immutableTree) return this.plan(req);
+    const key = JSON.stringify([req.source.root, req.sls ?? [], req.env ?? 'base', req.grains, req.pillar, req.opts ?? {}]);
+    let plan = this.plans.get(key);
+    if (!plan) {
+      plan = await this.plan(req);
+      if (this.plans.size >= 16) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, plan);
+    }
+    return plan;
   }
 
   execute(plan: Plan, req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
