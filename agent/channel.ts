@@ -16,7 +16,7 @@ export class RequestTimeout extends Error {
  */
 export class MasterChannel {
   private readonly sock: Dealer;
-  private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; timer: NodeJS.Timeout }>();
+  private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; type: string }>();
   private readonly id: string;
   private readonly macKey: Buffer;
   private readonly sends: SendQueue;
@@ -32,7 +32,7 @@ export class MasterChannel {
     this.sends = new SendQueue(this.sock);
     this.id = o.id;
     this.macKey = o.macKey;
-    void this.receive();
+    void this.receive().catch(() => undefined); // the socket only fails when closed
   }
 
   get events() { return this.sock.events; }
@@ -59,16 +59,17 @@ export class MasterChannel {
     const nonce = (JSON.parse(frames[0]!.toString()) as { nonce: string }).nonce;
     const reply = new Promise<ChannelReply>((resolve, reject) => {
       const timer = setTimeout(() => { this.waiting.delete(nonce); reject(new RequestTimeout(type, timeoutSec)); }, timeoutSec * 1000);
-      this.waiting.set(nonce, { resolve, timer });
+      this.waiting.set(nonce, { resolve, reject, timer, type });
     });
     // while disconnected the message waits in ZeroMQ's queue and goes out on reconnect
     this.sends.send(frames).catch(() => undefined);
     return reply;
   }
 
+  /** Pending requests fail as timed out, so callers retry on the next channel. */
   close(): void {
     this.closed = true;
-    for (const w of this.waiting.values()) clearTimeout(w.timer);
+    for (const w of this.waiting.values()) { clearTimeout(w.timer); w.reject(new RequestTimeout(w.type, 0)); }
     this.waiting.clear();
     this.sock.close();
   }

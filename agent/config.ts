@@ -21,7 +21,7 @@ export interface AgentConfig {
 export const agentConfigSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$', default: hostname() },
+    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$', default: hostname() },
     master: {
       anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 }],
     },

@@ -110,8 +110,16 @@ export class AgentDaemon {
     }
   }
 
+  private helloing?: Promise<Record<string, unknown>>;
+
+  /** One hello at a time: heartbeats and reconnects during an outage share the one in flight. */
+  private hello(start: boolean): Promise<Record<string, unknown>> {
+    this.helloing ??= this.sayHello(start).finally(() => { this.helloing = undefined; });
+    return this.helloing;
+  }
+
   /** Tells the master this agent is here (and its grains), and follows it to its publish port. */
-  private async hello(start: boolean): Promise<Record<string, unknown>> {
+  private async sayHello(start: boolean): Promise<Record<string, unknown>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const body = (await this.channel!.request('hello', { grains: this.grains, start }, this.config.request_timeout)).body;
@@ -150,7 +158,7 @@ export class AgentDaemon {
         let job: JobMessage;
         try { job = JSON.parse(payload!.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
         if (job.targets !== '*' && !(Array.isArray(job.targets) && job.targets.includes(this.config.id))) continue;
-        void this.handle(job);
+        this.handle(job).catch((e: unknown) => this.log.error({ err: e, jid: job.jid }, 'job failed outside its own error handling'));
       }
     } catch (e) {
       if (this.running && sub === this.sub) this.log.error({ err: e }, 'job subscription failed');

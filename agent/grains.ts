@@ -19,14 +19,10 @@ const known = (v: string | undefined): string | undefined =>
   v && !/^(|-|Default string|To be filled by O\.E\.M\.|System Serial Number|None)$/i.test(v.trim()) ? v.trim() : undefined;
 
 /**
- * Salt-style grains of this machine from systeminformation, with the static
- * grains from config on top. A fact the hardware doesn't report is left out.
+ * Salt-style grains of this machine from systeminformation (config overrides
+ * such as static grains and id are applied by the caller). A fact the hardware
+ * doesn't report is left out.
  */
-export async function collectGrains(opts: { id?: string; static?: Grains } = {}): Promise<Grains> {
-  return { ...(await machineGrains()), ...(opts.id ? { id: opts.id } : {}), ...(opts.static ?? {}) };
-}
-
-/** The grains read off the machine, without config overrides. */
 export async function machineGrains(): Promise<Grains> {
   // loaded here, not at import: a cached-grains run never needs it
   const { default: si } = await import('systeminformation');

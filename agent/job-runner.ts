@@ -41,5 +41,7 @@ export async function runJob(job: JobMessage, ctx: JobContext): Promise<ReturnMe
         return { ...base, ret: [`${(e as Error).message}`], retcode: 1, success: false };
       }
     }
+    default:
+      return { ...base, ret: `this agent does not know the function ${JSON.stringify(job.fun)}`, retcode: 1, success: false };
   }
 }

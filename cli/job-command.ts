@@ -34,6 +34,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   let missing: string[] = [];
   let failed = 0;
   let jid = '';
+  let done = false;
   const live = !flags.json && process.stderr.isTTY === true;
   const color = process.stdout.isTTY === true;
   try {
@@ -52,10 +53,16 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
         if (!flags.json) process.stdout.write(`${formatReturn(r, { color })}\n`);
         if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
       } else if (l.type === 'done') {
+        done = true;
         missing = l.missing as string[];
       }
     });
     if (live) process.stderr.write('\r\x1b[K');
+    if (!done) {
+      // the master went away mid-job: whoever has not answered is missing
+      missing = targets.filter((id) => !(id in returns));
+      process.stderr.write('The master closed the connection before the job finished.\n');
+    }
   } catch (e) {
     if (e instanceof Error && /^choose one of/.test(e.message)) { process.stderr.write(`Error: ${e.message}\n`); return 2; }
     return reportInputError(e, flags.json);

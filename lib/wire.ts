@@ -34,11 +34,6 @@ function x25519Public(priv: Buffer): Buffer {
   return Buffer.from(createPublicKey(k).export({ format: 'jwk' }).x as string, 'base64url');
 }
 
-/** Public key (Z85) belonging to a CURVE secret key (Z85). */
-export function publicOf(secretZ85: string): Buffer {
-  return x25519Public(z85Decode(secretZ85));
-}
-
 function mac(key: Buffer, header: Buffer, body: Buffer): Buffer {
   return createHmac('sha256', key).update(header).update('\0').update(body).digest();
 }

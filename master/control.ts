@@ -55,7 +55,11 @@ export class ControlServer {
       case 'job.list': return reply(await c.store.listJobs({ limit: Number(m.limit ?? 50) }));
       case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
       case 'events': {
-        const off = c.events.subscribe((ev) => { if (!writeJsonLine(sock, { type: 'event', event: ev })) off(); });
+        // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
+        const off = c.events.subscribe((ev) => {
+          writeJsonLine(sock, { type: 'event', event: ev });
+          if (sock.writableLength > 64 * 1024 * 1024) sock.destroy();
+        });
         sock.on('close', off);
         writeJsonLine(sock, { type: 'subscribed' });
         return;
@@ -91,7 +95,7 @@ export function parseJobRequest(r: unknown): JobRequest {
   const args = (q.args ?? {}) as JobRequest['args'];
   if (q.fun === 'run' && (!Array.isArray(args.cmd) || !args.cmd.length || !args.cmd.every((a) => typeof a === 'string'))) bad('run needs a command');
   if (args.sls !== undefined && (!Array.isArray(args.sls) || !args.sls.every((s) => typeof s === 'string'))) bad('sls must be a list of names');
-  if (q.timeout !== undefined && !(Number(q.timeout) > 0)) bad('timeout must be positive');
+  if (q.timeout !== undefined && !(Number(q.timeout) > 0 && Number(q.timeout) <= 86_400)) bad('timeout must be between 0 and 86400 seconds');
   if (q.batch !== undefined && !/^\d+%?$/.test(String(q.batch))) bad(`batch must be a count or a percentage, got ${JSON.stringify(q.batch)}`);
   return { fun: q.fun!, tgt: q.tgt!, tgt_type: q.tgt_type!, args, timeout: q.timeout, batch: q.batch };
 }

@@ -22,8 +22,8 @@ export class MasterCore {
   readonly jobs: JobManager;
   readonly files: FileServer;
   readonly pillar: PillarCompiler;
-  /** Called when a key stops being accepted, so live connections can be cut. */
-  onKeyRevoked: (id: string) => Promise<void> = async () => undefined;
+  /** Called once per change when keys stop being accepted, so live connections can be cut. */
+  onKeysRevoked: (ids: string[]) => Promise<void> = async () => undefined;
 
   private constructor(readonly config: MasterConfig, readonly log: Logger, readonly keys: KeyStore, readonly agents: AgentRegistry,
     readonly store: JobStore, readonly pair: CurvePair, publish: (m: JobMessage) => Promise<void>) {
@@ -49,14 +49,16 @@ export class MasterCore {
     const from = to === 'accepted' ? ['pending', ...(includeRejected ? ['rejected'] : [])] : ['pending', 'accepted'];
     const ids = all ? from.flatMap((s) => lists[s as KeyState]) : id ? [id] : [];
     const changed: string[] = [];
+    const revoked: string[] = [];
     for (const k of ids) {
       const cur = this.keys.get(k);
       if (!cur || cur.state === to || (!all && !from.includes(cur.state) && !(to === 'accepted' && cur.state === 'rejected'))) continue;
       await this.keys.move(k, to);
       changed.push(k);
       this.events.fire(`umec/key/${k}/${to}`, { id: k });
-      if (cur.state === 'accepted') await this.onKeyRevoked(k);
+      if (cur.state === 'accepted') revoked.push(k);
     }
+    if (revoked.length) await this.onKeysRevoked(revoked);
     return { changed };
   }
 
@@ -65,7 +67,7 @@ export class MasterCore {
     if (!cur || !(await this.keys.delete(id))) return { changed: [] };
     this.agents.forget(id);
     this.events.fire(`umec/key/${id}/deleted`, { id });
-    if (cur.state === 'accepted') await this.onKeyRevoked(id);
+    if (cur.state === 'accepted') await this.onKeysRevoked([id]);
     return { changed: [id] };
   }
 

@@ -77,18 +77,21 @@ export class MasterDaemon {
       if (!ok) this.log.info({ domain, address, agent: k?.id }, 'connection refused by key policy');
       return ok;
     });
+    this.zap.onError = (e) => {
+      this.log.fatal({ err: e }, 'the authentication handler failed; stopping');
+      void this.stop().finally(() => { process.exitCode = 1; });
+    };
     await this.zap.start();
     this.pub = await this.bindPublisher();
     this.pubQueue = new SendQueue(this.pub);
     this.ret = new Router({ curveServer: true, curveSecretKey: this.core.pair.secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
     smallBatches(this.ret);
     await bindOrExplain(this.ret, `tcp://${this.config.interface}:${this.config.return_port}`);
-    this.core.onKeyRevoked = async (id) => {
+    this.core.onKeysRevoked = async (ids) => {
       // a publisher cannot drop one subscriber: rebind, so every agent reconnects through ZAP again
-      this.log.info({ agent: id }, 'key revoked; rebinding the publish socket');
+      this.log.info({ agents: ids }, 'keys revoked; rebinding the publish socket');
       this.pub?.close();
-      this.pub = await this.bindPublisher();
-      this.pubQueue = new SendQueue(this.pub);
+      await this.rebindPublisher();
     };
     const retServer = new RetServer({
       keys, agents: this.core.agents, jobs: this.core.jobs, files: this.core.files, pillar: this.core.pillar,
@@ -99,6 +102,9 @@ export class MasterDaemon {
     void this.serve(retServer);
     this.control = new ControlServer(join(this.config.data_dir, 'master.sock'), this.core, this.log);
     await this.control.start();
+    if (Object.keys(this.config.autosign_grains).length) {
+      this.log.warn('autosign_grains accepts any box that claims those grains; use it only on a trusted network');
+    }
     this.core.events.fire('umec/master/start', { pubkey: this.core.pair.publicKey });
     this.log.info({ publish_port: this.config.publish_port, return_port: this.config.return_port, pubkey: this.core.pair.publicKey }, 'master started');
   }
@@ -113,6 +119,20 @@ export class MasterDaemon {
       } catch (e) {
         if (attempt >= 20 || (e as UmecError).details?.code !== 'EADDRINUSE') throw e;
         await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  /** Rebinds the publish socket, retrying until it works: without it no job reaches any agent. */
+  private async rebindPublisher(): Promise<void> {
+    for (let attempt = 0; this.running; attempt++) {
+      try {
+        this.pub = await this.bindPublisher();
+        this.pubQueue = new SendQueue(this.pub);
+        return;
+      } catch (e) {
+        this.log.error({ err: e, attempt }, 'rebinding the publish socket failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
       }
     }
   }

@@ -51,7 +51,15 @@ export class FileServer {
     this.hashFile = opts.hashFile ?? sha256File;
   }
 
-  async manifest(): Promise<TreeManifest> {
+  private scanning?: Promise<TreeManifest>;
+
+  /** Concurrent callers share one scan, so an older scan never overwrites a newer result. */
+  manifest(): Promise<TreeManifest> {
+    this.scanning ??= this.scan().finally(() => { this.scanning = undefined; });
+    return this.scanning;
+  }
+
+  private async scan(): Promise<TreeManifest> {
     const realRoot = await realpath(this.root);
     const found: { rel: string; abs: string; size: number; mtimeMs: number }[] = [];
     await this.walk(realRoot, realRoot, '', [realRoot], found);

@@ -58,8 +58,17 @@ export class KeyStore {
   async request(id: string, key: string): Promise<KeyState | 'conflict'> {
     const cur = this.byId.get(id);
     if (cur) return cur.key === key ? cur.state : 'conflict';
-    await writeFileAtomic(join(this.dir, 'pending', id), `${key}\n`, { mode: 0o600 });
+    // one key, one id: a key already known under another id cannot take a second one
+    if (this.byKey.has(key)) return 'conflict';
+    // reserve before the write, so a concurrent request for the same id sees it
     this.index({ id, state: 'pending', key });
+    try {
+      await writeFileAtomic(join(this.dir, 'pending', id), `${key}\n`, { mode: 0o600 });
+    } catch (e) {
+      this.byId.delete(id);
+      this.byKey.delete(key);
+      throw e;
+    }
     return 'pending';
   }
 

@@ -105,10 +105,9 @@ export class RetServer {
     const b = (body ?? {}) as Record<string, unknown>;
     switch (h.type) {
       case 'hello': {
-        const first = !this.d.agents.get(h.id)?.lastSeen;
         if (b.grains && typeof b.grains === 'object') await this.d.agents.setGrains(h.id, { ...(b.grains as object), id: h.id });
-        if (first || b.start) this.d.events.fire(`umec/agent/${h.id}/start`, { id: h.id });
-        return { body: { publish_port: this.d.publishPort, time: Date.now() } };
+        if (b.start) this.d.events.fire(`umec/agent/${h.id}/start`, { id: h.id });
+        return { body: { publish_port: this.d.publishPort } };
       }
       case 'return':
         return { body: { ok: await this.d.jobs.onReturn(h.id, b as unknown as ReturnMessage) } };

@@ -15,8 +15,11 @@ export class ZapHandler {
   async start(): Promise<void> {
     await this.socket.bind('inproc://zeromq.zap.01');
     this.running = true;
-    void this.loop();
+    void this.loop().catch((e: unknown) => this.onError(e));
   }
+
+  /** Without ZAP answers no agent can connect: callers log and stop the daemon. */
+  onError: (e: unknown) => void = (e) => { throw e; };
 
   private async loop(): Promise<void> {
     try {
