@@ -17,6 +17,8 @@ export interface KeyEntry { id: string; state: KeyState; key: string }
 export class KeyStore {
   private readonly byId = new Map<string, KeyEntry>();
   private readonly byKey = new Map<string, KeyEntry>();
+  /** New pending keys whose file is being written: listed and movable only once on disk. */
+  private readonly writing = new Map<string, { key: string; done: Promise<'pending'> }>();
 
   private constructor(private readonly dir: string) {}
 
@@ -58,18 +60,16 @@ export class KeyStore {
   async request(id: string, key: string): Promise<KeyState | 'conflict'> {
     const cur = this.byId.get(id);
     if (cur) return cur.key === key ? cur.state : 'conflict';
+    // a request for the same id still being written: the same key waits for it, another key conflicts
+    const writing = this.writing.get(id);
+    if (writing) return writing.key === key ? writing.done : 'conflict';
     // one key, one id: a key already known under another id cannot take a second one
-    if (this.byKey.has(key)) return 'conflict';
-    // reserve before the write, so a concurrent request for the same id sees it
-    this.index({ id, state: 'pending', key });
-    try {
-      await writeFileAtomic(join(this.dir, 'pending', id), `${key}\n`, { mode: 0o600 });
-    } catch (e) {
-      this.byId.delete(id);
-      this.byKey.delete(key);
-      throw e;
-    }
-    return 'pending';
+    if (this.byKey.has(key) || [...this.writing.values()].some((w) => w.key === key)) return 'conflict';
+    const done = writeFileAtomic(join(this.dir, 'pending', id), `${key}\n`, { mode: 0o600 })
+      .then(() => { this.index({ id, state: 'pending', key }); return 'pending' as const; })
+      .finally(() => this.writing.delete(id));
+    this.writing.set(id, { key, done });
+    return done;
   }
 
   /** Moves a key to another state; false when the id is unknown. */
