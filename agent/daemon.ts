@@ -4,6 +4,7 @@ import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import type { Logger } from '../lib/log.js';
 import type { JobMessage } from '../lib/messages.js';
 import { sharedKey } from '../lib/wire.js';
+import { fingerprint } from '../lib/z85.js';
 import { linuxDrivers } from '../states/drivers/linux.js';
 import type { StateEngine } from '../states/engine.js';
 import type { Drivers } from '../states/types.js';
@@ -49,6 +50,7 @@ export class AgentDaemon {
   async start(): Promise<void> {
     this.running = true;
     this.pair = await loadOrCreateKeyPair(join(this.config.data_dir, 'pki'), 'agent');
+    this.log.info({ id: this.config.id, fingerprint: fingerprint(this.pair.publicKey) }, 'agent key (compare with umec key finger on the master)');
     if (!Object.keys(this.grains).length) {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };

@@ -6,6 +6,7 @@ import JobList from './commands/job/list.js';
 import JobShow from './commands/job/show.js';
 import KeyAccept from './commands/key/accept.js';
 import KeyDelete from './commands/key/delete.js';
+import KeyFinger from './commands/key/finger.js';
 import KeyList from './commands/key/list.js';
 import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
@@ -24,6 +25,7 @@ export const COMMANDS = {
   'job:show': JobShow,
   'key:accept': KeyAccept,
   'key:delete': KeyDelete,
+  'key:finger': KeyFinger,
   'key:list': KeyList,
   'key:master': KeyMaster,
   'key:reject': KeyReject,

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
 const DECODE = new Map([...ALPHABET].map((c, i) => [c, i]));
 
@@ -32,3 +34,8 @@ export function z85Encode(b: Uint8Array): string {
 }
 
 export const isCurveKey = (s: unknown): s is string => typeof s === 'string' && s.length === 40 && [...s].every((c) => DECODE.has(c));
+
+/** What an operator compares between box and master: sha256 of the raw key, colon-separated hex (like salt-key -F). */
+export function fingerprint(keyZ85: string): string {
+  return createHash('sha256').update(z85Decode(keyZ85)).digest('hex').match(/../g)!.join(':');
+}

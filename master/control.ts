@@ -49,6 +49,7 @@ export class ControlServer {
     switch (m.op) {
       case 'master.info': return reply(c.info());
       case 'key.list': return reply(c.keys.list());
+      case 'key.finger': return reply(c.fingerprints());
       case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
       case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
       case 'key.delete': return reply(await c.deleteKey(String(m.id)));

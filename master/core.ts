@@ -12,6 +12,7 @@ import { KeyStore, type KeyState } from './keys.js';
 import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import { PillarCompiler } from './pillar.js';
 import { resolveTarget } from './targeting.js';
+import { fingerprint } from '../lib/z85.js';
 
 /**
  * The master's state and operations, apart from its sockets: keys, agents,
@@ -38,6 +39,18 @@ export class MasterCore {
       KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), loadOrCreateKeyPair(join(d, 'pki'), 'master'),
     ]);
     return new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish);
+  }
+
+  /** Fingerprints of the master key and every agent key, by state. */
+  fingerprints(): { master: string; agents: Record<string, { state: string; fingerprint: string }> } {
+    const agents: Record<string, { state: string; fingerprint: string }> = {};
+    for (const ids of Object.values(this.keys.list())) {
+      for (const id of ids) {
+        const e = this.keys.get(id)!;
+        agents[id] = { state: e.state, fingerprint: fingerprint(e.key) };
+      }
+    }
+    return { master: fingerprint(this.pair.publicKey), agents };
   }
 
   info(): Record<string, unknown> {

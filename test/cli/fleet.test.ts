@@ -62,6 +62,9 @@ test('operator flow with real processes: master, two agents, keys, ping/run/appl
     events.stdout!.on('data', (d: Buffer) => { eventLog += d.toString(); });
 
     await until('pending keys', () => { const k = JSON.parse(umec(['key', 'list', '--json', '--config', cfg]).stdout) as { pending: string[] }; return k.pending.length === 2 || undefined; });
+    const finger = JSON.parse(umec(['key', 'finger', 'b1', '--json', '--config', cfg]).stdout) as { agents: { b1: { state: string; fingerprint: string } } };
+    const { fingerprint } = await import('../../lib/z85.js');
+    assert.deepEqual(finger.agents.b1, { state: 'pending', fingerprint: fingerprint(readFileSync(join(dir, 'b1', 'pki', 'agent.pub'), 'utf8').trim()) });
     assert.equal(umec(['ping', '*', '--config', cfg, '-t', '2']).code, 2, 'no accepted agent: nothing matched');
     assert.match(umec(['key', 'accept', 'b1', '--config', cfg]).stdout, /Key for agent b1 accepted/);
     assert.equal(umec(['key', 'accept', '--all', '--config', cfg]).code, 0);
