@@ -28,7 +28,7 @@ export function sharedKey(mySecretZ85: string, theirPublicZ85: string): Buffer {
   return createHash('sha256').update(diffieHellman({ privateKey, publicKey })).digest();
 }
 
-function x25519Public(priv: Buffer): Buffer {
+export function x25519Public(priv: Buffer): Buffer {
   // node needs x in the JWK; derive it from d by a throwaway import without x
   const k = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), priv]), format: 'der', type: 'pkcs8' });
   return Buffer.from(createPublicKey(k).export({ format: 'jwk' }).x as string, 'base64url');
