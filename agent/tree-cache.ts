@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
 import type { MasterChannel } from './channel.js';
 
 interface Manifest { hash: string; files: Record<string, string> }
@@ -38,12 +38,16 @@ export class TreeCache {
     }));
     const tmp = `${treeDir}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
+    const dirs = new Set<string>([tmp]);
     for (const [path, h] of Object.entries(m.files)) {
       if (!SAFE_PATH.test(path)) throw new Error(`unsafe path in manifest: ${path}`);
       await mkdir(dirname(join(tmp, path)), { recursive: true });
       await link(join(filesDir, h), join(tmp, path));
+      for (let d = dirname(join(tmp, path)); d.startsWith(tmp); d = dirname(d)) dirs.add(d);
     }
     await mkdir(tmp, { recursive: true });
+    // every link on disk before the tree is marked complete, so a crash never leaves a "complete" partial tree
+    for (const d of dirs) await fsyncDir(d);
     await writeFileAtomic(join(tmp, '.complete'), m.hash);
     await rm(treeDir, { recursive: true, force: true });
     await rename(tmp, treeDir);

@@ -22,7 +22,13 @@ export class ControlServer {
   async start(): Promise<void> {
     await unlink(this.path).catch(() => undefined);
     this.server = createServer((sock) => this.serve(sock));
-    await new Promise<void>((res, rej) => { this.server!.once('error', rej); this.server!.listen(this.path, () => res()); });
+    // the socket file is born 0600 (umask), so nobody else can connect even for an instant
+    const old = process.umask(0o177);
+    try {
+      await new Promise<void>((res, rej) => { this.server!.once('error', rej); this.server!.listen(this.path, () => res()); });
+    } finally {
+      process.umask(old);
+    }
     await chmod(this.path, 0o600);
   }
 
