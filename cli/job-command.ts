@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { reportInputError } from './errors.js';
+import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn, type ReturnLine } from './format/returns.js';
 import { configFlag, MasterClient } from './master-client.js';
 
@@ -13,9 +14,10 @@ export const jobFlags = {
   timeout: Flags.integer({ char: 't', description: 'seconds to wait for returns (default: the master timeout)', min: 1 }),
   batch: Flags.string({ char: 'b', description: 'sliding window: N agents or N% at a time' }),
   json: Flags.boolean({ description: 'print {"jid", "returns", "missing"}' }),
+  'state-output': Flags.string({ description: 'apply output detail, as Salt\'s --state-output', options: ['full', 'terse', 'changes'], default: 'full' }),
 };
 
-type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string };
+type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'state-output': string };
 
 function targetType(f: Flagged): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
@@ -50,7 +52,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
         returns[r.id] = r.ret;
         if (!r.success) failed++;
         if (live) process.stderr.write('\r\x1b[K');
-        if (!flags.json) process.stdout.write(`${formatReturn(r, { color })}\n`);
+        if (!flags.json) process.stdout.write(`${formatReturn(r, { color, output: flags['state-output'] as StateOutput })}\n`);
         if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
       } else if (l.type === 'done') {
         done = true;

@@ -1,15 +1,15 @@
 import type { JobFun } from '../../lib/messages.js';
 import type { RunResults } from '../../states/types.js';
-import { formatHighstate } from './highstate.js';
+import { formatHighstate, type StateOutput } from './highstate.js';
 import { nested } from './nested.js';
 
 export interface ReturnLine { id: string; fun: JobFun; ret: unknown; retcode: number; success: boolean }
 
 /** One agent's return in the shape Salt's outputters print it. */
-export function formatReturn(r: ReturnLine, o: { color: boolean }): string {
+export function formatReturn(r: ReturnLine, o: { color: boolean; output?: StateOutput }): string {
   if (r.fun === 'apply') {
     if (Array.isArray(r.ret)) return [`${r.id}:`, '    Data failed to compile:', ...r.ret.map((e) => `----------\n    ${String(e)}`)].join('\n');
-    return formatHighstate(r.id, r.ret as RunResults, { color: o.color, output: 'full' });
+    return formatHighstate(r.id, r.ret as RunResults, { color: o.color, output: o.output ?? 'full' });
   }
   if (r.fun === 'run') return [`${r.id}:`, ...String(r.ret).split('\n').map((l) => `    ${l}`)].join('\n');
   return [`${r.id}:`, ...nested(r.ret, 4)].join('\n');

@@ -90,6 +90,9 @@ test('operator flow with real processes: master, two agents, keys, ping/run/appl
     assert.match(human.stdout, /Summary for b2\n-+\nSucceeded: 1\nFailed: {4}0/);
     assert.match(human.stdout, /# of agents returned: 1/);
 
+    const terse = umec(['apply', 'b2', '--state-output', 'terse', '--config', cfg]);
+    assert.match(terse.stdout, /Name: .*b2\.txt - Function: file\.managed - Result: Clean/);
+
     const grains = JSON.parse(umec(['grains', '-L', 'b1', '--json', '--config', cfg]).stdout) as { returns: { b1: { role: string; id: string } } };
     assert.equal(grains.returns.b1.role, 'camera');
 
