@@ -1,7 +1,7 @@
 /** Small process, socket and file helpers for the fleet benchmark. */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 
@@ -78,18 +78,7 @@ export async function timedRun(cmd: string, args: string[], timeoutMs: number): 
   return { ms, code, stdout, stderr };
 }
 
-/** A TCP port the OS says is free on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../test/helpers/net.js';
 
 /** VmRSS of a process, KB. */
 export function rssKb(pid: number): number {

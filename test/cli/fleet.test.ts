@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/context.js';
+import { freePort } from '../helpers/net.js';
 import { writeTree } from '../helpers/tree.js';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
@@ -15,11 +15,6 @@ function umec(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); });
-  });
-}
 
 async function until<T>(what: string, fn: () => T | undefined, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;

@@ -14,18 +14,8 @@ import type { ReturnRecord } from '../../master/jobcache/store.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** A TCP port the OS says is free on 127.0.0.1 right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './net.js';
+import { freePort } from './net.js';
 
 /** True when a TCP listener can bind 127.0.0.1:port (the previous owner has let go). */
 async function portIsFree(port: number): Promise<boolean> {
