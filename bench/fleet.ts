@@ -15,7 +15,7 @@ import {
   type Child, type JobResult,
 } from './proc.js';
 
-export interface Row { name: string; median: number; unit: string; target: string; extra?: string }
+import type { Row, Section } from './section.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
 const HOST = fileURLToPath(new URL('./agent-host.js', import.meta.url));
@@ -204,7 +204,7 @@ function cpuMeter(m: Master, hosts: Host[]): (runs: number) => string {
 }
 
 /** The issue 3 rows, and notes on anything that failed or was skipped. */
-export async function fleetRows(): Promise<{ rows: Row[]; notes: string[]; skipped: string[] }> {
+export async function fleetRows(): Promise<Section> {
   const rows: Row[] = [];
   const problems: string[] = [];
   /** Rows left out on purpose (time), not failures. */
