@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { UmecError } from './errors.js';
 
 /** Deep-freezes a validated config so nothing can change it at run time. */
@@ -12,10 +12,18 @@ function freeze<T>(o: T): T {
   return o;
 }
 
-function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
+/** Line of the deepest node on `path` (mapping keys and sequence indexes) that exists. */
+export function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
   let node = doc.contents as Node | null;
   let line: number | undefined = node?.range ? lc.linePos(node.range[0]).line : undefined;
   for (const key of path) {
+    if (isSeq(node)) {
+      const item = node.items[Number(key)] as Node | undefined;
+      if (!item) break;
+      if (item.range) line = lc.linePos(item.range[0]).line;
+      node = item;
+      continue;
+    }
     if (!isMap(node)) break;
     const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value) === key);
     if (!pair) break;

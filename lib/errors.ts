@@ -30,6 +30,15 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  // container apps (issue 7)
+  CONTAINER_RUNTIME: 'container runtime at {endpoint}: {reason}',
+  IMAGE_NOT_FOUND: 'image {image}: {reason}',
+  PORT_IN_USE: 'container {container}: host port {port} is already in use ({reason})',
+  OUT_OF_DISK: '{what}: out of disk space ({reason})',
+  CONTAINER_FAILED: 'container {container}: {reason}',
+  APP_PACKAGE: '{file}: {reason}',
+  APP_NOT_FOUND: 'app {app} {version} is not on-boarded on the master',
+  APP_EXISTS: 'app {app} version {version} is already on-boarded with different content; give it a new version',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,4 +1,7 @@
+import type { AppIdentityProvider } from '../lib/app-identity.js';
 import type { SourcePos } from '../lib/errors.js';
+import type { AppPackageSource } from './apps/package.js';
+import type { ContainerRuntime } from './containers/runtime.js';
 
 /** What every state function returns (Salt's return structure). */
 export interface StateReturn {
@@ -92,6 +95,12 @@ export interface Drivers {
   service: ServiceDriver;
   users: UserDriver;
   exec: CommandRunner;
+  /** Container runtime (container.*, image.*, app.*); absent where none is configured. */
+  containers?: ContainerRuntime;
+  /** Issues the Mp1 identity every deployed app instance gets. */
+  appIdentity?: AppIdentityProvider;
+  /** On-boarded app packages (from the master); absent on a local apply. */
+  appPackages?: AppPackageSource;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

@@ -1,15 +1,19 @@
 import { linuxDrivers } from '../drivers/linux.js';
 import type { StateModule } from '../types.js';
+import { appModule } from './app.js';
 import { cmdModule } from './cmd.js';
+import { containerModule } from './container.js';
 import { fileModule } from './file/index.js';
 import { groupModule } from './group.js';
+import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
 import { testModule } from './test.js';
 import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
-  return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule];
+  return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule,
+    containerModule, imageModule, appModule];
 }
 
 export { linuxDrivers };
