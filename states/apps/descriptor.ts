@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { lineOf, validateConfig } from '../../lib/config.js';
 import { UmecError } from '../../lib/errors.js';
-import { containerFields, updateFields } from '../containers/spec.js';
+import { containerFields, parsePort, updateFields } from '../containers/spec.js';
 
 const NAME = '^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$';
 const service = {
@@ -93,6 +93,9 @@ export function parseAppYaml(text: string, file: string): AppDescriptor {
   d.containers.forEach((c, i) => {
     if (seen.has(c.name)) problems.push(`${at(['containers', String(i), 'name'])}: containers.${i}.name ${c.name} is used twice`);
     seen.add(c.name);
+    ((c.ports ?? []) as Parameters<typeof parsePort>[0][]).forEach((p, j) => {
+      try { parsePort(p); } catch (e) { problems.push(`${at(['containers', String(i), 'ports', String(j)])}: containers.${i}.ports.${j} ${(e as Error).message}`); }
+    });
   });
   d.provided_services.forEach((s, i) => {
     if (s.container && !seen.has(s.container)) problems.push(`${at(['provided_services', String(i), 'container'])}: provided_services.${i}.container names no container of this app`);

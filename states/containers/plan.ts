@@ -4,6 +4,8 @@ import type { ContainerInfo, ContainerSpec } from './runtime.js';
 /** Label holding the hash of the spec a container was created from. */
 export const SPEC_LABEL = 'umec.spec';
 export const MANAGED_LABEL = 'umec.managed';
+/** Labels that describe a container without being part of what it is (a new app version alone recreates nothing). */
+export const UNHASHED_LABELS = new Set([SPEC_LABEL, 'umec.app-version']);
 
 export type UpdateStrategy = 'download-then-kill' | 'kill-then-download';
 
@@ -33,7 +35,7 @@ function canonical(v: unknown): unknown {
 /** Stable hash of a spec (key order and absent keys do not matter). */
 export function specHash(spec: ContainerSpec): string {
   const { labels, ...rest } = spec;
-  const own = Object.fromEntries(Object.entries(labels).filter(([k]) => k !== SPEC_LABEL));
+  const own = Object.fromEntries(Object.entries(labels).filter(([k]) => !UNHASHED_LABELS.has(k)));
   return createHash('sha256').update(JSON.stringify(canonical({ ...rest, labels: own }))).digest('hex').slice(0, 32);
 }
 

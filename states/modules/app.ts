@@ -9,6 +9,7 @@ import type { StateArgs, StateContext, StateModule, StateReturn } from '../types
 import { runtimeOf } from './container.js';
 
 export const APP_LABEL = 'umec.app';
+/** Not hashed (states/containers/plan.ts): the version that created the container. */
 export const APP_VERSION_LABEL = 'umec.app-version';
 export const APP_INSTANCE_LABEL = 'umec.app-instance';
 
