@@ -16,6 +16,8 @@ export interface AgentConfig {
   reconnect_max: number;
   /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
   request_timeout: number;
+  /** Container runtime (Docker Engine API socket: Docker or `podman system service`) and the Mp1 endpoint apps are given. */
+  containers: { socket: string; mp1_endpoint: string };
 }
 
 export const agentConfigSchema = {
@@ -32,6 +34,13 @@ export const agentConfigSchema = {
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    containers: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        socket: { type: 'string', minLength: 1, default: '/run/podman/podman.sock' },
+        mp1_endpoint: { type: 'string', pattern: '^https?://', default: 'https://127.0.0.1:8081' },
+      },
+    },
   },
   required: ['master', 'master_pubkey'],
   additionalProperties: false,

@@ -9,6 +9,9 @@ import { linuxDrivers } from '../states/drivers/linux.js';
 import type { StateEngine } from '../states/engine.js';
 import type { Drivers } from '../states/types.js';
 import { MasterChannel, RequestTimeout } from './channel.js';
+import { DockerRuntime } from './containers/docker-runtime.js';
+import { FileAppIdentityProvider } from './containers/file-identity.js';
+import { MasterAppPackages } from './containers/master-packages.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
@@ -33,6 +36,8 @@ export class AgentDaemon {
   private readonly tree: TreeCache;
   private applyQueue: Promise<unknown> = Promise.resolve();
   private readonly drivers: Drivers;
+  /** App packages fetched from the master (bytesFetched for tests and benchmarks). */
+  readonly apps: MasterAppPackages;
   /** Resolves when the key is accepted and the job subscription is up. */
   ready: Promise<void>;
   private markReady!: () => void;
@@ -40,7 +45,13 @@ export class AgentDaemon {
   constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown> } = {}) {
     this.outbox = new Outbox(join(config.data_dir, 'outbox'));
     this.tree = new TreeCache(join(config.data_dir, 'cache'));
-    this.drivers = o.drivers ?? linuxDrivers();
+    const base = o.drivers ?? {
+      ...linuxDrivers(),
+      containers: new DockerRuntime(config.containers.socket),
+      appIdentity: new FileAppIdentityProvider(join(config.data_dir, 'app-identities.json'), config.containers.mp1_endpoint),
+    };
+    this.apps = new MasterAppPackages(() => this.channel!, join(config.data_dir, 'cache', 'files'), config.request_timeout * 3);
+    this.drivers = { ...base, appPackages: base.appPackages ?? this.apps };
     if (o.grains) this.grains = { ...o.grains, ...config.grains, id: config.id };
     this.ready = new Promise((r) => { this.markReady = r; });
   }

@@ -1,4 +1,6 @@
 import AgentStart from './commands/agent/start.js';
+import AppList from './commands/app/list.js';
+import AppOnboard from './commands/app/onboard.js';
 import Apply from './commands/apply.js';
 import Events from './commands/events.js';
 import Grains from './commands/grains.js';
@@ -18,6 +20,8 @@ import StateShow from './commands/state/show.js';
 
 export const COMMANDS = {
   'agent:start': AgentStart,
+  'app:list': AppList,
+  'app:onboard': AppOnboard,
   apply: Apply,
   events: Events,
   grains: Grains,

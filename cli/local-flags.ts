@@ -13,6 +13,8 @@ export const localFlags = {
   saltenv: Flags.string({ description: 'top.sls environment', default: 'base' }),
   json: Flags.boolean({ description: 'print JSON' }),
   cachedir: Flags.string({ description: 'cache directory (grains cache)', env: 'UMEC_CACHEDIR', default: defaultCacheDir() }),
+  'container-socket': Flags.string({ description: 'Docker Engine API socket (Docker or podman system service) for container and app states',
+    env: 'UMEC_CONTAINER_SOCKET', default: '/run/podman/podman.sock' }),
   'refresh-grains': Flags.boolean({ description: 'collect grains again instead of using the cache (kept 5 minutes per boot)' }),
 };
 

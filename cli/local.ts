@@ -1,5 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
+import { join } from 'node:path';
+import { DockerRuntime } from '../agent/containers/docker-runtime.js';
+import { FileAppIdentityProvider } from '../agent/containers/file-identity.js';
 import { cachedMachineGrains } from '../agent/grains-cache.js';
 import { UmecError } from '../lib/errors.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
@@ -26,7 +29,7 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
 }
 
 export async function localRequest(flags: { 'state-root': string; grains?: string; pillar?: string; id?: string; saltenv: string;
-  cachedir: string; 'refresh-grains': boolean },
+  cachedir: string; 'refresh-grains': boolean; 'container-socket'?: string },
   sls: string[]): Promise<{ engine: StateEngine; req: RunRequest }> {
   const [staticGrains, pillar] = await Promise.all([
     flags.grains ? readMappingFile(flags.grains, 'grains') : Promise.resolve({}),
@@ -34,6 +37,12 @@ export async function localRequest(flags: { 'state-root': string; grains?: strin
   ]);
   const machine = await cachedMachineGrains({ cacheDir: flags.cachedir, refresh: flags['refresh-grains'] });
   const grains = { ...machine, ...(flags.id ? { id: flags.id } : {}), ...staticGrains };
-  const engine = new StateEngine({ modules: builtinModules(), drivers: linuxDrivers() });
+  const drivers = {
+    ...linuxDrivers(),
+    containers: new DockerRuntime(flags['container-socket'] ?? '/run/podman/podman.sock'),
+    // a local apply gives apps a file-backed identity; the agent's Mp1 server issues them on a managed box
+    appIdentity: new FileAppIdentityProvider(join(flags.cachedir, 'app-identities.json'), 'https://127.0.0.1:8081'),
+  };
+  const engine = new StateEngine({ modules: builtinModules(), drivers });
   return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv } };
 }

@@ -59,6 +59,13 @@ export class ControlServer {
       case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
       case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
       case 'key.delete': return reply(await c.deleteKey(String(m.id)));
+      case 'app.onboard': {
+        if (typeof m.path !== 'string' || !m.path.startsWith('/')) throw new UmecError('USAGE', { reason: 'app.onboard needs an absolute package path' });
+        const r = await c.apps.onboard(m.path);
+        if (r.status === 'onboarded') c.events.fire(`umec/app/${r.app.name}/onboarded`, { name: r.app.name, version: r.app.version, digest: r.app.digest });
+        return reply(r);
+      }
+      case 'app.list': return reply(c.apps.list());
       case 'job.list': return reply(await c.store.listJobs({ limit: Number(m.limit ?? 50) }));
       case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
       case 'events': {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../lib/log.js';
 import type { JobMessage, JobRequest } from '../lib/messages.js';
 import { AgentRegistry } from './agents.js';
+import { AppStore } from './apps.js';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './events.js';
 import { FileServer } from './fileserver.js';
@@ -27,7 +28,7 @@ export class MasterCore {
   onKeysRevoked: (ids: string[]) => Promise<void> = async () => undefined;
 
   private constructor(readonly config: MasterConfig, readonly log: Logger, readonly keys: KeyStore, readonly agents: AgentRegistry,
-    readonly store: JobStore, readonly pair: CurvePair, publish: (m: JobMessage) => Promise<void>) {
+    readonly store: JobStore, readonly pair: CurvePair, publish: (m: JobMessage) => Promise<void>, readonly apps: AppStore) {
     this.files = new FileServer(config.state_root);
     this.pillar = new PillarCompiler(config.pillar_root);
     this.jobs = new JobManager({ store, events: this.events, log, publish });
@@ -35,10 +36,11 @@ export class MasterCore {
 
   static async open(config: MasterConfig, log: Logger, publish: (m: JobMessage) => Promise<void>, store?: JobStore): Promise<MasterCore> {
     const d = config.data_dir;
-    const [keys, agents, pair] = await Promise.all([
+    const [keys, agents, pair, apps] = await Promise.all([
       KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), loadOrCreateKeyPair(join(d, 'pki'), 'master'),
+      AppStore.open(join(d, 'apps')),
     ]);
-    return new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish);
+    return new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish, apps);
   }
 
   /** Fingerprints of the master key and every agent key, by state. */

@@ -96,7 +96,7 @@ export class MasterDaemon {
     const retServer = new RetServer({
       keys, agents: this.core.agents, jobs: this.core.jobs, files: this.core.files, pillar: this.core.pillar,
       events: this.core.events, log: this.log, masterSecret: this.core.pair.secretKey, publishPort: this.config.publish_port,
-      autosignGrains: this.config.autosign_grains,
+      autosignGrains: this.config.autosign_grains, apps: this.core.apps,
     });
     this.running = true;
     void this.serve(retServer);

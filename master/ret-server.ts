@@ -4,6 +4,7 @@ import type { ReturnMessage } from '../lib/messages.js';
 import { openBody, peekHeader, ReplayGuard, sharedKey, WireError, type Header } from '../lib/wire.js';
 import { isCurveKey } from '../lib/z85.js';
 import type { AgentRegistry } from './agents.js';
+import type { AppStore } from './apps.js';
 import type { EventBus } from './events.js';
 import type { FileServer } from './fileserver.js';
 import type { JobManager } from './jobs.js';
@@ -22,6 +23,8 @@ export interface RetServerDeps {
   publishPort: number;
   /** Grain values that get a new key accepted at once (Salt's autosign_grains). */
   autosignGrains: Record<string, string[]>;
+  /** On-boarded app packages; their files are served by hash like the state tree's. */
+  apps?: AppStore;
 }
 
 /** A reply: a JSON object and, for file contents, the bytes as a second frame. */
@@ -116,8 +119,12 @@ export class RetServer {
         return { body: b.have === m.hash ? { hash: m.hash, unchanged: true } : { ...m } };
       }
       case 'file': {
-        const data = typeof b.hash === 'string' ? await this.d.files.read(b.hash) : undefined;
+        const data = typeof b.hash === 'string' ? (await this.d.files.read(b.hash)) ?? (await this.d.apps?.read(b.hash)) : undefined;
         return data ? { body: { ok: true }, data } : { body: { ok: false, error: 'no such file' } };
+      }
+      case 'app': {
+        const ix = typeof b.name === 'string' ? this.d.apps?.get(b.name, typeof b.version === 'string' ? b.version : undefined) : undefined;
+        return ix ? { body: { ok: true, index: ix, app_yaml: await this.d.apps!.appYaml(ix) } } : { body: { ok: false, error: 'no such app' } };
       }
       case 'pillar': {
         const grains = this.d.agents.get(h.id)?.grains ?? { id: h.id };

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UmecError } from '../../lib/errors.js';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { parseAppYaml } from '../../states/apps/descriptor.js';
+import type { AppIndex, AppPackage, AppPackageSource } from '../../states/apps/package.js';
+import type { ChannelReply } from '../channel.js';
+
+export interface MasterRequests { request(type: string, body: unknown, timeoutSec?: number): Promise<ChannelReply> }
+
+/**
+ * App packages from the master's catalog. The descriptor comes with the
+ * answer; an image tarball is fetched by hash only when a deployment needs
+ * it, and kept in the agent's blob cache (shared with the state tree's), so
+ * it never travels twice.
+ */
+export class MasterAppPackages implements AppPackageSource {
+  /** Bytes of package files received from the master, for tests and benchmarks. */
+  bytesFetched = 0;
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(private readonly channel: () => MasterRequests, private readonly blobDir: string, private readonly timeoutSec = 30) {}
+
+  async get(name: string, version?: string): Promise<AppPackage> {
+    const r = await this.channel().request('app', { name, version }, this.timeoutSec);
+    if (r.body.ok !== true) throw new UmecError('APP_NOT_FOUND', { app: name, version: version ?? '(any version)' });
+    const index = r.body.index as AppIndex;
+    const origin = `master:apps/${index.name}/${index.version}`;
+    const descriptor = parseAppYaml(String(r.body.app_yaml), `${origin}/app.yaml`);
+    return {
+      descriptor, origin,
+      image: (file) => ({
+        kind: 'archive', what: `${origin}/${file}`, id: index.images[file]?.id,
+        open: async () => {
+          const f = index.files[file];
+          if (!f) throw new UmecError('APP_PACKAGE', { file: origin, reason: `image_file ${file} is not in the package` });
+          return createReadStream(await this.blob(f.sha256));
+        },
+      }),
+    };
+  }
+
+  /** Local path of a blob, fetched once (concurrent callers share the transfer). */
+  private blob(hash: string): Promise<string> {
+    const path = join(this.blobDir, hash);
+    if (existsSync(path)) return Promise.resolve(path);
+    let p = this.inflight.get(hash);
+    if (!p) {
+      p = (async () => {
+        const f = await this.channel().request('file', { hash }, this.timeoutSec * 4);
+        if (!f.data || createHash('sha256').update(f.data).digest('hex') !== hash) {
+          throw new UmecError('APP_PACKAGE', { file: hash, reason: f.data ? 'failed its hash check' : 'the master does not have it' });
+        }
+        this.bytesFetched += f.data.length;
+        await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(path, f.data, { mode: 0o600 });
+        return path;
+      })().finally(() => this.inflight.delete(hash));
+      this.inflight.set(hash, p);
+    }
+    return p;
+  }
+}
