@@ -90,11 +90,12 @@ async function absent(args: StateArgs, ctx: StateContext): Promise<StateReturn> 
   }
   const names = found.map((c) => c.name).sort();
   if (ctx.test) return { name: args.name, result: null, changes: { removed: names }, comment: `App ${args.name} would be removed` };
-  for (const c of found) {
+  // stopped side by side: each may take its whole stop timeout
+  await Promise.all(found.map(async (c) => {
     await rt.stopContainer(c.name, Number(args.stop_timeout));
     await rt.removeContainer(c.name);
     await rt.removeContainer(retiredName(c.name));
-  }
+  }));
   await ctx.drivers.appIdentity?.remove(instance);
   return { name: args.name, result: true, changes: { removed: names }, comment: `App ${args.name} removed (${names.join(', ')})` };
 }

@@ -27,3 +27,37 @@ export async function writePackage(dir: string, appYaml: string, files: Record<s
     await writeFile(join(dir, p), c);
   }
 }
+
+/** A three-container app from one busybox image tarball (images/base.tar, tag localhost/demo/base:1). */
+export function demoAppYaml(o: { version?: string; workerEnv?: string; drop?: boolean } = {}): string {
+  return `name: demo
+version: "${o.version ?? '1.0.0'}"
+description: three containers from one image tarball
+containers:
+  - name: web
+    image: localhost/demo/base:1
+    image_file: images/base.tar
+    command: ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
+    env: {ROLE: web}
+  - name: api
+    image: localhost/demo/base:1
+    image_file: images/base.tar
+    command: ["/bin/sleep", "3600"]
+    env: {ROLE: api}
+${o.drop ? '' : `  - name: worker
+    image: localhost/demo/base:1
+    image_file: images/base.tar
+    command: ["/bin/sleep", "3600"]
+    env: {ROLE: worker, LEVEL: "${o.workerEnv ?? '1'}"}
+`}required_services:
+  - ser_name: location
+provided_services:
+  - ser_name: demo-web
+    version: "1.0"
+    container: web
+    port: 8080
+resources: {memory: 256Mi, cpus: 1}
+grace_period: 5
+stop_timeout: 1
+`;
+}

@@ -11,42 +11,10 @@ import type { ContainerRuntime } from '../../../states/containers/runtime.js';
 import { makeContext, tempDir } from '../../helpers/context.js';
 import { recordingRuntime } from '../../helpers/containers.js';
 import { PrivatePodman, podmanMissing } from '../../helpers/podman.js';
+import { demoAppYaml } from '../../helpers/app-package.js';
 
 const deployed = appModule.functions.deployed!;
 const absent = appModule.functions.absent!;
-
-export function demoAppYaml(o: { version?: string; workerEnv?: string; drop?: boolean } = {}): string {
-  return `name: demo
-version: "${o.version ?? '1.0.0'}"
-description: three containers from one image tarball
-containers:
-  - name: web
-    image: localhost/demo/base:1
-    image_file: images/base.tar
-    command: ["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]
-    env: {ROLE: web}
-  - name: api
-    image: localhost/demo/base:1
-    image_file: images/base.tar
-    command: ["/bin/sleep", "3600"]
-    env: {ROLE: api}
-${o.drop ? '' : `  - name: worker
-    image: localhost/demo/base:1
-    image_file: images/base.tar
-    command: ["/bin/sleep", "3600"]
-    env: {ROLE: worker, LEVEL: "${o.workerEnv ?? '1'}"}
-`}required_services:
-  - ser_name: location
-provided_services:
-  - ser_name: demo-web
-    version: "1.0"
-    container: web
-    port: 8080
-resources: {memory: 256Mi, cpus: 1}
-grace_period: 5
-stop_timeout: 1
-`;
-}
 
 describe('app.deployed / app.absent against a real Podman service', { skip: podmanMissing(), concurrency: false }, () => {
   let pm: PrivatePodman;
