@@ -11,6 +11,8 @@ export interface ConvergeOptions {
   /** Seconds a stopping container gets before it is killed. */
   stopTimeout: number;
   image: ImageSource;
+  /** Env vars left out of the spec hash (a label stands for them). */
+  unhashedEnv?: readonly string[];
 }
 
 export interface ConvergeResult {
@@ -55,7 +57,7 @@ export async function verifyHealthy(rt: ContainerRuntime, name: string, graceSec
 
 /** Brings one container to its spec: plan, then carry out the plan's steps. */
 export async function convergeContainer(rt: ContainerRuntime, desired: ContainerSpec, o: ConvergeOptions): Promise<ConvergeResult> {
-  const hash = specHash(desired);
+  const hash = specHash(desired, o.unhashedEnv);
   const spec: ContainerSpec = { ...desired, labels: { ...desired.labels, [MANAGED_LABEL]: 'true', [SPEC_LABEL]: hash } };
   const name = spec.name;
   const [current, target] = await Promise.all([rt.inspectContainer(name), imageTarget(rt, spec.image, o.image)]);

@@ -32,11 +32,15 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-/** Stable hash of a spec (key order and absent keys do not matter). */
-export function specHash(spec: ContainerSpec): string {
-  const { labels, ...rest } = spec;
+/**
+ * Stable hash of a spec (key order and absent keys do not matter). `unhashedEnv`: env vars
+ * tracked by a label of their own instead (secrets that a dry run cannot know).
+ */
+export function specHash(spec: ContainerSpec, unhashedEnv: readonly string[] = []): string {
+  const { labels, env, ...rest } = spec;
   const own = Object.fromEntries(Object.entries(labels).filter(([k]) => !UNHASHED_LABELS.has(k)));
-  return createHash('sha256').update(JSON.stringify(canonical({ ...rest, labels: own }))).digest('hex').slice(0, 32);
+  const hashedEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !unhashedEnv.includes(k)));
+  return createHash('sha256').update(JSON.stringify(canonical({ ...rest, env: hashedEnv, labels: own }))).digest('hex').slice(0, 32);
 }
 
 /**

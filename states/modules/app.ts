@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { identityEnv } from '../../lib/app-identity.js';
+import { APP_IDENTITY_ENV, identityEnv } from '../../lib/app-identity.js';
 import { UmecError } from '../../lib/errors.js';
 import type { AppPackage } from '../apps/package.js';
 import { treePackage } from '../apps/tree-package.js';
@@ -12,6 +12,9 @@ export const APP_LABEL = 'umec.app';
 /** Not hashed (states/containers/plan.ts): the version that created the container. */
 export const APP_VERSION_LABEL = 'umec.app-version';
 export const APP_INSTANCE_LABEL = 'umec.app-instance';
+/** Hash of the identity env: the credentials are not in the spec hash, so a dry run need not create them. */
+export const APP_IDENTITY_LABEL = 'umec.app-identity';
+const IDENTITY_KEYS = Object.values(APP_IDENTITY_ENV);
 
 /** One instance per app and box; the id is stable so the identity survives redeploys. */
 export function appInstanceId(boxId: string, app: string): string {
@@ -44,8 +47,9 @@ async function deployed(args: StateArgs, ctx: StateContext): Promise<StateReturn
   const pkg = await loadPackage(args, ctx);
   const d = pkg.descriptor;
   const instance = appInstanceId(String(ctx.grains.id ?? ctx.opts.id ?? ''), d.name);
-  const identity = await provider.ensure(instance, { appName: d.name, appVersion: d.version });
-  const env = identityEnv(identity, provider.endpoint());
+  // a dry run issues no credentials: it assumes the identity the containers already carry
+  const env = ctx.test ? {} : identityEnv(await provider.ensure(instance, { appName: d.name, appVersion: d.version }), provider.endpoint());
+  const idHash = ctx.test ? undefined : createHash('sha256').update(JSON.stringify(env)).digest('hex').slice(0, 16);
   const upd = updateSettings({ ...d, ...Object.fromEntries(['update_strategy', 'grace_period', 'stop_timeout'].filter((k) => args[k] !== undefined).map((k) => [k, args[k]])) });
   const labels = { [APP_LABEL]: d.name, [APP_VERSION_LABEL]: d.version, [APP_INSTANCE_LABEL]: instance };
 
@@ -56,9 +60,12 @@ async function deployed(args: StateArgs, ctx: StateContext): Promise<StateReturn
     const cname = appContainerName(d.name, c.name);
     wanted.add(cname);
     // the identity wins over anything the package sets under the same names
-    const spec = toSpec(cname, c.image, c, { env, labels });
+    const idLabel = idHash ?? (await rt.inspectContainer(cname))?.labels[APP_IDENTITY_LABEL] ?? 'to be issued';
+    const spec = toSpec(cname, c.image, c, { env, labels: { ...labels, [APP_IDENTITY_LABEL]: idLabel } });
     try {
-      const r = await convergeContainer(rt, spec, { test: ctx.test, ...upd, image: c.image_file ? pkg.image(c.image_file) : { kind: 'registry' } });
+      const r = await convergeContainer(rt, spec, {
+        test: ctx.test, ...upd, image: c.image_file ? pkg.image(c.image_file) : { kind: 'registry' }, unhashedEnv: IDENTITY_KEYS,
+      });
       Object.assign(changes, r.changes);
       lines.push(r.comment);
     } catch (e) {

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileAppIdentityProvider } from '../../../agent/containers/file-identity.js';
@@ -44,6 +45,7 @@ describe('app.deployed / app.absent against a real Podman service', { skip: podm
     assert.equal(dry.result, null);
     assert.deepEqual(Object.keys((dry.changes.containers as object)).sort(), ['demo-api', 'demo-web', 'demo-worker']);
     assert.equal(calls.includes('createContainer'), false);
+    assert.equal(existsSync(join(tree.dir, 'ids', 'app-identities.json')), false, 'a dry run issues no credentials');
 
     const r = await deployed.run({ name: 'demo', source: 'umec://demo' }, ctx(rt));
     assert.equal(r.result, true, r.comment);
@@ -67,6 +69,9 @@ describe('app.deployed / app.absent against a real Podman service', { skip: podm
     assert.equal(again.result, true);
     assert.deepEqual(again.changes, {});
     assert.match(again.comment, /App demo 1\.0\.0 is deployed/);
+    const dryAgain = await deployed.run({ name: 'demo', source: 'umec://demo' }, ctx(rt, true));
+    assert.equal(dryAgain.result, true, 'a dry run of a deployed app predicts nothing');
+    assert.deepEqual(dryAgain.changes, {});
     assert.deepEqual([...new Set(calls)].sort(), ['inspectContainer', 'inspectImage', 'listContainers']);
   });
 
