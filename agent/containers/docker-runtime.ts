@@ -8,7 +8,8 @@ interface ApiError extends Error { statusCode?: number; code?: string; json?: { 
 function apiMessage(e: ApiError): string {
   const j = e.json;
   const m = typeof j === 'string' ? j : j?.message;
-  return String(m ?? e.reason ?? e.message).trim();
+  // without a JSON body (Podman's load errors) the detail is only in the message
+  return String(m ?? e.message.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '') ?? e.reason).trim();
 }
 
 const SECOND = 1e9;
@@ -90,7 +91,10 @@ export class DockerRuntime implements ContainerRuntime {
       throw new UmecError('CONTAINER_RUNTIME', { endpoint: this.endpoint, reason: why, code });
     }
     const msg = apiMessage(err);
-    if (/no space left on device/i.test(msg)) throw new UmecError('OUT_OF_DISK', { what: ctx.image ?? ctx.container ?? this.endpoint, reason: msg });
+    if (/no space left on device/i.test(msg)) {
+      const line = msg.split('\n').find((l) => /no space left on device/i.test(l))!.replace(/^\s*\*\s*/, '').trim();
+      throw new UmecError('OUT_OF_DISK', { what: ctx.image ?? ctx.container ?? this.endpoint, reason: line });
+    }
     if (/address already in use|port is already allocated/i.test(msg) && ctx.container) {
       throw new UmecError('PORT_IN_USE', { container: ctx.container, port: ctx.ports ?? '?', reason: msg });
     }
@@ -146,7 +150,7 @@ export class DockerRuntime implements ContainerRuntime {
     if (!(await this.inspectImage(ref))) throw new UmecError('IMAGE_NOT_FOUND', { image: ref, reason: 'the pull finished but the image is not there' });
   }
 
-  async loadImage(archive: Readable): Promise<void> {
+  async loadImage(archive: Readable, what = 'image tarball'): Promise<void> {
     const d = await this.docker();
     try {
       const res = await d.loadImage(archive) as NodeJS.ReadableStream;
@@ -156,7 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
       const text = Buffer.concat(chunks).toString('utf8');
       const m = /"error(?:Detail)?"\s*:\s*(?:\{\s*"message"\s*:\s*)?"([^"]+)"/.exec(text);
       if (m) throw Object.assign(new Error(m[1]), { statusCode: 500 });
-    } catch (e) { this.fail(e, { image: 'archive' }); }
+    } catch (e) { this.fail(e, { image: what }); }
   }
 
   async tagImage(id: string, ref: string): Promise<void> {

@@ -60,16 +60,29 @@ export async function convergeContainer(rt: ContainerRuntime, desired: Container
   const hash = specHash(desired, o.unhashedEnv);
   const spec: ContainerSpec = { ...desired, labels: { ...desired.labels, [MANAGED_LABEL]: 'true', [SPEC_LABEL]: hash } };
   const name = spec.name;
-  const [current, target] = await Promise.all([rt.inspectContainer(name), imageTarget(rt, spec.image, o.image)]);
+  const old = retiredName(name);
+  let [current, target] = await Promise.all([rt.inspectContainer(name), imageTarget(rt, spec.image, o.image)]);
+  // an update interrupted after the old container was set aside (agent killed, power lost): put it back first
+  let restored = false;
+  if (!current) {
+    const left = await rt.inspectContainer(old);
+    if (left) {
+      if (!o.test) await rt.renameContainer(old, name);
+      current = { ...left, name };
+      restored = true;
+    }
+  }
   const plan = planContainer(current, hash, target.id, target.local, o.strategy);
-  if (plan.action === 'none') return { plan, changes: {}, comment: `Container ${name} is up to date` };
+  if (plan.action === 'none') {
+    return restored
+      ? { plan, changes: { [name]: 'restored' }, comment: `Container ${name} ${o.test ? 'would be' : 'was'} restored from an interrupted update` }
+      : { plan, changes: {}, comment: `Container ${name} is up to date` };
+  }
   const changes: Record<string, unknown> = plan.action === 'update'
     ? { [name]: { changed: plan.why, ...(plan.why.includes('image') ? { old_image: current!.imageId, new_image: target.id ?? spec.image } : {}) } }
-    : { [name]: plan.action === 'create' ? 'created' : 'started' };
+    : { [name]: plan.action === 'create' ? 'created' : restored ? 'restored' : 'started' };
   if (o.test) return { plan, changes, comment: `Container ${name} would be ${plan.action === 'update' ? `updated (${plan.why.join(', ')})` : changes[name]}` };
 
-  // a retired container left by an interrupted update is stale once the current one is fine again
-  const old = retiredName(name);
   let retired = false;
   let fetched: string | undefined;
   const restore = async (): Promise<void> => {

@@ -70,7 +70,7 @@ export async function fetchImage(rt: ContainerRuntime, ref: string, src: ImageSo
   }
   let how: 'loaded' | 'tagged' = 'tagged';
   if (!target.id || !(await rt.inspectImage(target.id))) {
-    await rt.loadImage(await src.open());
+    await rt.loadImage(await src.open(), src.what);
     how = 'loaded';
   }
   const now = await rt.inspectImage(target.id ?? ref);

@@ -15,7 +15,7 @@ export interface ContainerRuntime {
   /** Pulls from a registry; throws UmecError IMAGE_NOT_FOUND when the registry has no such image or cannot be reached. */
   pullImage(ref: string): Promise<void>;
   /** Loads a docker-archive (`docker save` / `podman save`) tarball. */
-  loadImage(archive: Readable): Promise<void>;
+  loadImage(archive: Readable, what?: string): Promise<void>;
   tagImage(id: string, ref: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   /** Creates (not starts) a container; returns its id. */

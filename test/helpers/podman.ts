@@ -38,16 +38,24 @@ export class PrivatePodman {
   private proc?: ChildProcess;
   private env!: NodeJS.ProcessEnv;
 
-  static async start(): Promise<PrivatePodman> {
+  /** `storageLimit` (e.g. '1m'): image storage on a tmpfs of that size, to run out of disk on purpose. */
+  static async start(o: { storageLimit?: string } = {}): Promise<PrivatePodman> {
     const p = new PrivatePodman();
-    await p.boot();
+    await p.boot(o.storageLimit);
     return p;
   }
 
-  private async boot(): Promise<void> {
+  private limited = false;
+
+  private async boot(storageLimit?: string): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), 'umec-podman-'));
     await chmod(this.dir, 0o755);
     const d = this.dir;
+    if (storageLimit) {
+      await mkdir(join(d, 'root'));
+      await run('mount', ['-t', 'tmpfs', '-o', `size=${storageLimit}`, 'tmpfs', join(d, 'root')]);
+      this.limited = true;
+    }
     await writeFile(join(d, 'containers.conf'), [
       '[containers]', 'default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]',
       '[engine]', 'runtime = "runc"', 'cgroup_manager = "cgroupfs"', 'events_logger = "file"',
@@ -120,6 +128,7 @@ export class PrivatePodman {
       if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
     }
     await run('umount', ['-R', join(this.dir, 'root', 'overlay')]).catch(() => undefined);
+    if (this.limited) await run('umount', ['-R', join(this.dir, 'root')]).catch(() => undefined);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -109,6 +109,34 @@ describe('container and image states against a real Podman service', { skip, con
     assert.equal((await rt.inspectContainer('web.umec-previous')), undefined, 'the previous container is gone after a good update');
   });
 
+  test('out of disk while loading an image tarball is reported as such', async () => {
+    const small = await PrivatePodman.start({ storageLimit: '1m' });
+    try {
+      const rt = new DockerRuntime(small.socket);
+      await assert.rejects(present.run({ name: 'localhost/umec-test/web:1', source: 'umec://web-1.tar' }, ctx(rt)),
+        (e: Error & { code?: string }) => e.code === 'OUT_OF_DISK' && e.message.startsWith('umec://web-1.tar: out of disk space') && /no space left on device/.test(e.message));
+      assert.equal(await rt.inspectImage('localhost/umec-test/web:1'), undefined);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('an update interrupted after the old container was set aside is recovered, not recreated', async () => {
+    const rt = new DockerRuntime(pm.socket);
+    const a = args('web', { image: 'localhost/umec-test/web:1', image_source: 'umec://web-1.tar', env: { GREETING: 'hello', N: 3 },
+      memory: '64m', cpus: 0.5, labels: { team: 'edge' }, read_only: true, cap_add: ['NET_BIND_SERVICE'], command: ['/bin/sleep', '600'] });
+    const id = (await inspect('web')).Id as string;
+    await pm.podman('stop', '-t', '0', 'web');
+    await pm.podman('rename', 'web', 'web.umec-previous');
+    const r = await running.run(a, ctx(rt));
+    assert.equal(r.result, true, r.comment);
+    assert.deepEqual(r.changes, { web: 'restored' });
+    const now = await inspect('web');
+    assert.equal(now.Id, id);
+    assert.equal(now.State.Running, true);
+    assert.equal(await rt.inspectContainer('web.umec-previous'), undefined);
+  });
+
   test('container.absent removes, then reports nothing to do', async () => {
     const rt = new DockerRuntime(pm.socket);
     const dry = await absent.run({ name: 'web', stop_timeout: 1 }, ctx(rt, true));
