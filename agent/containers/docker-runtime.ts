@@ -120,12 +120,8 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       list = await d.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
     } catch (e) { return this.fail(e); }
-    const out: ContainerInfo[] = [];
-    for (const c of list) {
-      const i = await this.inspectContainer(c.Id);
-      if (i) out.push(i);
-    }
-    return out;
+    const found = await Promise.all(list.map((c) => this.inspectContainer(c.Id)));
+    return found.filter((c): c is ContainerInfo => c !== undefined);
   }
 
   async inspectImage(ref: string): Promise<ImageInfo | undefined> {
