@@ -58,6 +58,7 @@ function describe(e: ErrorObject, known: string[]): ArgError {
   const at = path.length > 1 ? ` at ${path.slice(1).join('.')}` : '';
   switch (e.keyword) {
     case 'required':
+      if (path.length > 0) return { field, message: `argument '${field}'${at} is missing '${String(e.params.missingProperty)}'` };
       return { field: String(e.params.missingProperty), message: `missing required argument '${String(e.params.missingProperty)}'` };
     case 'additionalProperties':
       if (path.length === 0) {
