@@ -75,6 +75,21 @@ export class AppStore {
     return readFile(join(this.dir, ix.name, ix.version, 'app.yaml'), 'utf8');
   }
 
+  /** Part of a package file by content hash, and its whole size: image tarballs travel in pieces. */
+  async readRange(sha256: string, offset: number, length: number): Promise<{ data: Buffer; size: number } | undefined> {
+    const p = this.byHash.get(sha256);
+    if (!p) return undefined;
+    let fh;
+    try { fh = await open(p, 'r'); } catch { return undefined; }
+    try {
+      const size = (await fh.stat()).size;
+      const n = Math.max(0, Math.min(length, size - offset));
+      const data = Buffer.alloc(n);
+      if (n > 0) await fh.read(data, 0, n, offset);
+      return { data, size };
+    } finally { await fh.close(); }
+  }
+
   /** A package file by content hash (for the file server). */
   async read(sha256: string): Promise<Buffer | undefined> {
     const p = this.byHash.get(sha256);

@@ -119,6 +119,10 @@ export class RetServer {
         return { body: b.have === m.hash ? { hash: m.hash, unchanged: true } : { ...m } };
       }
       case 'file': {
+        if (typeof b.hash === 'string' && Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.length) && Number(b.offset) >= 0 && Number(b.length) > 0) {
+          const part = await this.d.apps?.readRange(b.hash, Number(b.offset), Math.min(Number(b.length), 16 * 1024 * 1024));
+          return part ? { body: { ok: true, size: part.size }, data: part.data } : { body: { ok: false, error: 'no such file' } };
+        }
         const data = typeof b.hash === 'string' ? (await this.d.files.read(b.hash)) ?? (await this.d.apps?.read(b.hash)) : undefined;
         return data ? { body: { ok: true }, data } : { body: { ok: false, error: 'no such file' } };
       }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../../lib/errors.js';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { fsyncDir } from '../../lib/fs-atomic.js';
 import { parseAppYaml } from '../../states/apps/descriptor.js';
 import type { AppIndex, AppPackage, AppPackageSource } from '../../states/apps/package.js';
 import type { ChannelReply } from '../channel.js';
@@ -21,7 +21,9 @@ export class MasterAppPackages implements AppPackageSource {
   bytesFetched = 0;
   private readonly inflight = new Map<string, Promise<string>>();
 
-  constructor(private readonly channel: () => MasterRequests, private readonly blobDir: string, private readonly timeoutSec = 30) {}
+  /** `chunk`: bytes per request (a slow link gets each piece within the request timeout). */
+  constructor(private readonly channel: () => MasterRequests, private readonly blobDir: string, private readonly timeoutSec = 30,
+    private readonly chunk = 1024 * 1024) {}
 
   async get(name: string, version?: string): Promise<AppPackage> {
     const r = await this.channel().request('app', { name, version }, this.timeoutSec);
@@ -42,22 +44,46 @@ export class MasterAppPackages implements AppPackageSource {
     };
   }
 
+  /**
+   * Image tarballs can be large: they come in pieces into a temp file, hashed on
+   * the way, synced, and renamed into place only when the whole file checks out.
+   */
+  private async fetch(hash: string, path: string): Promise<string> {
+    await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
+    const tmp = `${path}.${randomBytes(6).toString('hex')}.part`;
+    const fh = await open(tmp, 'wx', 0o600);
+    const h = createHash('sha256');
+    try {
+      for (let offset = 0, size = Infinity; offset < size;) {
+        const f = await this.channel().request('file', { hash, offset, length: this.chunk }, this.timeoutSec);
+        if (f.body.ok !== true || !f.data) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master does not have it' });
+        size = Number(f.body.size);
+        if (f.data.length === 0 && offset < size) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master sent an empty piece' });
+        await fh.write(f.data, 0, f.data.length, offset);
+        h.update(f.data);
+        offset += f.data.length;
+        this.bytesFetched += f.data.length;
+      }
+      if (h.digest('hex') !== hash) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'failed its hash check' });
+      await fh.sync();
+    } catch (e) {
+      await fh.close();
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    await fh.close();
+    await rename(tmp, path);
+    await fsyncDir(this.blobDir);
+    return path;
+  }
+
   /** Local path of a blob, fetched once (concurrent callers share the transfer). */
   private blob(hash: string): Promise<string> {
     const path = join(this.blobDir, hash);
     if (existsSync(path)) return Promise.resolve(path);
     let p = this.inflight.get(hash);
     if (!p) {
-      p = (async () => {
-        const f = await this.channel().request('file', { hash }, this.timeoutSec * 4);
-        if (!f.data || createHash('sha256').update(f.data).digest('hex') !== hash) {
-          throw new UmecError('APP_PACKAGE', { file: hash, reason: f.data ? 'failed its hash check' : 'the master does not have it' });
-        }
-        this.bytesFetched += f.data.length;
-        await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(path, f.data, { mode: 0o600 });
-        return path;
-      })().finally(() => this.inflight.delete(hash));
+      p = this.fetch(hash, path).finally(() => this.inflight.delete(hash));
       this.inflight.set(hash, p);
     }
     return p;

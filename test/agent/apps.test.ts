@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentDaemon } from '../../agent/daemon.js';
@@ -87,6 +88,12 @@ describe('apps through the master: on-board with the CLI, deploy with an apply j
     assert.deepEqual(r.changes, { version: '1.0.0', containers: { 'demo-api': 'created', 'demo-web': 'created', 'demo-worker': 'created' } });
     const fetched = agent.apps.bytesFetched;
     assert.ok(fetched > 1_000_000, `the image tarball came from the master (${fetched} bytes)`);
+    // it came in 1 MiB pieces into a temp file, renamed into the blob cache under its hash once it checked out
+    const tarHash = createHash('sha256').update(await readFile(join(pkg, 'images', 'base.tar'))).digest('hex');
+    const blobs = await readdir(join(fleet.agentDir('box1'), 'cache', 'files'));
+    assert.ok(blobs.includes(tarHash), blobs.join(' '));
+    assert.deepEqual(blobs.filter((b) => b.endsWith('.part')), []);
+    assert.equal(fetched, (await stat(join(pkg, 'images', 'base.tar'))).size, 'the tarball, once, and nothing else');
     const ps = await pm.podman('ps', '--format', '{{.Names}} {{.Labels}}');
     for (const c of ['demo-web', 'demo-api', 'demo-worker']) assert.match(ps, new RegExp(`^${c} .*umec.app:demo`, 'm'));
     const env = await pm.podman('exec', 'demo-api', 'env');
