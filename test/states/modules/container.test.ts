@@ -189,6 +189,18 @@ describe('container and image states against a real Podman service', { skip, con
     assert.ok(calls.indexOf('loadImage') < calls.indexOf('stopContainer'), calls.join(' '));
   });
 
+  test('kill-then-download whose download fails puts the previous container back', async () => {
+    const rt = new DockerRuntime(pm.socket);
+    const before = await inspect('svc');
+    const a = args('svc', { image: 'registry.invalid:5000/nobody/none:1', command: ['/bin/sleep', '600'], grace_period: 2, update_strategy: 'kill-then-download' });
+    await assert.rejects(running.run(a, ctx(rt)), (e: Error & { code?: string }) =>
+      e.code === 'IMAGE_NOT_FOUND' && /rolled back to the previous container/.test(e.message));
+    const now = await inspect('svc');
+    assert.equal(now.Id, before.Id);
+    assert.equal(now.State.Running, true);
+    assert.equal(await rt.inspectContainer('svc.umec-previous'), undefined);
+  });
+
   test('a host port already in use is named in the error', async () => {
     const rt = new DockerRuntime(pm.socket);
     const port = await freePort();
