@@ -26,8 +26,22 @@ const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 const launcherLine = (m: FromThin): string => shq(`${PREFIX}${JSON.stringify(m)}`);
 
 /**
+ * Run by node before the bundle: refuses an old node, and a bundle whose
+ * checksum is not the one its name promises (a damaged or tampered file).
+ */
+const VERIFY_AND_LOAD = [
+  'const [, b, , , s] = process.argv;',
+  `const say = (m) => console.log(${JSON.stringify(PREFIX)} + JSON.stringify(m));`,
+  "if (+process.versions.node.split('.')[0] < 20) { say({ t: 'error', message: 'node ' + process.version + ' is too old (>= 20 needed)' }); process.exit(4); }",
+  "const data = require('fs').readFileSync(b);",
+  "if (require('crypto').createHash('sha256').update(data).digest('hex') !== s) { say({ t: 'corrupt' }); process.exit(5); }",
+  "import(require('url').pathToFileURL(b).href);",
+].join(' ');
+
+/**
  * The one command run per host: finds node, checks the bundle is in
- * thin_dir, and execs it (through sudo when the roster says so).
+ * thin_dir, and runs it through the checksum check (through sudo when the
+ * roster says so).
  */
 export function launcherCommand(entry: RosterEntry, bundle: ThinBundle): string {
   const sudo = !entry.sudo ? '' : [
@@ -39,7 +53,7 @@ export function launcherCommand(entry: RosterEntry, bundle: ThinBundle): string 
     `B="$T/${bundle.remoteName}"`,
     `N=$(command -v ${shq(entry.node)}) || { printf '%s\\n' ${launcherLine({ t: 'nonode', path: entry.node })}; exit 0; }`,
     `[ -f "$B" ] || { printf '%s\\n' ${launcherLine({ t: 'missing' })}; exit 0; }`,
-    `exec ${sudo}"$N" "$B" serve "$T" ${bundle.sha256}`,
+    `exec ${sudo}"$N" -e ${shq(VERIFY_AND_LOAD)} "$B" serve "$T" ${bundle.sha256}`,
   ].join('; ');
 }
 

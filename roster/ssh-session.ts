@@ -21,8 +21,20 @@ export interface ExecResult { code: number | null; signal?: string }
  */
 export class SshSession {
   private sftpP: Promise<SFTPWrapper> | undefined;
+  /** Rejects once the connection is gone, so that no request waits for an answer that cannot come. */
+  private readonly lost: Promise<never>;
 
-  private constructor(readonly entry: RosterEntry, private readonly client: Client) {}
+  private constructor(readonly entry: RosterEntry, private readonly client: Client) {
+    this.lost = new Promise<never>((_, reject) => {
+      client.once('close', () => reject(new Error('the connection was closed')));
+    });
+    this.lost.catch(() => {});
+  }
+
+  /** p, or a rejection when the connection drops first. */
+  guard<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.lost]);
+  }
 
   static async connect(entry: RosterEntry, o: ConnectOptions): Promise<SshSession> {
     const { host, port } = entry;
@@ -68,9 +80,11 @@ export class SshSession {
     }) as unknown as ConnectConfig['hostVerifier'];
 
     const client = new Client();
+    client.on('error', () => { /* later errors surface through the channel or request that fails */ });
     await new Promise<void>((resolve, reject) => {
       client.once('ready', () => resolve());
       client.once('error', (err: Error & { level?: string; code?: string }) => {
+        client.destroy();
         if (hostKeyError) return reject(hostKeyError);
         if (err.level === 'client-timeout' || /Timed out/i.test(err.message)) {
           return reject(new UmecError('SSH_TIMEOUT', { ...where, seconds: entry.timeout, stage: 'connect and authenticate' }));
@@ -80,21 +94,20 @@ export class SshSession {
       });
       client.connect(cfg);
     });
-    client.on('error', () => { /* reported through the channel that fails */ });
     if (newKey) await o.knownHosts.add(host, port, newKey);
     return new SshSession(entry, client);
   }
 
   exec(command: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
+    return this.guard(new Promise((resolve, reject) => {
       this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
-    });
+    }));
   }
 
   sftp(): Promise<SFTPWrapper> {
-    this.sftpP ??= new Promise((resolve, reject) => {
+    this.sftpP ??= this.guard(new Promise((resolve, reject) => {
       this.client.sftp((err, s) => (err ? reject(err) : resolve(s)));
-    });
+    }));
     return this.sftpP;
   }
 

@@ -14,10 +14,13 @@ export interface UploadHooks {
   onBytes?: (sent: number, total: number, session: SshSession) => void;
 }
 
-const call = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> =>
-  new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as T))));
+type Call = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void) => Promise<T>;
 
-async function mkdirs(sftp: SFTPWrapper, dir: string): Promise<void> {
+/** An SFTP request as a promise that also fails when the connection drops. */
+const caller = (session: SshSession): Call => (fn) =>
+  session.guard(new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v as never)))));
+
+async function mkdirs(call: Call, sftp: SFTPWrapper, dir: string): Promise<void> {
   const parts = dir.split('/').filter(Boolean);
   for (let i = 1; i <= parts.length; i++) {
     const p = `/${parts.slice(0, i).join('/')}`;
@@ -41,9 +44,10 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
   const host = session.entry.host;
   const final = posix.join(thinDir, bundle.remoteName);
   try {
+    const call = caller(session);
     const sftp = await session.sftp();
-    await mkdirs(sftp, thinDir);
-    await removeStale(sftp, thinDir, bundle.remoteName);
+    await mkdirs(call, sftp, thinDir);
+    await removeStale(call, sftp, thinDir, bundle.remoteName);
     const tmp = posix.join(thinDir, `.${bundle.remoteName}.${randomBytes(6).toString('hex')}.part`);
     const local = await open(bundle.path, 'r');
     const handle = await call<Buffer>((cb) => sftp.open(tmp, 'wx', { mode: 0o600 }, cb));
@@ -77,7 +81,7 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
 }
 
 /** Earlier bundles, and temporary files left by cut uploads (old enough not to be another run's). */
-async function removeStale(sftp: SFTPWrapper, thinDir: string, keep: string): Promise<void> {
+async function removeStale(call: Call, sftp: SFTPWrapper, thinDir: string, keep: string): Promise<void> {
   const list = await call<Array<{ filename: string; attrs: { mtime: number } }>>((cb) => sftp.readdir(thinDir, cb)).catch(() => []);
   const old = Date.now() / 1000 - 600;
   await Promise.all(list

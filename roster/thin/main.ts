@@ -2,11 +2,8 @@
  * The thin bundle's entry: what runs on a box reached over SSH. Built by
  * esbuild into one self-contained file that needs only node; it runs the same
  * job code and the same state executor as the agent.
- *   node umec-thin-<sha>.mjs serve THIN_DIR SHA256
+ *   node -e LAUNCHER umec-thin-<sha>.mjs serve THIN_DIR SHA256 (see remote-call.ts)
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { cachedMachineGrains } from '../../agent/grains-cache.js';
 import { runJob } from '../../agent/job-runner.js';
 import { TreeCache, type Manifest } from '../../agent/tree-cache.js';
@@ -48,11 +45,6 @@ class Inbox {
     if (this.closed) process.exit(3);
     return new Promise((resolve) => { this.waiter = { t, resolve: resolve as Waiter['resolve'] }; });
   }
-}
-
-function selfCheck(expected: string): boolean {
-  const own = readFileSync(fileURLToPath(import.meta.url));
-  return createHash('sha256').update(own).digest('hex') === expected;
 }
 
 function rebuildPlan(chunks: LowChunk[]): Plan {
@@ -98,14 +90,12 @@ async function serve(thinDir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [mode, thinDir, sha] = process.argv.slice(2);
-  if (mode !== 'serve' || !thinDir || !sha) {
-    process.stderr.write('usage: umec-thin serve THIN_DIR SHA256\n');
+  // the launcher has checked node's version and this file's checksum
+  const [mode, thinDir] = process.argv.slice(2);
+  if (mode !== 'serve' || !thinDir) {
+    process.stderr.write('usage: node -e LAUNCHER umec-thin.mjs serve THIN_DIR SHA256\n');
     process.exit(2);
   }
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major < 20) { send({ t: 'error', message: `node ${process.version} is too old (>= 20 needed)` }); process.exit(4); }
-  if (!selfCheck(sha)) { send({ t: 'corrupt' }); process.exit(5); }
   await serve(thinDir);
   process.exit(0);
 }
