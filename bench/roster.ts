@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { KnownHosts } from '../roster/known-hosts.js';
 import { SshSession } from '../roster/ssh-session.js';
-import { sshdAvailable, startSshd } from '../test/helpers/sshd.js';
+import { sshdAvailable, startSshd, type TestSshd } from '../test/helpers/sshd.js';
 import { writeTree } from '../test/helpers/tree.js';
 import { median, timedRun } from './proc.js';
 import type { Row, Section } from './section.js';
@@ -41,6 +41,52 @@ function ensureAnsible(): string | undefined {
   return find();
 }
 
+const BENCH_USER = 'umec-bench';
+
+/**
+ * The same warm apply and ssh loop as a user whose login shell reads no rc
+ * file: what umec itself costs, without this machine's root ~/.bashrc.
+ */
+async function cleanShellRows(dir: string, tree: string, outUser: string, sshd: TestSshd, sshArgs: string[]): Promise<Row[]> {
+  let made = false;
+  if (spawnSync('id', [BENCH_USER], { stdio: 'ignore' }).status !== 0) {
+    if (spawnSync('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', '-p', '*', BENCH_USER], { stdio: 'ignore' }).status !== 0) return [];
+    made = true;
+  }
+  const thin = `/var/tmp/umec-bench-${process.pid}`;
+  try {
+    await mkdir(outUser, { recursive: true });
+    spawnSync('chown', [BENCH_USER, outUser]);
+    const roster = join(dir, 'roster-user.yaml');
+    await writeTree(dir, {
+      'roster-user.yaml': [
+        'roster_defaults:', '  host: 127.0.0.1', `  port: ${sshd.port}`, `  user: ${BENCH_USER}`, `  priv: ${sshd.clientKey}`, `  known_hosts: ${sshd.knownHosts}`,
+        ...IDS.flatMap((id) => [`${id}:`, `  thin_dir: ${thin}/${id}`]), '',
+      ].join('\n'),
+    });
+    const apply = ['roster', 'apply', '*', 'twenty_user', '-r', roster, '--state-root', tree, '--json'];
+    const umec = async () => {
+      const r = await timedRun(process.execPath, [BIN, ...apply], 120_000);
+      if (r.code !== 0) throw new Error(`umec as ${BENCH_USER} exited ${r.code}: ${r.stderr.slice(0, 500)} ${r.stdout.slice(0, 500)}`);
+    };
+    await umec();
+    const warm = await msOf(7, umec);
+    const loop = await msOf(5, async () => {
+      for (const _ of IDS) spawnSync('ssh', [...sshArgs, `${BENCH_USER}@127.0.0.1`, 'true'], { stdio: 'ignore' });
+    });
+    return [
+      { name: `  same warm apply as ${BENCH_USER} (login shell /bin/sh, no rc file)`, median: warm, unit: 'ms', target: '< 1500 ms',
+        extra: `${(SALT_SSH.warm / warm).toFixed(0)}x salt-ssh; ${(warm / loop).toFixed(2)}x the plain ssh loop as the same user` },
+      { name: `  plain ssh loop as ${BENCH_USER}`, median: loop, unit: 'ms', target: '(baseline)' },
+    ];
+  } finally {
+    await rm(thin, { recursive: true, force: true });
+    if (made) {
+      for (let i = 0; i < 50 && spawnSync('userdel', [BENCH_USER], { stdio: 'ignore' }).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 export async function rosterRows(): Promise<Section> {
   const rows: Row[] = [];
   const notes: string[] = [];
@@ -51,13 +97,12 @@ export async function rosterRows(): Promise<Section> {
   try {
     const tree = join(dir, 'tree');
     const out = join(dir, 'out');
+    const outUser = join(dir, 'out-user');
     const files: Record<string, string> = {};
-    const sls: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      files[`files/f${i}.conf`] = `setting ${i} = {{ grains.id }}\n`;
-      sls.push(`${out}/{{ grains.id }}/f${i}.conf:`, '  file.managed:', `    - source: umec://files/f${i}.conf`, '    - template: jinja', '    - makedirs: true', "    - mode: '0640'");
-    }
-    await writeTree(tree, { ...files, 'twenty.sls': `${sls.join('\n')}\n` });
+    const twenty = (base: string) => Array.from({ length: 20 }, (_, i) => [`${base}/{{ grains.id }}/f${i}.conf:`, '  file.managed:',
+      `    - source: umec://files/f${i}.conf`, '    - template: jinja', '    - makedirs: true', "    - mode: '0640'"].join('\n')).join('\n');
+    for (let i = 0; i < 20; i++) files[`files/f${i}.conf`] = `setting ${i} = {{ grains.id }}\n`;
+    await writeTree(tree, { ...files, 'twenty.sls': `${twenty(out)}\n`, 'twenty_user.sls': `${twenty(outUser)}\n` });
     const roster = join(dir, 'roster.yaml');
     await writeTree(dir, {
       'roster.yaml': [
@@ -97,6 +142,7 @@ export async function rosterRows(): Promise<Section> {
       extra: `${(SALT_SSH.warm / warm).toFixed(0)}x salt-ssh (${SALT_SSH.warm / 1000} s); ${(warm / loop).toFixed(2)}x the plain ssh loop (target <= 2x)` });
     rows.push({ name: 'roster ping 10 ids', median: ping, unit: 'ms', target: '(info)' });
     rows.push({ name: "plain `ssh host true` loop, 10 ids one after another", median: loop, unit: 'ms', target: '(baseline)' });
+    rows.push(...await cleanShellRows(dir, tree, outUser, sshd, sshArgs));
 
     // where a connection's time goes on this machine
     const kh = new KnownHosts(sshd.knownHosts);
