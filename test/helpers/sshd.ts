@@ -55,7 +55,7 @@ export async function startSshd(): Promise<TestSshd> {
   await chmod(dir, 0o755);
   await writeFile(join(dir, 'sshd_config'), [
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_ed25519')}`, `PidFile ${join(dir, 'sshd.pid')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication yes',
     'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp',
     'MaxStartups 200:30:400', 'MaxSessions 100', 'LogLevel ERROR', 'PrintMotd no', '',
   ].join('\n'));

@@ -20,6 +20,7 @@ import { writeTree } from '../helpers/tree.js';
 
 const skip = sshdAvailable() ? false : 'needs root and openssh-server (npm test installs it)';
 const NOSUDO_USER = 'umec-nosudo';
+const PASSWORD = 'correct horse battery';
 
 describe('roster over a real OpenSSH server', { skip, timeout: 180_000 }, () => {
   let sshd: TestSshd;
@@ -224,6 +225,7 @@ describe('roster over a real OpenSSH server', { skip, timeout: 180_000 }, () => 
         execFileSync('useradd', ['-M', '-d', '/nonexistent', '-s', '/bin/sh', '-p', '*', NOSUDO_USER]);
         made = true;
       }
+      execFileSync('chpasswd', { input: `${NOSUDO_USER}:${PASSWORD}\n` });
     });
     after(async () => {
       if (!made) return;
@@ -232,6 +234,15 @@ describe('roster over a real OpenSSH server', { skip, timeout: 180_000 }, () => 
         try { execFileSync('userdel', [NOSUDO_USER], { stdio: 'ignore' }); return; } catch { await new Promise((r) => setTimeout(r, 100)); }
       }
       execFileSync('userdel', ['-f', NOSUDO_USER]);
+    });
+
+    test('password login (passwd in the roster) works, and a wrong password is refused as auth', async () => {
+      const thin = `/var/tmp/.umec-test-passwd-${process.pid}`;
+      after(() => rmSync(thin, { recursive: true, force: true }));
+      const ok = await run([entry('edge-1', { user: NOSUDO_USER, priv: undefined, passwd: PASSWORD, thin_dir: thin })], { fun: 'run', args: { cmd: ['id', '-un'] } });
+      assert.deepEqual(ok.returns.get('edge-1'), { ret: NOSUDO_USER, retcode: 0, success: true });
+      const bad = (await run([entry('edge-1', { user: NOSUDO_USER, priv: undefined, passwd: 'wrong', thin_dir: thin })], { fun: 'ping', args: {} })).returns.get('edge-1')!;
+      assert.match(String(bad.ret), /^\[SSH_AUTH\] authentication as umec-nosudo refused .*tried: password/);
     });
 
     test('sudo runs the thin as root', async () => {
