@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
 import type { MasterChannel } from './channel.js';
 
-interface Manifest { hash: string; files: Record<string, string> }
+export interface Manifest { hash: string; files: Record<string, string> }
 
 const SAFE_PATH = /^(?!\/)(?!.*(^|\/)\.\.?(\/|$))[^\0]+$/;
 
@@ -25,17 +25,34 @@ export class TreeCache {
   async sync(ch: MasterChannel, timeoutSec = 30): Promise<string> {
     const r = await ch.request('manifest', { have: this.last?.hash }, timeoutSec);
     const m: Manifest = r.body.unchanged && this.last ? this.last : { hash: String(r.body.hash), files: r.body.files as Record<string, string> };
+    return this.materialize(m, async (missing, put) => {
+      await Promise.all(missing.map(async (h) => {
+        const f = await ch.request('file', { hash: h }, timeoutSec * 2);
+        if (!f.data) throw new Error(`the master sent no data for file ${h}`);
+        await put(h, f.data);
+      }));
+    });
+  }
+
+  /**
+   * The tree directory for a manifest: blobs this cache lacks are asked of
+   * `fetchMissing` (which hands each one to `put`, hash-checked there), then
+   * the tree is linked together and marked complete.
+   */
+  async materialize(m: Manifest, fetchMissing: (hashes: string[], put: (hash: string, data: Buffer) => Promise<void>) => Promise<void>): Promise<string> {
     const treeDir = join(this.dir, 'trees', m.hash);
     if (existsSync(join(treeDir, '.complete'))) { this.last = m; return treeDir; }
     const filesDir = join(this.dir, 'files');
     await mkdir(filesDir, { recursive: true, mode: 0o700 });
     const missing = [...new Set(Object.values(m.files))].filter((h) => /^[0-9a-f]{64}$/.test(h) && !existsSync(join(filesDir, h)));
-    await Promise.all(missing.map(async (h) => {
-      const f = await ch.request('file', { hash: h }, timeoutSec * 2);
-      if (!f.data || createHash('sha256').update(f.data).digest('hex') !== h) throw new Error(`file ${h} from the master failed its hash check`);
-      this.bytesFetched += f.data.length;
-      await writeFileAtomic(join(filesDir, h), f.data, { mode: 0o600 });
-    }));
+    if (missing.length) {
+      const wanted = new Set(missing);
+      await fetchMissing(missing, async (h, data) => {
+        if (!wanted.has(h) || createHash('sha256').update(data).digest('hex') !== h) throw new Error(`file ${h} failed its hash check`);
+        this.bytesFetched += data.length;
+        await writeFileAtomic(join(filesDir, h), data, { mode: 0o600 });
+      });
+    }
     const tmp = `${treeDir}.tmp-${process.pid}`;
     await rm(tmp, { recursive: true, force: true });
     const dirs = new Set<string>([tmp]);

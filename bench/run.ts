@@ -4,12 +4,14 @@
  */
 import { appsRows } from './apps.js';
 import { fleetRows } from './fleet.js';
+import { rosterRows } from './roster.js';
 import type { Row, Section } from './section.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['fleet', fleetRows],
+  ['roster', rosterRows],
   ['apps', appsRows],
 ];
 

@@ -14,6 +14,9 @@ import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
 import MasterStart from './commands/master/start.js';
 import Ping from './commands/ping.js';
+import RosterApply from './commands/roster/apply.js';
+import RosterPing from './commands/roster/ping.js';
+import RosterRun from './commands/roster/run.js';
 import Run from './commands/run.js';
 import StateApply from './commands/state/apply.js';
 import StateShow from './commands/state/show.js';
@@ -35,6 +38,9 @@ export const COMMANDS = {
   'key:reject': KeyReject,
   'master:start': MasterStart,
   ping: Ping,
+  'roster:apply': RosterApply,
+  'roster:ping': RosterPing,
+  'roster:run': RosterRun,
   run: Run,
   'state:apply': StateApply,
   'state:show': StateShow,

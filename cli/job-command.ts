@@ -19,7 +19,7 @@ export const jobFlags = {
 
 type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'state-output': string };
 
-function targetType(f: Flagged): TargetType {
+export function targetType(f: Pick<Flagged, 'list' | 'grain' | 'compound' | 'pcre'>): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
   if (chosen.length > 1) throw new Error(`choose one of -L, -G, -C, -E (got ${chosen.join(', ')})`);
   return chosen[0] ?? 'glob';

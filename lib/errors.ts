@@ -30,6 +30,18 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  // roster (SSH transport)
+  ROSTER: '{file}: {reason}',
+  SSH_UNREACHABLE: 'cannot reach {host}:{port}: {reason}',
+  SSH_TIMEOUT: 'no answer from {host}:{port} within {seconds} s ({stage})',
+  SSH_AUTH: 'authentication as {user} refused by {host}:{port} (tried: {methods})',
+  SSH_HOST_UNKNOWN: 'host key of {host}:{port} is not in {file} ({fingerprint}); refusing to connect (pass --accept-new to record it)',
+  SSH_HOST_CHANGED: 'HOST KEY OF {host}:{port} HAS CHANGED: {file}:{line} has {expected}, the host offers {fingerprint}; refusing to connect (someone may be intercepting the connection, or the host was reinstalled: remove the old key from {file} if you know why)',
+  SSH_HOST_REVOKED: 'host key of {host}:{port} ({fingerprint}) is marked @revoked in {file}:{line}; refusing to connect',
+  SSH_NO_NODE: 'no usable node on {host} ({reason}); umec needs Node.js >= 20 on the box',
+  SSH_SUDO: 'sudo refused on {host}: {reason}',
+  SSH_UPLOAD: 'upload of {what} to {host}:{path} failed: {reason}',
+  SSH_REMOTE: 'the remote side on {host} failed: {reason}',
   // container apps (issue 7)
   CONTAINER_RUNTIME: 'container runtime at {endpoint}: {reason}',
   IMAGE_NOT_FOUND: 'image {image}: {reason}',

@@ -348,7 +348,8 @@ test('events: key pending/accepted, agent start, job new, ret and done', async (
     const mark = f.events.length;
     const r = await f.runJob({ fun: 'ping', args: {}, tgt: 'e1', tgt_type: 'glob' });
 
-    const keyTags = tags(f.since(from, (e) => e.tag.startsWith('umec/key/e1/')));
+    // a key request repeated while pending (a slow machine) says pending again; the order is what matters
+    const keyTags = [...new Set(tags(f.since(from, (e) => e.tag.startsWith('umec/key/e1/'))))];
     assert.deepEqual(keyTags, ['umec/key/e1/pending', 'umec/key/e1/accepted']);
     const jobEvents = f.since(mark, (e) => e.tag.startsWith(`umec/job/${r.jid}/`));
     assert.deepEqual(tags(jobEvents), [`umec/job/${r.jid}/new`, `umec/job/${r.jid}/ret/e1`, `umec/job/${r.jid}/done`]);
