@@ -61,7 +61,8 @@ export async function convergeContainer(rt: ContainerRuntime, desired: Container
   const spec: ContainerSpec = { ...desired, labels: { ...desired.labels, [MANAGED_LABEL]: 'true', [SPEC_LABEL]: hash } };
   const name = spec.name;
   const old = retiredName(name);
-  let [current, target] = await Promise.all([rt.inspectContainer(name), imageTarget(rt, spec.image, o.image)]);
+  const [found, target] = await Promise.all([rt.inspectContainer(name), imageTarget(rt, spec.image, o.image)]);
+  let current = found;
   // an update interrupted after the old container was set aside (agent killed, power lost): put it back first
   let restored = false;
   if (!current) {
@@ -120,7 +121,8 @@ export async function convergeContainer(rt: ContainerRuntime, desired: Container
           }
           break;
         }
-        case 'discard': await rt.removeContainer(old); retired = false; break;
+        // the new container has passed: from here on nothing rolls back to the old one
+        case 'discard': retired = false; await rt.removeContainer(old); break;
       }
     } catch (e) {
       // an update that failed before its verdict puts the previous container back
