@@ -142,7 +142,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
     const progress = (phase: UpdatePhase, bytesDone: number, bytesTotal?: number, base = 0, span = 0, message?: string) => {
       const p: InstallProgress = { phase, bytesDone, ...(bytesTotal !== undefined ? { bytesTotal } : {}) };
       if (bytesTotal) p.percent = Math.min(100, Math.round((base + (span * bytesDone) / bytesTotal) * 10) / 10);
-      else if (span === 0) p.percent = base;
+      else if (span === 0 && bytesTotal !== undefined) p.percent = base;
       if (message) p.message = message;
       opts.onProgress?.(p);
     };
