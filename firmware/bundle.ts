@@ -78,8 +78,10 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
   const parser = new Parser({ strict: true });
   let failure: Error | undefined;
   const fail = (e: unknown) => { failure ??= e instanceof Error ? e : new Error(String(e)); };
-  parser.on('warn', (_code: string, msg: string | Error) => fail(bad(bundle, `not a valid bundle archive: ${typeof msg === 'string' ? msg : msg.message}`)));
-  parser.on('error', (e: Error) => fail(bad(bundle, `not a valid bundle archive: ${e.message}`)));
+  let ending = false;
+  // at the end, a short archive is reported below with the image and byte counts
+  parser.on('warn', (_code: string, msg: string | Error) => ending || fail(bad(bundle, `not a valid bundle archive: ${typeof msg === 'string' ? msg : msg.message}`)));
+  parser.on('error', (e: Error) => ending || fail(bad(bundle, `not a valid bundle archive: ${e.message}`)));
   let manifest: Manifest | undefined;
   let manifestBytes: Buffer | undefined;
   let signer: string | undefined;
@@ -149,6 +151,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
     o.onBytes?.(total);
     if (failure) throw failure;
   }
+  ending = true;
   parser.end();
   await ended;
   if (failure) throw failure;
