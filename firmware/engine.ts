@@ -265,8 +265,13 @@ export class AbFirmwareEngine implements FirmwareEngine {
         case 'committed':
           // the commit may have stopped between the journal and the boot env: finish it
           await this.boot.commit(u.target);
-          if (booted !== u.target) this.log.warn({ update: u.id }, `update committed to slot ${u.target}, but slot ${booted} booted`);
-          else await this.boot.refresh(booted);
+          if (booted === u.target) await this.boot.refresh(booted);
+          else if ((u.resumeResets ?? 0) < MAX_RESUME_RESETS) {
+            // power was lost before the boot env knew of the commit and the trial counter sent us back: boot the committed slot
+            this.log.warn({ update: u.id }, `update committed to slot ${u.target}, but slot ${booted} booted; rebooting into ${u.target}`);
+            await this.step({ ...j, update: { ...u, resumeResets: (u.resumeResets ?? 0) + 1 } });
+            await this.deps.power.reset('GracefulRestart');
+          } else this.log.error({ update: u.id }, `update committed to slot ${u.target}, but the box keeps booting slot ${booted}`);
           return this.status();
         case 'rolled-back':
           if (booted === u.target) await this.finishRollback(j, u);
