@@ -10,6 +10,7 @@ import type { StateEngine } from '../states/engine.js';
 import type { Drivers } from '../states/types.js';
 import { MasterChannel, RequestTimeout } from './channel.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
+import { startFirmware } from './firmware.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
 import { Outbox } from './outbox.js';
@@ -54,6 +55,9 @@ export class AgentDaemon {
     if (!Object.keys(this.grains).length) {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
+    }
+    if (this.config.firmware && !this.drivers.firmware) {
+      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready });
     }
     this.connect();
     void this.run();

@@ -218,7 +218,12 @@ export class AbFirmwareEngine implements FirmwareEngine {
       await this.boot.arm(target, this.settings.boot_tries);
       if (update.staged) await rm(update.staged, { force: true });
       progress('rebooting', total, total, 100, 0, reboot ? 'rebooting into the new slot' : 'the next boot tries the new slot');
-      if (reboot) await this.deps.power.reset('GracefulRestart');
+      if (reboot && opts.rebootDelay) {
+        // the journal says rebooting: if this process dies before the timer, resume() resets instead
+        setTimeout(() => {
+          this.deps.power.reset('GracefulRestart').catch((e: unknown) => this.log.error({ err: e }, 'reboot into the new slot failed; resume at the next start retries it'));
+        }, opts.rebootDelay * 1000);
+      } else if (reboot) await this.deps.power.reset('GracefulRestart');
       return { id, version: manifest.version, target, phase: 'rebooting' };
     } catch (e) {
       const message = (e as Error).message;
