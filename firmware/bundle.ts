@@ -114,7 +114,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
         if (entry.path !== MANIFEST) throw bad(bundle, `first entry must be ${MANIFEST}, found ${entry.path}`);
         if (entry.size > MAX_MANIFEST) throw bad(bundle, `${MANIFEST} is larger than 1 MiB`);
         const parts: Buffer[] = [];
-        entry.on('data', (c: Buffer) => parts.push(c));
+        entry.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
         entry.on('end', () => {
           try {
             manifestBytes = Buffer.concat(parts);
@@ -126,7 +126,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
       if (i === 1) {
         if (entry.path !== SIGNATURE || entry.size !== SIG_SIZE) throw bad(bundle, `second entry must be ${SIGNATURE} (${SIG_SIZE} bytes), found ${entry.path}`);
         const parts: Buffer[] = [];
-        entry.on('data', (c: Buffer) => parts.push(c));
+        entry.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
         entry.on('end', () => {
           try {
             if (!manifest || !manifestBytes) return;
@@ -193,7 +193,27 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
 export async function inspectBundleFile(file: string, o: Omit<InspectOptions, 'label'> & { label?: string }): Promise<InspectedBundle> {
   let size: number;
   try { size = (await stat(file)).size; } catch (e) { throw bad(file, `cannot read: ${(e as Error).message}`); }
-  return inspectBundle(createReadStream(file, { highWaterMark: 1 << 20 }), { ...o, label: o.label ?? file, totalSize: () => size });
+  return inspectBundle(fileChunks(file), { ...o, label: o.label ?? file, totalSize: () => size });
+}
+
+/**
+ * Reads a file into two alternating buffers: no allocation per chunk, so memory stays flat.
+ * A chunk is valid until the next-but-one is read (the tar parser copies any
+ * partial block it keeps before then).
+ */
+export async function* fileChunks(file: string, size = 1 << 20): AsyncGenerator<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const bufs = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
+    for (let pos = 0, k = 0; ; k ^= 1) {
+      const { bytesRead } = await fh.read(bufs[k]!, 0, size, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      yield bufs[k]!.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sha256File(file: string): Promise<{ size: number; sha256: string }> {

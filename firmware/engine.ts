@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UmecError } from '../lib/errors.js';
 import type { CommandRunner, ServiceDriver } from '../states/types.js';
 import { BootControl, nextBoot, other } from './boot-control.js';
-import { checkImageHeader, inspectBundle, inspectBundleFile, type BundleImage, type InspectedBundle } from './bundle.js';
+import { checkImageHeader, fileChunks, inspectBundle, inspectBundleFile, type BundleImage, type InspectedBundle } from './bundle.js';
 import type { FirmwareSettings } from './config.js';
 import { httpChunks } from './download.js';
 import { FINAL_PHASES, INSTALLER_PHASES, Journal, type JournalRecord, type JournalUpdate } from './journal.js';
@@ -13,7 +13,6 @@ import { acquireLock } from './lock.js';
 import { incompatibility } from './manifest.js';
 import { copyToSlot, deviceCapacity } from './slot-writer.js';
 import { SlotSink } from './slot-sink.js';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type {
   FirmwareEngine, FirmwareStatus, InstallOptions, InstallProgress, InstallResult, PowerDriver, SlotName, UpdatePhase,
@@ -182,7 +181,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
           })
           : (async function* () {
             try { size = (await stat(source)).size; } catch (e) { throw new UmecError('FW_BUNDLE', { bundle: source, reason: `cannot read: ${(e as Error).message}` }); }
-            yield* createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+            yield* fileChunks(source);
           })();
         try {
           inspected = await inspectBundle(chunks, {

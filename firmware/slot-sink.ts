@@ -8,22 +8,26 @@ export interface SlotSinkOptions {
   /** Runs before the first byte reaches any slot (journals 'writing'). */
   beforeFirstWrite(): Promise<void>;
   onBytes?(done: number): void | Promise<void>;
-  /** Bytes queued before the reader waits for the slot to catch up. */
-  highWater?: number;
 }
 
-type Op = { kind: 'begin'; img: BundleImage } | { kind: 'data'; buf: Buffer } | { kind: 'end'; img: BundleImage };
+type Op = { kind: 'begin'; img: BundleImage } | { kind: 'data'; buf: Buffer; len: number } | { kind: 'end'; img: BundleImage };
+
+/** Write buffers: one being filled, one being written, one free so the reader never waits on a full one. */
+const POOL = 3;
 
 /**
  * Streams image bytes from the bundle parser onto the slot devices while the
- * next bytes are read: the parser hands over chunks synchronously, a pump
- * writes them in CHUNK-sized writes, and the reader waits (drain) once more
- * than highWater bytes are queued. Hashes are checked by the parser; the
- * caller marks the slot bad when they fail.
+ * next bytes are read: the parser's chunks are copied into a small pool of
+ * CHUNK-sized buffers (the reader reuses its own buffers), a pump writes full
+ * buffers, and the reader waits (drain) until a buffer is free. Memory stays
+ * at POOL * CHUNK whatever the image size. Hashes are checked by the parser;
+ * the caller marks the slot bad when they fail.
  */
 export class SlotSink implements ImageSink {
   private readonly queue: Op[] = [];
-  private queued = 0;
+  private readonly free: Buffer[] = [];
+  private cur?: Buffer;
+  private curLen = 0;
   private pumping?: Promise<void>;
   private error?: Error;
   private fh?: FileHandle;
@@ -31,13 +35,37 @@ export class SlotSink implements ImageSink {
   private done = 0;
   private started = false;
   private waiters: Array<() => void> = [];
-  private readonly highWater: number;
 
-  constructor(private readonly o: SlotSinkOptions) { this.highWater = o.highWater ?? 2 * CHUNK; }
+  constructor(private readonly o: SlotSinkOptions) {
+    for (let i = 0; i < POOL; i++) this.free.push(Buffer.allocUnsafeSlow(CHUNK));
+  }
 
   begin(img: BundleImage): void { this.push({ kind: 'begin', img }); }
-  data(_img: BundleImage, chunk: Buffer): void { this.queued += chunk.length; this.push({ kind: 'data', buf: chunk }); }
-  end(img: BundleImage): void { this.push({ kind: 'end', img }); }
+
+  /** Chunks must be at most CHUNK bytes (drain() guarantees one free buffer before each). */
+  data(_img: BundleImage, chunk: Buffer): void {
+    if (this.error) return;
+    let off = 0;
+    while (off < chunk.length) {
+      if (!this.cur) {
+        const b = this.free.pop();
+        if (!b) { this.error = new Error('slot writer overrun: input chunk larger than its buffers'); return; }
+        this.cur = b; this.curLen = 0;
+      }
+      const n = chunk.copy(this.cur, this.curLen, off);
+      off += n; this.curLen += n;
+      if (this.curLen === CHUNK) this.flushCurrent();
+    }
+  }
+
+  end(img: BundleImage): void { this.flushCurrent(); this.push({ kind: 'end', img }); }
+
+  private flushCurrent(): void {
+    if (!this.cur) return;
+    if (this.curLen > 0) this.push({ kind: 'data', buf: this.cur, len: this.curLen });
+    else this.free.push(this.cur);
+    this.cur = undefined; this.curLen = 0;
+  }
 
   private push(op: Op): void {
     if (this.error) return;
@@ -52,21 +80,14 @@ export class SlotSink implements ImageSink {
       while (this.queue.length) {
         const op = this.queue.shift()!;
         if (op.kind === 'data') {
-          // coalesce queued chunks into one write of up to CHUNK bytes
-          const parts = [op.buf];
-          let len = op.buf.length;
-          while (this.queue[0]?.kind === 'data' && len + (this.queue[0] as { buf: Buffer }).buf.length <= CHUNK) {
-            const b = (this.queue.shift() as { buf: Buffer }).buf;
-            parts.push(b); len += b.length;
-          }
-          const buf = parts.length === 1 ? op.buf : Buffer.concat(parts, len);
           let w = 0;
-          while (w < len) {
-            const { bytesWritten } = await this.fh!.write(buf, w, len - w, this.at + w);
+          while (w < op.len) {
+            const { bytesWritten } = await this.fh!.write(op.buf, w, op.len - w, this.at + w);
             if (bytesWritten === 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
             w += bytesWritten;
           }
-          this.at += len; this.done += len; this.queued -= len;
+          this.at += op.len; this.done += op.len;
+          this.free.push(op.buf);
           this.wake();
           await this.o.onBytes?.(this.done);
         } else if (op.kind === 'begin') {
@@ -89,15 +110,14 @@ export class SlotSink implements ImageSink {
     } catch (e) {
       this.error = e as Error;
       this.queue.length = 0;
-      this.queued = 0;
       await this.fh?.close().catch(() => undefined);
       this.fh = undefined;
     }
   }
 
-  /** Waits while too much is queued; throws the first write error. */
+  /** Waits until a buffer is free for the next chunk; throws the first write error. */
   async drain(): Promise<void> {
-    while (!this.error && this.queued > this.highWater && this.pumping) await new Promise<void>((r) => this.waiters.push(r));
+    while (!this.error && this.free.length < 1 && this.pumping) await new Promise<void>((r) => this.waiters.push(r));
     if (this.error) throw this.error;
   }
 
