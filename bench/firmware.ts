@@ -23,7 +23,7 @@ import type { Row, Section } from './section.js';
 
 const CHILD = fileURLToPath(new URL('./firmware-child.js', import.meta.url));
 const GiB = 1 << 30;
-const RUNS = 3;
+const RUNS = 2;
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

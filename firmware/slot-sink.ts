@@ -1,6 +1,9 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { BundleImage, ImageSink } from './bundle.js';
-import { CHUNK, deviceCapacity } from './slot-writer.js';
+import { deviceCapacity } from './slot-writer.js';
+
+/** Write size of the streaming path: large enough for full-speed writes, small enough to keep the installer lean. */
+const CHUNK = 2 << 20;
 
 export interface SlotSinkOptions {
   /** Device for an image's slot class. */
