@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { firmwareSettings, firmwareSettingsSchema, type FirmwareSettings } from '../firmware/config.js';
+import { powerSettingsSchema, type PowerSettings } from '../firmware/power.js';
 import { loadConfig } from '../lib/config.js';
 
 export interface AgentConfig {
@@ -18,6 +21,10 @@ export interface AgentConfig {
   request_timeout: number;
   /** Container runtime (Docker Engine API socket: Docker or `podman system service`) and the Mp1 endpoint apps are given. */
   containers: { socket: string; mp1_endpoint: string };
+  /** A/B firmware updates (slots, boot env, keyring, health checks); absent: this box takes no firmware updates. */
+  firmware?: FirmwareSettings;
+  /** How the box is reset (firmware reboots, Redfish ComputerSystem.Reset). */
+  power: PowerSettings;
 }
 
 export const agentConfigSchema = {
@@ -41,6 +48,8 @@ export const agentConfigSchema = {
         mp1_endpoint: { type: 'string', pattern: '^https?://', default: 'https://127.0.0.1:8081' },
       },
     },
+    firmware: firmwareSettingsSchema,
+    power: powerSettingsSchema,
   },
   required: ['master', 'master_pubkey'],
   additionalProperties: false,
@@ -55,5 +64,6 @@ export function masterEndpoint(s: string): string {
 
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   const c = await loadConfig<AgentConfig & { master: string | string[] }>(file, agentConfigSchema);
-  return Object.freeze({ ...c, master: Object.freeze(Array.isArray(c.master) ? [...c.master] : [c.master]) as string[] });
+  const firmware = c.firmware ? { firmware: firmwareSettings(c.firmware, { dataDir: c.data_dir, baseDir: dirname(file) }) } : {};
+  return Object.freeze({ ...c, ...firmware, master: Object.freeze(Array.isArray(c.master) ? [...c.master] : [c.master]) as string[] });
 }

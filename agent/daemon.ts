@@ -13,6 +13,7 @@ import { DockerRuntime } from './containers/docker-runtime.js';
 import { FileAppIdentityProvider } from './containers/file-identity.js';
 import { MasterAppPackages } from './containers/master-packages.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
+import { startFirmware } from './firmware.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
 import { Outbox } from './outbox.js';
@@ -65,6 +66,9 @@ export class AgentDaemon {
     if (!Object.keys(this.grains).length) {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
+    }
+    if (this.config.firmware && !this.drivers.firmware) {
+      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready });
     }
     this.connect();
     void this.run();

@@ -3,6 +3,7 @@
  * UMEC_BENCH_ONLY=states,fleet runs only the named sections.
  */
 import { appsRows } from './apps.js';
+import { firmwareRows } from './firmware.js';
 import { fleetRows } from './fleet.js';
 import { rosterRows } from './roster.js';
 import type { Row, Section } from './section.js';
@@ -13,6 +14,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['fleet', fleetRows],
   ['roster', rosterRows],
   ['apps', appsRows],
+  ['firmware', firmwareRows],
 ];
 
 function printTable(rows: Row[]): void {

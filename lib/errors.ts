@@ -51,6 +51,15 @@ export const ErrorCodes = {
   APP_PACKAGE: '{file}: {reason}',
   APP_NOT_FOUND: 'app {app} {version} is not on-boarded on the master',
   APP_EXISTS: 'app {app} version {version} is already on-boarded with different content; give it a new version',
+  // firmware (issue 5): bundles, keys, downloads, slots, the update journal
+  FW_BUNDLE: 'firmware bundle {bundle}: {reason}',
+  FW_SIGNATURE: 'firmware bundle {bundle}: {reason}',
+  FW_INCOMPATIBLE: 'firmware bundle {bundle} does not fit this box: {reason}',
+  FW_DOWNLOAD: 'cannot download {url}: {reason}',
+  FW_BUSY: 'firmware update refused: {reason}',
+  FW_SLOT: 'cannot write slot {slot} ({device}): {reason}',
+  FW_STATE: 'firmware: {reason}',
+  FW_KEY: 'key {file}: {reason}',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

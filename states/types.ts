@@ -101,6 +101,8 @@ export interface Drivers {
   appIdentity?: AppIdentityProvider;
   /** On-boarded app packages (from the master); absent on a local apply. */
   appPackages?: AppPackageSource;
+  /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
+  firmware?: import('../firmware/types.js').FirmwareEngine;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

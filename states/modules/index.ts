@@ -4,6 +4,7 @@ import { appModule } from './app.js';
 import { cmdModule } from './cmd.js';
 import { containerModule } from './container.js';
 import { fileModule } from './file/index.js';
+import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
 import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
@@ -13,7 +14,7 @@ import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
   return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule,
-    containerModule, imageModule, appModule];
+    containerModule, imageModule, appModule, firmwareModule];
 }
 
 export { linuxDrivers };
