@@ -1,5 +1,9 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../lib/config.js';
+import { agentScheduleSchema } from '../lib/schedule-schema.js';
+import type { ScheduleSpec } from '../lib/scheduler.js';
+import type { JobArgs, JobFun } from '../lib/messages.js';
+import { bootstrapSettingsSchema, type BootstrapSettings } from './commission/settings.js';
 
 export interface AgentConfig {
   id: string;
@@ -16,6 +20,10 @@ export interface AgentConfig {
   reconnect_max: number;
   /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
   request_timeout: number;
+  /** First-boot commissioning: where the bootstrap settings are and how to retry. */
+  bootstrap: BootstrapSettings;
+  /** Box-local jobs (name → cron, function, args, splay); results go to the master's job cache. */
+  schedule: Record<string, ScheduleSpec & { function: JobFun; args: JobArgs }>;
 }
 
 export const agentConfigSchema = {
@@ -32,8 +40,11 @@ export const agentConfigSchema = {
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    bootstrap: bootstrapSettingsSchema,
+    schedule: agentScheduleSchema,
   },
-  required: ['master', 'master_pubkey'],
+  // master and master_pubkey may come from the bootstrap file or UMEC_MASTER / UMEC_MASTER_PUBKEY instead (agent/commission/bootstrap.ts)
+  required: [],
   additionalProperties: false,
 };
 

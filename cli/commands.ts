@@ -13,8 +13,12 @@ import KeyReject from './commands/key/reject.js';
 import MasterStart from './commands/master/start.js';
 import Ping from './commands/ping.js';
 import Run from './commands/run.js';
+import ScheduleList from './commands/schedule/list.js';
 import StateApply from './commands/state/apply.js';
 import StateShow from './commands/state/show.js';
+import TokenCreate from './commands/token/create.js';
+import TokenList from './commands/token/list.js';
+import TokenRevoke from './commands/token/revoke.js';
 
 export const COMMANDS = {
   'agent:start': AgentStart,
@@ -34,4 +38,8 @@ export const COMMANDS = {
   run: Run,
   'state:apply': StateApply,
   'state:show': StateShow,
+  'schedule:list': ScheduleList,
+  'token:create': TokenCreate,
+  'token:list': TokenList,
+  'token:revoke': TokenRevoke,
 };

@@ -40,6 +40,8 @@ export interface JobRequest {
   timeout?: number;
   /** Sliding window: a count ("10") or a share of the targets ("10%"). */
   batch?: string;
+  /** Who started the job, kept in the job record (set by the master for schedules, never by a client). */
+  user?: string;
 }
 
 /** Master events, streamed by `umec events`. */

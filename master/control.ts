@@ -54,7 +54,21 @@ export class ControlServer {
     const c = this.core;
     switch (m.op) {
       case 'master.info': return reply(c.info());
-      case 'key.list': return reply(c.keys.list());
+      case 'key.list': return reply({ ...c.keys.list(), notes: Object.fromEntries(c.enrolNotes) });
+      case 'token.create': {
+        const grains = (m.grains ?? {}) as Record<string, string>;
+        if (typeof grains !== 'object' || Object.values(grains).some((v) => typeof v !== 'string')) throw new UmecError('USAGE', { reason: 'grains must map names to strings' });
+        const r = await c.tokens.create({ ttlSeconds: Number(m.ttl_seconds ?? 86_400), uses: Number(m.uses ?? 1), grains, comment: typeof m.comment === 'string' ? m.comment : undefined });
+        c.events.fire(`umec/token/${r.record.id}/created`, { id: r.record.id, expires: r.record.expires, uses: r.record.uses, grains: r.record.grains });
+        return reply({ ...r, master: c.info() });
+      }
+      case 'token.list': return reply(c.tokens.list());
+      case 'token.revoke': {
+        const ok = await c.tokens.revoke(String(m.id ?? ''));
+        if (ok) c.events.fire(`umec/token/${String(m.id).split('_')[1] ?? String(m.id)}/revoked`, {});
+        return reply({ revoked: ok });
+      }
+      case 'schedule.list': return reply(c.schedules());
       case 'key.finger': return reply(c.fingerprints());
       case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
       case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
