@@ -1,3 +1,4 @@
+import AgentInstall from './commands/agent/install.js';
 import AgentStart from './commands/agent/start.js';
 import Apply from './commands/apply.js';
 import Events from './commands/events.js';
@@ -10,8 +11,10 @@ import KeyFinger from './commands/key/finger.js';
 import KeyList from './commands/key/list.js';
 import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
+import MasterInstall from './commands/master/install.js';
 import MasterStart from './commands/master/start.js';
 import Ping from './commands/ping.js';
+import Quickstart from './commands/quickstart.js';
 import Run from './commands/run.js';
 import ScheduleList from './commands/schedule/list.js';
 import StateApply from './commands/state/apply.js';
@@ -42,4 +45,7 @@ export const COMMANDS = {
   'token:create': TokenCreate,
   'token:list': TokenList,
   'token:revoke': TokenRevoke,
+  'agent:install': AgentInstall,
+  'master:install': MasterInstall,
+  quickstart: Quickstart,
 };
