@@ -77,7 +77,7 @@ export async function resolveBootstrap(config: AgentConfig, o: { env?: NodeJS.Pr
     ? await loadConfig<BootstrapFile>(b.file, bootstrapFileSchema) : undefined;
 
   // loadAgentConfig turns an absent master into [undefined]
-  const fromConfig = (config.master ?? []).filter((m): m is string => typeof m === 'string');
+  const fromConfig = [config.master as string[] | string | undefined].flat().filter((m): m is string => typeof m === 'string');
   const master = [fromConfig.length ? fromConfig : undefined, list(file?.master), list(env.UMEC_MASTER), saved?.master].find((m) => m?.length);
   const master_pubkey = config.master_pubkey ?? file?.master_pubkey ?? (env.UMEC_MASTER_PUBKEY || undefined) ?? saved?.master_pubkey;
   const missing = [!master && 'master', !master_pubkey && 'master_pubkey'].filter(Boolean);

@@ -239,3 +239,34 @@ test('schedules in master.yaml and agent.yaml fire on seconds-level cron and lan
     await s.cleanup();
   }
 });
+
+test('a failing highstate is reported on every attempt and retried with backoff; once the tree is fixed the box commissions', { timeout: 120_000 }, async () => {
+  const s = await setup('umec-commission-retry-');
+  try {
+    await writeTree(s.dir, { 'states/web.sls': 'broken:\n  cmd.run:\n    - name: "false"\n' });
+    startMaster(s);
+    await waitSocket(s);
+    const events = watchEvents(s);
+    const token = createToken(s);
+    const { cfg } = await bootAgent(s, 'flaky', { master: `127.0.0.1:${s.retPort}`, master_pubkey: masterKey(s), token });
+    const agent = umecProc(['agent', 'start', '--config', cfg], s.procs);
+    const failed = await until('two failed attempts', () => {
+      const f = events().filter((e) => e.tag === 'umec/agent/flaky/commission/failed');
+      return f.length >= 2 ? f : undefined;
+    }, 40_000);
+    assert.deepEqual(failed.map((e) => e.data.attempt).slice(0, 2), [1, 2]);
+    assert.equal(failed[0]!.data.failed, 1);
+    assert.match(umec(['key', 'list', '--config', s.cfg]).stdout, /Accepted Keys:\nflaky\n/);
+    assert.ok(!existsSync(join(s.dir, 'flaky', 'commissioned')));
+    assert.match(agent.err(), /commissioning: highstate failed; retrying/);
+    // each attempt is a job of its own in the job cache
+    assert.ok(jobs(s).filter((j) => j.user === 'commission:highstate').length >= 2);
+    await writeTree(s.dir, { 'states/web.sls': STATES['states/web.sls'].replaceAll('@DIR@', s.dir) });
+    const ok = await until('commissioned after the fix', () => events().find((e) => e.tag === 'umec/agent/flaky/commissioned'), 40_000);
+    assert.ok(Number(ok.data.attempt) >= 2);
+    assert.ok(existsSync(join(s.dir, 'flaky', 'commissioned')));
+  } finally {
+    killAll(s.procs);
+    await s.cleanup();
+  }
+});
