@@ -90,6 +90,7 @@ export class MasterCore {
     const cur = this.keys.get(id);
     if (!cur || !(await this.keys.delete(id))) return { changed: [] };
     this.agents.forget(id);
+    this.enrolNotes.delete(id);
     this.events.fire(`umec/key/${id}/deleted`, { id });
     if (cur.state === 'accepted') await this.onKeysRevoked([id]);
     return { changed: [id] };

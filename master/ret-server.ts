@@ -92,8 +92,8 @@ export class RetServer {
     }
     const token = typeof body?.token === 'string' && body.token ? body.token : undefined;
     // a key that is already accepted may still ask for its token's preset grains (a retry after a crash)
-    const redeemed = token && this.d.tokens && state !== 'rejected' ? await this.d.tokens.redeem(token, h.id, pub) : undefined;
-    let reason = token && !this.d.tokens ? 'this master takes no tokens' : redeemed && !redeemed.ok ? redeemed.reason : undefined;
+    const redeemed = token && this.d.tokens && state !== 'rejected' ? await this.d.tokens.redeem(token, h.id, pub, new Date(), { consume: state === 'pending' }) : undefined;
+    let reason = token && !this.d.tokens ? 'this master takes no tokens' : redeemed && !redeemed.ok && state === 'pending' ? redeemed.reason : undefined;
     if (state === 'pending') {
       let by: string | undefined;
       if (redeemed?.ok) by = 'token';

@@ -149,9 +149,9 @@ export class TokenStore {
   /**
    * Checks a token for agent `agentId` and, when it is good, records the use
    * durably. An agent that already used this token (a retry after a crash)
-   * redeems it again without another use.
+   * redeems it again without another use. `consume: false` only looks.
    */
-  redeem(token: string, agentId: string, publicKey: string, now = new Date()): Promise<Redeemed> {
+  redeem(token: string, agentId: string, publicKey: string, now = new Date(), o: { consume?: boolean } = {}): Promise<Redeemed> {
     return this.serial(async () => {
       const given = sha256(token);
       if (this.staticHashes.some((h) => timingSafeEqual(h, given))) return { ok: true, token: 'autosign_tokens', grains: {} };
@@ -163,6 +163,8 @@ export class TokenStore {
       if (r.revoked) return { ok: false, reason: `token ${r.id} was revoked at ${r.revoked}` };
       const mine = r.used_by.findIndex((u, i) => u === agentId && r.used_keys[i] === publicKey);
       if (mine >= 0) return { ok: true, token: r.id, grains: r.grains };
+      // an already accepted key only learns its grains again; it never takes a use
+      if (o.consume === false) return { ok: false, reason: 'token not used by this agent' };
       if (Date.parse(r.expires) <= now.getTime()) return { ok: false, reason: `token ${r.id} expired at ${r.expires}` };
       if (r.used_by.length >= r.uses) return { ok: false, reason: `token ${r.id} already used (by ${r.used_by.join(', ')})` };
       r.used_by.push(agentId);
