@@ -10,7 +10,7 @@ export interface ScheduleSpec {
   enabled: boolean;
 }
 
-export interface ScheduleRun { at: string; ok: boolean; jid?: string; error?: string }
+export interface ScheduleRun { at: string; ok: boolean; jid?: string; error?: string; skipped?: string }
 
 export interface ScheduleStatus {
   name: string;
@@ -51,7 +51,7 @@ export class Scheduler {
       entry.runs++;
       try {
         const jid = await run();
-        entry.last = { at, ok: true, ...(jid ? { jid } : {}) };
+        entry.last = { at, ok: true, ...(jid ? { jid } : { skipped: 'nothing to run (no target matched)' }) };
       } catch (e) {
         entry.last = { at, ok: false, error: (e as Error).message };
         log.error({ err: e, schedule: name }, 'scheduled job failed to start');

@@ -3,6 +3,7 @@ import { Scheduler } from '../lib/scheduler.js';
 import type { MasterScheduleEntry } from './config.js';
 import { parseJobRequest } from './control.js';
 import type { MasterCore } from './core.js';
+import { resolveTarget } from './targeting.js';
 
 /**
  * master.yaml `schedule:`: each entry starts an ordinary job (target,
@@ -14,6 +15,8 @@ export function masterScheduler(core: MasterCore, entries: Record<string, Master
   for (const [name, e] of Object.entries(entries)) {
     const req = parseJobRequest({ fun: e.function, tgt: e.target, tgt_type: e.tgt_type, args: e.args, timeout: e.timeout });
     s.add(name, e, async () => {
+      // no job (and no job cache entry every tick) while nothing matches
+      if (!resolveTarget(req.tgt, req.tgt_type, core.keys.list().accepted, core.agents).length) return undefined;
       const job = await core.startJob({ ...req, user: `schedule:${name}` });
       return job.jid;
     });

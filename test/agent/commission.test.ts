@@ -207,6 +207,11 @@ test('schedules in master.yaml and agent.yaml fire on seconds-level cron and lan
   try {
     startMaster(s);
     await waitSocket(s);
+    await until('a tick with no agent', () => {
+      const l = JSON.parse(umec(['schedule', 'list', '--json', '--config', s.cfg]).stdout) as { name: string; last?: { skipped?: string } }[];
+      return l.find((x) => x.name === 'fleet-ping')?.last?.skipped;
+    }, 10_000, 300);
+    assert.equal(jobs(s).length, 0, 'no empty jobs while nothing matches');
     const token = createToken(s);
     const { cfg } = await bootAgent(s, 'sch', { master: `127.0.0.1:${s.retPort}`, master_pubkey: masterKey(s), token },
       "schedule:\n  local-grains:\n    cron: '*/2 * * * * *'\n    function: grains\n");

@@ -26,7 +26,7 @@ export default class ScheduleList extends Command {
       if (!list.length) { this.log('No schedules.'); return; }
       this.log(['NAME', 'CRON', 'SPLAY', 'NEXT', 'LAST', 'RUNS'].join('\t'));
       for (const s of list) {
-        const last = s.last ? `${s.last.at} ${s.last.ok ? (s.last.jid ?? 'ok') : `error: ${s.last.error}`}` : '-';
+        const last = s.last ? `${s.last.at} ${s.last.ok ? (s.last.jid ?? s.last.skipped ?? 'ok') : `error: ${s.last.error}`}` : '-';
         this.log([s.name, s.cron, `${s.splay}s`, s.enabled ? (s.next ?? '-') : 'disabled', last, String(s.runs)].join('\t'));
       }
     } catch (e) {
