@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { UmecEvent } from '../../lib/messages.js';
@@ -69,9 +69,17 @@ test('first boot from a bootstrap file: token accepts the key, highstate applied
     startMaster(s);
     await waitSocket(s);
     const events = watchEvents(s);
-    const token = createToken(s, ['--grains', 'role=camera', '--ttl', '1h']);
+    // the operator makes the token and the box's bootstrap file in one go
+    const { cfg, bootFile } = await bootAgent(s, 'box1', undefined);
+    const refused = umec(['token', 'create', '--bootstrap', bootFile, '--config', s.cfg]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /cannot write the bootstrap file .*boot-box1\/umec-bootstrap\.yaml: ENOENT/);
+    assert.equal((JSON.parse(umec(['token', 'list', '--json', '--config', s.cfg]).stdout) as unknown[]).length, 0, 'no token made');
+    await writeTree(s.dir, { 'boot-box1/.keep': '' });
+    const token = createToken(s, ['--grains', 'role=camera', '--ttl', '1h', '--bootstrap', bootFile, '--master-address', `127.0.0.1:${s.retPort}`]);
     assert.match(token, /^umec_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
-    const { cfg, bootFile } = await bootAgent(s, 'box1', { master: `127.0.0.1:${s.retPort}`, master_pubkey: masterKey(s), token });
+    assert.equal(statSync(bootFile).mode & 0o777, 0o600);
+    assert.equal((parse(readFileSync(bootFile, 'utf8')) as { master_pubkey: string }).master_pubkey, masterKey(s));
     const agent = umecProc(['agent', 'start', '--config', cfg], s.procs);
 
     const done = await until('commissioned event', () => events().find((e) => e.tag === 'umec/agent/box1/commissioned'), 40_000);
@@ -93,7 +101,7 @@ test('first boot from a bootstrap file: token accepts the key, highstate applied
     const boot = parse(readFileSync(bootFile, 'utf8')) as Record<string, unknown>;
     assert.equal(boot.token, '', agent.err());
     assert.equal(boot.master, `127.0.0.1:${s.retPort}`);
-    assert.match(readFileSync(bootFile, 'utf8'), /# written by the factory/);
+    assert.match(readFileSync(bootFile, 'utf8'), /# umec bootstrap: copy to the box's boot partition/);
     const list = JSON.parse(umec(['token', 'list', '--json', '--config', s.cfg]).stdout) as { status: string; used_by: string[]; hash?: string }[];
     assert.equal(list[0]!.status, 'used');
     assert.deepEqual(list[0]!.used_by, ['box1']);

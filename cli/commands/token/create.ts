@@ -22,6 +22,13 @@ export default class TokenCreate extends Command {
     const { flags } = await this.parse(TokenCreate);
     try {
       const { parseTtl, parseGrainPairs } = await import('../../../master/enrol/tokens.js');
+      if (flags.bootstrap) {
+        // checked first, so a failed write does not leave a token nobody has seen
+        const [{ access, constants }, { dirname }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
+        await access(dirname(flags.bootstrap), constants.W_OK).catch((e: Error) => {
+          throw new UmecError('USAGE', { reason: `cannot write the bootstrap file ${flags.bootstrap}: ${e.message}` });
+        });
+      }
       const req = { op: 'token.create', ttl_seconds: parseTtl(flags.ttl), uses: flags.uses, grains: parseGrainPairs(flags.grains), comment: flags.comment };
       const r = await (await MasterClient.fromConfig(flags.config)).call(req) as {
         token: string; record: { id: string; expires: string; uses: number; grains: Record<string, string> };
