@@ -77,6 +77,8 @@ export class ControlServer {
       case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
       case 'events': {
         // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
+        // the latest events first (umec events --recent N), then live ones; nothing lost in between (same tick)
+        for (const ev of c.events.recent(Number(m.recent ?? 0) || 0)) writeJsonLine(sock, { type: 'event', event: ev });
         const off = c.events.subscribe((ev) => {
           writeJsonLine(sock, { type: 'event', event: ev });
           if (sock.writableLength > 64 * 1024 * 1024) sock.destroy();

@@ -158,6 +158,10 @@ test('bad, expired and reused tokens leave the key pending and say why (events, 
     }
     const keys = umec(['key', 'list', '--config', s.cfg]).stdout;
     assert.match(keys, /Accepted Keys:\nfirst\n/);
+    // an operator arriving later still sees the attempts
+    const late = umecProc(['events', '--recent', '1000', '--config', s.cfg], s.procs);
+    await until('recent events replayed', () => /umec\/key\/second\/pending \{"id":"second","reason":"token [0-9a-f]{8} already used \(by first\)"\}/.test(late.out()) || undefined, 10_000);
+    late.proc.kill('SIGTERM');
     assert.match(keys, /late {2}\(token [0-9a-f]{8} expired at/);
     assert.match(keys, /second {2}\(token [0-9a-f]{8} already used \(by first\)\)/);
     assert.match(keys, /wrong {2}\(invalid token\)/);
