@@ -3,6 +3,10 @@ import { dirname } from 'node:path';
 import { firmwareSettings, firmwareSettingsSchema, type FirmwareSettings } from '../firmware/config.js';
 import { powerSettingsSchema, type PowerSettings } from '../firmware/power.js';
 import { loadConfig } from '../lib/config.js';
+import { agentScheduleSchema } from '../lib/schedule-schema.js';
+import type { ScheduleSpec } from '../lib/scheduler.js';
+import type { JobArgs, JobFun } from '../lib/messages.js';
+import { bootstrapSettingsSchema, type BootstrapSettings } from './commission/settings.js';
 
 export interface AgentConfig {
   id: string;
@@ -25,6 +29,10 @@ export interface AgentConfig {
   firmware?: FirmwareSettings;
   /** How the box is reset (firmware reboots, Redfish ComputerSystem.Reset). */
   power: PowerSettings;
+  /** First-boot commissioning: where the bootstrap settings are and how to retry. */
+  bootstrap: BootstrapSettings;
+  /** Box-local jobs (name → cron, function, args, splay); results go to the master's job cache. */
+  schedule: Record<string, ScheduleSpec & { function: JobFun; args: JobArgs }>;
 }
 
 export const agentConfigSchema = {
@@ -50,8 +58,11 @@ export const agentConfigSchema = {
     },
     firmware: firmwareSettingsSchema,
     power: powerSettingsSchema,
+    bootstrap: bootstrapSettingsSchema,
+    schedule: agentScheduleSchema,
   },
-  required: ['master', 'master_pubkey'],
+  // master and master_pubkey may come from the bootstrap file or UMEC_MASTER / UMEC_MASTER_PUBKEY instead (agent/commission/bootstrap.ts)
+  required: [],
   additionalProperties: false,
 };
 

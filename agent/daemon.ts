@@ -18,6 +18,14 @@ import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
 import { Outbox } from './outbox.js';
 import { TreeCache } from './tree-cache.js';
+import { type Bootstrap, saveBootstrap, scrubBootstrapFile } from './commission/bootstrap.js';
+import { backoffSeconds, localJid } from './commission/local-jid.js';
+import { writeFileAtomic } from '../lib/fs-atomic.js';
+import type { JobArgs, JobFun, ReturnMessage } from '../lib/messages.js';
+import { Scheduler } from '../lib/scheduler.js';
+
+/** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
+type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +51,14 @@ export class AgentDaemon {
   ready: Promise<void>;
   private markReady!: () => void;
 
-  constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown> } = {}) {
+  /** First-boot commissioning state (agent/commission/bootstrap.ts); undefined: nothing to commission. */
+  private readonly bootstrap?: Bootstrap;
+  private scheduler?: Scheduler;
+  /** Resolves when commissioning is done (at once when there is none to do). */
+  commissioned: Promise<void>;
+  private markCommissioned!: () => void;
+
+  constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown>; bootstrap?: Bootstrap } = {}) {
     this.outbox = new Outbox(join(config.data_dir, 'outbox'));
     this.tree = new TreeCache(join(config.data_dir, 'cache'));
     const base = o.drivers ?? {
@@ -53,8 +68,11 @@ export class AgentDaemon {
     };
     this.apps = new MasterAppPackages(() => this.channel!, join(config.data_dir, 'cache', 'files'), config.request_timeout * 3);
     this.drivers = { ...base, appPackages: base.appPackages ?? this.apps };
-    if (o.grains) this.grains = { ...o.grains, ...config.grains, id: config.id };
+    this.bootstrap = o.bootstrap;
+    if (o.grains) this.grains = { ...o.grains, ...this.bootstrap?.presetGrains, ...config.grains, id: config.id };
     this.ready = new Promise((r) => { this.markReady = r; });
+    this.commissioned = new Promise((r) => { this.markCommissioned = r; });
+    if (!this.bootstrap?.commission) this.markCommissioned();
   }
 
   get bytesFetched(): number { return this.tree.bytesFetched; }
@@ -65,7 +83,7 @@ export class AgentDaemon {
     this.log.info({ id: this.config.id, fingerprint: fingerprint(this.pair.publicKey) }, 'agent key (compare with umec key finger on the master)');
     if (!Object.keys(this.grains).length) {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
-      this.grains = { ...machine, ...this.config.grains, id: this.config.id };
+      this.grains = { ...machine, ...this.bootstrap?.presetGrains, ...this.config.grains, id: this.config.id };
     }
     if (this.config.firmware && !this.drivers.firmware) {
       this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready });
@@ -102,6 +120,8 @@ export class AgentDaemon {
       this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
       this.heartbeat.unref();
       void this.flushOutbox();
+      await this.startSchedules();
+      if (this.bootstrap?.commission) await this.commission();
     } catch (e) {
       if (this.running) this.log.error({ err: e }, 'agent stopped working');
     }
@@ -110,21 +130,90 @@ export class AgentDaemon {
   /** Key request until accepted; a rejected or conflicting key keeps asking slowly, as Salt minions do. */
   private async waitForAcceptance(): Promise<void> {
     let logged = '';
-    while (this.running) {
+    const boot = this.bootstrap?.commission ? this.bootstrap : undefined;
+    for (let attempt = 1; this.running; attempt++) {
       try {
-        const r = await this.channel!.request('key_request', { pubkey: this.pair.publicKey, grains: this.grains }, this.config.request_timeout);
+        // the token travels inside the CURVE-encrypted, MACed key request, never in the clear
+        const body = { pubkey: this.pair.publicKey, grains: this.grains, ...(boot?.token ? { token: boot.token } : {}) };
+        const r = await this.channel!.request('key_request', body, this.config.request_timeout);
         const status = String(r.body.status);
-        if (status === 'accepted') return;
-        if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
+        if (status === 'accepted') { await this.onAccepted(r.body); return; }
+        const reason = typeof r.body.reason === 'string' ? r.body.reason : undefined;
+        if (boot) this.log.warn({ status, reason, attempt }, `commissioning: key is ${status} on the master${reason ? ` (${reason})` : ''}; retrying`);
+        else if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
         logged = status;
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
-        this.log.info('no answer from the master yet; retrying');
+        if (boot) this.log.warn({ attempt, master: this.config.master[this.current] }, 'commissioning: master not reachable; retrying');
+        else this.log.info('no answer from the master yet; retrying');
         this.failover();
-        continue;
+        if (!boot) continue;
       }
-      await sleep(this.config.acceptance_wait_time * 1000);
+      await sleep((boot ? backoffSeconds(attempt, boot.config.bootstrap.retry_min, boot.config.bootstrap.retry_max) : this.config.acceptance_wait_time) * 1000);
     }
+  }
+
+  /** Keeps the grains a token preset, and takes the token off the boot partition. */
+  private async onAccepted(body: Record<string, unknown>): Promise<void> {
+    const boot = this.bootstrap;
+    if (!boot?.commission) return;
+    const preset = body.grains && typeof body.grains === 'object' ? body.grains as Record<string, unknown> : undefined;
+    if (preset && Object.keys(preset).length) {
+      await saveBootstrap(boot.savedPath, { grains: { ...boot.presetGrains, ...preset } });
+      this.grains = { ...this.grains, ...preset, ...this.config.grains, id: this.config.id };
+    }
+    if (boot.tokenFrom === 'file') {
+      await scrubBootstrapFile(boot.config.bootstrap.file, boot.config.bootstrap.after_use)
+        .then(() => this.log.info({ file: boot.config.bootstrap.file, how: boot.config.bootstrap.after_use }, 'enrolment token taken off the bootstrap file'))
+        .catch((e: unknown) => this.log.error({ err: e, file: boot.config.bootstrap.file }, 'could not blank the token in the bootstrap file'));
+    } else if (boot.tokenFrom === 'config') {
+      this.log.warn('the enrolment token stays in agent.yaml; remove it (a bootstrap file is blanked automatically)');
+    }
+    this.log.info({ id: this.config.id }, 'commissioning: key accepted');
+  }
+
+  /**
+   * First boot, key accepted: applies the highstate (a job of its own, in the
+   * master's job cache), and writes the commissioned marker once the master
+   * has the result. A failure is reported and retried with backoff.
+   */
+  private async commission(): Promise<void> {
+    const b = this.bootstrap!;
+    for (let attempt = 1; this.running; attempt++) {
+      const ret = await this.runLocal('commission', 'highstate', 'apply', {}, attempt);
+      if (!this.running) return;
+      if (ret.success) {
+        await writeFileAtomic(b.markerPath, `${JSON.stringify({ commissioned_at: new Date().toISOString(), jid: ret.jid, master: this.config.master[this.current] })}\n`, { mode: 0o644 });
+        this.log.info({ jid: ret.jid, attempt }, 'commissioned');
+        this.markCommissioned();
+        return;
+      }
+      const wait = backoffSeconds(attempt, b.config.bootstrap.retry_min, b.config.bootstrap.retry_max);
+      this.log.warn({ jid: ret.jid, attempt, retcode: ret.retcode, retry_in: Math.round(wait) }, 'commissioning: highstate failed; retrying');
+      await sleep(wait * 1000);
+    }
+  }
+
+  /** Runs a job this agent starts itself and delivers job and return to the master's job cache. */
+  private async runLocal(kind: 'commission' | 'schedule', name: string, fun: JobFun, args: JobArgs, attempt?: number): Promise<ReturnMessage> {
+    const job: JobMessage = { jid: localJid(), fun, args, targets: [this.config.id] };
+    const startedAt = new Date().toISOString();
+    this.log.info({ jid: job.jid, fun, [kind]: name }, `${kind} job started`);
+    const ret = await this.execute(job);
+    const item: OutboxItem = { ...ret, local: { kind, name, fun, args, startedAt, ...(attempt ? { attempt } : {}) } };
+    await this.outbox.put(item);
+    await this.deliver(item);
+    return ret;
+  }
+
+  private async startSchedules(): Promise<void> {
+    const entries = Object.entries(this.config.schedule ?? {});
+    if (!entries.length || this.scheduler) return;
+    this.scheduler = new Scheduler(this.log);
+    for (const [name, e] of entries) {
+      this.scheduler.add(name, e, async () => (await this.runLocal('schedule', name, e.function, e.args)).jid);
+    }
+    await this.scheduler.start();
   }
 
   private helloing?: Promise<Record<string, unknown>>;
@@ -184,6 +273,12 @@ export class AgentDaemon {
 
   private async handle(job: JobMessage): Promise<void> {
     this.log.info({ jid: job.jid, fun: job.fun }, 'job received');
+    const ret = await this.execute(job);
+    await this.outbox.put(ret);
+    await this.deliver(ret);
+  }
+
+  private async execute(job: JobMessage): Promise<ReturnMessage> {
     const exec = () => runJob(job, {
       grains: () => this.grains,
       tree: () => this.tree.sync(this.channel!, this.config.request_timeout * 3),
@@ -193,15 +288,16 @@ export class AgentDaemon {
       exec: this.drivers.exec,
     });
     // one state run at a time, like Salt; other functions run at once
-    const ret = job.fun === 'apply' ? await (this.applyQueue = this.applyQueue.then(exec, exec)) as Awaited<ReturnType<typeof exec>> : await exec();
-    await this.outbox.put(ret);
-    await this.deliver(ret);
+    return job.fun === 'apply' ? await (this.applyQueue = this.applyQueue.then(exec, exec)) as Awaited<ReturnType<typeof exec>> : await exec();
   }
 
-  private async deliver(ret: Awaited<ReturnType<typeof runJob>>): Promise<void> {
+  private async deliver(item: OutboxItem): Promise<void> {
+    const { local, ...ret } = item;
+    // a job the agent started itself carries its job record with the return
+    const [type, msg] = local ? ['local_job', { ...local, ...ret }] : ['return', ret];
     for (let attempt = 0; this.running; attempt++) {
       try {
-        const r = await this.channel!.request('return', ret, this.config.request_timeout * 1.5);
+        const r = await this.channel!.request(type, msg, this.config.request_timeout * 1.5);
         if (r.body.ok === true || r.body.ok === false) { await this.outbox.done(ret.jid); return; }
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
@@ -226,6 +322,7 @@ export class AgentDaemon {
   async stop(): Promise<void> {
     if (!this.running) return;
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.scheduler?.stop();
     await this.channel?.request('stop', {}, 1).catch(() => undefined);
     this.running = false;
     this.sub?.close();

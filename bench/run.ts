@@ -4,6 +4,7 @@
  */
 import { appsRows } from './apps.js';
 import { firmwareRows } from './firmware.js';
+import { commissionRows } from './commission.js';
 import { fleetRows } from './fleet.js';
 import { rosterRows } from './roster.js';
 import type { Row, Section } from './section.js';
@@ -15,6 +16,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['roster', rosterRows],
   ['apps', appsRows],
   ['firmware', firmwareRows],
+  ['commission', commissionRows],
 ];
 
 function printTable(rows: Row[]): void {

@@ -1,3 +1,4 @@
+import AgentInstall from './commands/agent/install.js';
 import AgentStart from './commands/agent/start.js';
 import AppList from './commands/app/list.js';
 import AppOnboard from './commands/app/onboard.js';
@@ -21,14 +22,20 @@ import KeyFinger from './commands/key/finger.js';
 import KeyList from './commands/key/list.js';
 import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
+import MasterInstall from './commands/master/install.js';
 import MasterStart from './commands/master/start.js';
 import Ping from './commands/ping.js';
 import RosterApply from './commands/roster/apply.js';
 import RosterPing from './commands/roster/ping.js';
 import RosterRun from './commands/roster/run.js';
+import Quickstart from './commands/quickstart.js';
 import Run from './commands/run.js';
+import ScheduleList from './commands/schedule/list.js';
 import StateApply from './commands/state/apply.js';
 import StateShow from './commands/state/show.js';
+import TokenCreate from './commands/token/create.js';
+import TokenList from './commands/token/list.js';
+import TokenRevoke from './commands/token/revoke.js';
 
 export const COMMANDS = {
   'agent:start': AgentStart,
@@ -62,4 +69,11 @@ export const COMMANDS = {
   run: Run,
   'state:apply': StateApply,
   'state:show': StateShow,
+  'schedule:list': ScheduleList,
+  'token:create': TokenCreate,
+  'token:list': TokenList,
+  'token:revoke': TokenRevoke,
+  'agent:install': AgentInstall,
+  'master:install': MasterInstall,
+  quickstart: Quickstart,
 };

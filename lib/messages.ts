@@ -42,6 +42,8 @@ export interface JobRequest {
   batch?: string;
   /** Rollout stop: once more targets than this ("2" or "10%" of the targets) failed or did not return, no further batch is published. */
   max_failures?: string;
+  /** Who started the job, kept in the job record (set by the master for schedules, never by a client). */
+  user?: string;
 }
 
 /** Master events, streamed by `umec events`. */

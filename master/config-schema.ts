@@ -1,3 +1,5 @@
+import { masterScheduleSchema } from '../lib/schedule-schema.js';
+
 /** The master.yaml schema; defaults live here. Kept apart so clients can read defaults without the validator. */
 const port = { type: 'integer', minimum: 0, maximum: 65535 };
 
@@ -14,6 +16,8 @@ export const masterConfigSchema = {
     autosign_tokens: { type: 'array', items: { type: 'string', minLength: 16 }, default: [] },
     log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
     timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    /** Jobs the master starts by itself (name → cron, target, function, args, splay). */
+    schedule: masterScheduleSchema,
   },
   additionalProperties: false,
 } as const;

@@ -1,4 +1,6 @@
 import { loadConfig } from '../lib/config.js';
+import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
+import { checkScheduleCron } from '../lib/schedule-check.js';
 import { masterConfigSchema } from './config-schema.js';
 
 export { masterConfigSchema };
@@ -15,8 +17,22 @@ export interface MasterConfig {
   log_level: string;
   /** Seconds a job waits for returns by default. */
   timeout: number;
+  schedule: Record<string, MasterScheduleEntry>;
 }
 
-export function loadMasterConfig(file: string): Promise<MasterConfig> {
-  return loadConfig<MasterConfig>(file, masterConfigSchema);
+export interface MasterScheduleEntry {
+  cron: string;
+  target: string;
+  tgt_type: TargetType;
+  function: JobFun;
+  args: JobArgs;
+  splay: number;
+  enabled: boolean;
+  timeout?: number;
+}
+
+export async function loadMasterConfig(file: string): Promise<MasterConfig> {
+  const c = await loadConfig<MasterConfig>(file, masterConfigSchema);
+  checkScheduleCron(file, c.schedule);
+  return c;
 }

@@ -55,7 +55,21 @@ export class ControlServer {
     const c = this.core;
     switch (m.op) {
       case 'master.info': return reply(c.info());
-      case 'key.list': return reply(c.keys.list());
+      case 'key.list': return reply({ ...c.keys.list(), notes: Object.fromEntries(c.enrolNotes) });
+      case 'token.create': {
+        const grains = (m.grains ?? {}) as Record<string, string>;
+        if (typeof grains !== 'object' || Object.values(grains).some((v) => typeof v !== 'string')) throw new UmecError('USAGE', { reason: 'grains must map names to strings' });
+        const r = await c.tokens.create({ ttlSeconds: Number(m.ttl_seconds ?? 86_400), uses: Number(m.uses ?? 1), grains, comment: typeof m.comment === 'string' ? m.comment : undefined });
+        c.events.fire(`umec/token/${r.record.id}/created`, { id: r.record.id, expires: r.record.expires, uses: r.record.uses, grains: r.record.grains });
+        return reply({ ...r, master: c.info() });
+      }
+      case 'token.list': return reply(c.tokens.list());
+      case 'token.revoke': {
+        const ok = await c.tokens.revoke(String(m.id ?? ''));
+        if (ok) c.events.fire(`umec/token/${String(m.id).split('_')[1] ?? String(m.id)}/revoked`, {});
+        return reply({ revoked: ok });
+      }
+      case 'schedule.list': return reply(c.schedules());
       case 'key.finger': return reply(c.fingerprints());
       case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
       case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
@@ -71,6 +85,8 @@ export class ControlServer {
       case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
       case 'events': {
         // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
+        // the latest events first (umec events --recent N), then live ones; nothing lost in between (same tick)
+        for (const ev of c.events.recent(Number(m.recent ?? 0) || 0)) writeJsonLine(sock, { type: 'event', event: ev });
         const off = c.events.subscribe((ev) => {
           writeJsonLine(sock, { type: 'event', event: ev });
           if (sock.writableLength > 64 * 1024 * 1024) sock.destroy();

@@ -14,6 +14,8 @@ import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import { PillarCompiler } from './pillar.js';
 import { resolveTarget } from './targeting.js';
 import { fingerprint } from '../lib/z85.js';
+import { TokenStore } from './enrol/tokens.js';
+import type { ScheduleStatus } from '../lib/scheduler.js';
 
 /**
  * The master's state and operations, apart from its sockets: keys, agents,
@@ -26,6 +28,12 @@ export class MasterCore {
   readonly pillar: PillarCompiler;
   /** Called once per change when keys stop being accepted, so live connections can be cut. */
   onKeysRevoked: (ids: string[]) => Promise<void> = async () => undefined;
+  /** Enrolment tokens (umec token create); opened by open(). */
+  tokens!: TokenStore;
+  /** Why a pending key is still pending (a refused token), for `umec key list`. */
+  readonly enrolNotes = new Map<string, string>();
+  /** The master's schedules and their last runs (set by the daemon). */
+  schedules: () => ScheduleStatus[] = () => [];
 
   private constructor(readonly config: MasterConfig, readonly log: Logger, readonly keys: KeyStore, readonly agents: AgentRegistry,
     readonly store: JobStore, readonly pair: CurvePair, publish: (m: JobMessage) => Promise<void>, readonly apps: AppStore) {
@@ -40,7 +48,9 @@ export class MasterCore {
       KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), loadOrCreateKeyPair(join(d, 'pki'), 'master'),
       AppStore.open(join(d, 'apps')),
     ]);
-    return new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish, apps);
+    const core = new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish, apps);
+    core.tokens = await TokenStore.open(d, config.autosign_tokens);
+    return core;
   }
 
   /** Fingerprints of the master key and every agent key, by state. */
@@ -69,6 +79,7 @@ export class MasterCore {
       const cur = this.keys.get(k);
       if (!cur || cur.state === to || (!all && !from.includes(cur.state) && !(to === 'accepted' && cur.state === 'rejected'))) continue;
       await this.keys.move(k, to);
+      this.enrolNotes.delete(k);
       changed.push(k);
       this.events.fire(`umec/key/${k}/${to}`, { id: k });
       if (cur.state === 'accepted') revoked.push(k);
@@ -81,6 +92,7 @@ export class MasterCore {
     const cur = this.keys.get(id);
     if (!cur || !(await this.keys.delete(id))) return { changed: [] };
     this.agents.forget(id);
+    this.enrolNotes.delete(id);
     this.events.fire(`umec/key/${id}/deleted`, { id });
     if (cur.state === 'accepted') await this.onKeysRevoked([id]);
     return { changed: [id] };

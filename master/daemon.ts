@@ -9,6 +9,8 @@ import { MasterCore } from './core.js';
 import type { JobStore } from './jobcache/store.js';
 import { RetServer } from './ret-server.js';
 import { ZapHandler } from './zap.js';
+import { masterScheduler } from './schedule.js';
+import type { Scheduler } from '../lib/scheduler.js';
 import { SendQueue } from '../lib/send-queue.js';
 
 const PUB_DOMAIN = 'umec-pub';
@@ -50,6 +52,7 @@ export class MasterDaemon {
   private ret?: Router;
   private zap?: ZapHandler;
   private control?: ControlServer;
+  private scheduler?: Scheduler;
   private running = false;
   core!: MasterCore;
 
@@ -63,6 +66,7 @@ export class MasterDaemon {
       this.ret?.close();
       this.pub?.close();
       this.zap?.close();
+      await this.scheduler?.stop();
       await this.control?.stop().catch(() => undefined);
       throw e;
     }
@@ -97,11 +101,18 @@ export class MasterDaemon {
       keys, agents: this.core.agents, jobs: this.core.jobs, files: this.core.files, pillar: this.core.pillar,
       events: this.core.events, log: this.log, masterSecret: this.core.pair.secretKey, publishPort: this.config.publish_port,
       autosignGrains: this.config.autosign_grains, apps: this.core.apps,
+      tokens: this.core.tokens, enrolNotes: this.core.enrolNotes, store: this.core.store,
     });
     this.running = true;
     void this.serve(retServer);
     this.control = new ControlServer(join(this.config.data_dir, 'master.sock'), this.core, this.log);
     await this.control.start();
+    this.scheduler = masterScheduler(this.core, this.config.schedule ?? {}, this.log);
+    this.core.schedules = () => this.scheduler?.list() ?? [];
+    await this.scheduler.start();
+    if (this.config.autosign_tokens.length) {
+      this.log.warn('autosign_tokens in master.yaml never expire and admit any number of boxes; prefer umec token create');
+    }
     if (Object.keys(this.config.autosign_grains).length) {
       this.log.warn('autosign_grains accepts any box that claims those grains; use it only on a trusted network');
     }
@@ -162,6 +173,7 @@ export class MasterDaemon {
     if (!this.running) return;
     this.running = false;
     this.core.events.fire('umec/master/stop', {});
+    await this.scheduler?.stop();
     this.core.jobs.stop();
     await this.control?.stop();
     this.ret?.close();

@@ -129,7 +129,7 @@ export class JobManager {
     const jid = newJid();
     await this.deps.store.saveJob({
       jid, fun: req.fun, args: req.args, target: { expr: req.tgt, type: req.tgt_type }, targets,
-      startedAt: new Date().toISOString(), test: req.args.test, batch: req.batch,
+      startedAt: new Date().toISOString(), test: req.args.test, batch: req.batch, ...(req.user ? { user: req.user } : {}),
     });
     const job = new ActiveJob(jid, req, targets, this.deps.publish, (req.timeout ?? defaultTimeout) * 1000, everyone);
     this.active.set(jid, job);

@@ -10,6 +10,9 @@ import type { FileServer } from './fileserver.js';
 import type { JobManager } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { PillarCompiler } from './pillar.js';
+import type { JobStore } from './jobcache/store.js';
+import { parseLocalJob, recordLocalJob } from './enrol/local-jobs.js';
+import type { TokenStore } from './enrol/tokens.js';
 
 export interface RetServerDeps {
   keys: KeyStore;
@@ -25,6 +28,11 @@ export interface RetServerDeps {
   autosignGrains: Record<string, string[]>;
   /** On-boarded app packages; their files are served by hash like the state tree's. */
   apps?: AppStore;
+  /** Enrolment tokens; a good one in a key request accepts the key. */
+  tokens?: TokenStore;
+  /** Why each pending key is still pending (shown by `umec key list`). */
+  enrolNotes?: Map<string, string>;
+  store?: JobStore;
 }
 
 /** A reply: a JSON object and, for file contents, the bytes as a second frame. */
@@ -77,7 +85,7 @@ export class RetServer {
     const pub = (claimed as { pubkey?: unknown })?.pubkey;
     if (!isCurveKey(pub)) throw new WireError('malformed', 'key_request without a CURVE public key');
     // the MAC proves the sender holds the secret key of the public key it presents
-    const body = openBody(frames, sharedKey(this.d.masterSecret, pub)) as { grains?: Record<string, unknown> };
+    const body = openBody(frames, sharedKey(this.d.masterSecret, pub)) as { grains?: Record<string, unknown>; token?: unknown };
     this.guard.check(h);
     let state = await this.d.keys.request(h.id, pub);
     if (state === 'conflict') {
@@ -85,15 +93,29 @@ export class RetServer {
       this.d.events.fire(`umec/key/${h.id}/conflict`, { id: h.id });
       return { body: { status: 'conflict' } };
     }
+    const token = typeof body?.token === 'string' && body.token ? body.token : undefined;
+    // a key that is already accepted may still ask for its token's preset grains (a retry after a crash)
+    const redeemed = token && this.d.tokens && state !== 'rejected' ? await this.d.tokens.redeem(token, h.id, pub, new Date(), { consume: state === 'pending' }) : undefined;
+    let reason = token && !this.d.tokens ? 'this master takes no tokens' : redeemed && !redeemed.ok && state === 'pending' ? redeemed.reason : undefined;
     if (state === 'pending') {
-      this.d.events.fire(`umec/key/${h.id}/pending`, { id: h.id });
-      if (this.autosign(body?.grains)) {
+      let by: string | undefined;
+      if (redeemed?.ok) by = 'token';
+      else if (this.autosign(body?.grains)) by = 'autosign_grains';
+      if (by) {
         await this.d.keys.move(h.id, 'accepted');
         state = 'accepted';
-        this.d.events.fire(`umec/key/${h.id}/accepted`, { id: h.id, by: 'autosign_grains' });
+        this.d.enrolNotes?.delete(h.id);
+        const tokenId = redeemed?.ok ? redeemed.token : undefined;
+        this.d.events.fire(`umec/key/${h.id}/accepted`, { id: h.id, by, ...(by === 'token' ? { token_id: tokenId, grains: redeemed?.ok ? redeemed.grains : {} } : {}) });
+        reason = undefined;
+      } else {
+        if (reason) this.d.enrolNotes?.set(h.id, reason);
+        this.d.events.fire(`umec/key/${h.id}/pending`, { id: h.id, ...(reason ? { reason } : {}) });
+        if (token) this.d.log.warn({ agent: h.id, reason }, 'enrolment token refused; key left pending');
       }
     }
-    return { body: { status: state } };
+    const grains = state === 'accepted' && redeemed?.ok ? redeemed.grains : undefined;
+    return { body: { status: state, ...(grains ? { grains } : {}), ...(state === 'pending' && reason ? { reason } : {}) } };
   }
 
   private autosign(grains: Record<string, unknown> | undefined): boolean {
@@ -134,6 +156,12 @@ export class RetServer {
         const grains = this.d.agents.get(h.id)?.grains ?? { id: h.id };
         const { pillar, errors } = await this.d.pillar.compile(h.id, grains);
         return { body: { pillar, errors: errors.map((e) => `${e.file ?? ''}:${e.line ?? 0}: ${e.message}`) } };
+      }
+      case 'local_job': {
+        const r = parseLocalJob(b);
+        if (typeof r === 'string') throw new WireError('malformed', `local_job: ${r}`);
+        if (!this.d.store) return { body: { ok: false, error: 'this master keeps no job cache' } };
+        return { body: await recordLocalJob({ store: this.d.store, events: this.d.events }, h.id, r) };
       }
       case 'stop':
         this.d.events.fire(`umec/agent/${h.id}/stop`, { id: h.id });

@@ -10,10 +10,12 @@ export default class AgentStart extends Command {
     const { flags } = await this.parse(AgentStart);
     try {
       // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
-      const [{ AgentDaemon }, { createLogger }, { loadAgentConfig }] = await Promise.all([
-        import('../../../agent/daemon.js'), import('../../../lib/log.js'), import('../../../agent/config.js')]);
-      const config = await loadAgentConfig(flags.config);
-      await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level })));
+      const [{ AgentDaemon }, { createLogger }, { loadAgentConfig }, { resolveBootstrap }] = await Promise.all([
+        import('../../../agent/daemon.js'), import('../../../lib/log.js'), import('../../../agent/config.js'), import('../../../agent/commission/bootstrap.js')]);
+      // master, master_pubkey and an enrolment token may come from the boot partition or the environment (first boot)
+      const bootstrap = await resolveBootstrap(await loadAgentConfig(flags.config), { configFile: flags.config });
+      const config = bootstrap.config;
+      await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap }));
     } catch (e) {
       process.exitCode = reportInputError(e, false);
     }

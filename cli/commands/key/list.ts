@@ -11,11 +11,12 @@ export default class KeyList extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(KeyList);
     try {
-      const keys = await (await MasterClient.fromConfig(flags.config)).call({ op: 'key.list' }) as Record<keyof typeof HEADINGS, string[]>;
+      const keys = await (await MasterClient.fromConfig(flags.config)).call({ op: 'key.list' }) as Record<keyof typeof HEADINGS, string[]> & { notes?: Record<string, string> };
       if (flags.json) { this.log(JSON.stringify(keys, null, 2)); return; }
       for (const st of ['accepted', 'pending', 'rejected'] as const) {
         this.log(HEADINGS[st]);
-        for (const id of keys[st]) this.log(id);
+        // a pending key says why it is still pending (a refused enrolment token)
+        for (const id of keys[st]) this.log(st === 'pending' && keys.notes?.[id] ? `${id}  (${keys.notes[id]})` : id);
       }
     } catch (e) {
       process.exitCode = reportInputError(e, flags.json);

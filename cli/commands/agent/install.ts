@@ -1,0 +1,3 @@
+import { installCommand } from '../../install-command.js';
+
+export default installCommand('agent');
