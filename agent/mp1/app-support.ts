@@ -113,7 +113,7 @@ export class AppSupport {
   }
 
   async subscribe(app: string, body: unknown): Promise<{ sub: TermSub; location: string }> {
-    const b = (body && typeof body === 'object' && !Array.isArray(body) ? { _links: { self: { href: '' } }, ...body } : body) as TermSub;
+    const b = (body && typeof body === 'object' && !Array.isArray(body) ? { _links: { self: { href: 'urn:umec:assigned-by-the-platform' } }, ...body } : body) as TermSub;
     const errs = this.c.schemas.check('mec_app_support', 'AppTerminationNotificationSubscription', b);
     if (errs.length) throw badRequest(`AppTerminationNotificationSubscription: ${formatSchemaErrors(errs)}`);
     if (b.subscriptionType !== 'AppTerminationNotificationSubscription') throw badRequest('subscriptionType must be AppTerminationNotificationSubscription');

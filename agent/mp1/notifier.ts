@@ -1,4 +1,6 @@
 import { appendFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../../lib/log.js';
 
 export interface DeliveryAttempt { at: string; error: string }
@@ -34,17 +36,13 @@ export class Notifier {
     if (this.closed) return;
     const ac = new AbortController();
     this.inflight.add(ac);
-    const timer = setTimeout(() => ac.abort(new Error(`no answer within ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
     let error: string | undefined;
     try {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: ac.signal, redirect: 'error' });
-      await r.arrayBuffer().catch(() => undefined);
-      if (r.status < 200 || r.status >= 300) error = `HTTP ${r.status}`;
+      const status = await post(url, JSON.stringify(body), this.o.timeoutMs, ac.signal);
+      if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
-      const c = (e as { cause?: { code?: string; message?: string } }).cause;
-      error = ac.signal.aborted ? String((ac.signal.reason as Error)?.message ?? 'aborted') : c?.code ?? c?.message ?? (e as Error).message;
+      error = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     } finally {
-      clearTimeout(timer);
       this.inflight.delete(ac);
     }
     if (error === undefined) { this.delivered++; return; }
@@ -67,4 +65,21 @@ export class Notifier {
     for (const t of this.timers) clearTimeout(t);
     for (const ac of this.inflight) ac.abort(new Error('shutting down'));
   }
+}
+
+/** One POST with node's own client (fetch refuses some ports a callback may use); resolves with the status. */
+function post(url: string, body: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
+      method: 'POST', signal, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode ?? 0));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.once('error', reject);
+    req.end(body);
+  });
 }

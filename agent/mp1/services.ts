@@ -191,7 +191,7 @@ export class ServiceRegistry {
   }
 
   async subscribe(app: string, body: unknown): Promise<{ sub: Subscription; location: string }> {
-    const b = (body && typeof body === 'object' && !Array.isArray(body) ? { _links: { self: { href: '' } }, ...body } : body) as Subscription;
+    const b = (body && typeof body === 'object' && !Array.isArray(body) ? { _links: { self: { href: 'urn:umec:assigned-by-the-platform' } }, ...body } : body) as Subscription;
     const errs = this.c.schemas.check('mec_service_mgmt', 'SerAvailabilityNotificationSubscription', b);
     if (errs.length) throw badRequest(`SerAvailabilityNotificationSubscription: ${formatSchemaErrors(errs)}`);
     if (b.subscriptionType !== 'SerAvailabilityNotificationSubscription') throw badRequest('subscriptionType must be SerAvailabilityNotificationSubscription');
