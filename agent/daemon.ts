@@ -12,6 +12,7 @@ import { MasterChannel, RequestTimeout } from './channel.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
+import type { Mp1Server } from './mp1/server.js';
 import { Outbox } from './outbox.js';
 import { TreeCache } from './tree-cache.js';
 
@@ -33,6 +34,9 @@ export class AgentDaemon {
   private readonly tree: TreeCache;
   private applyQueue: Promise<unknown> = Promise.resolve();
   private readonly drivers: Drivers;
+  /** The box's Mp1 server when agent.yaml has `mp1:`; app deployment gets app identities from it (AppIdentityProvider). */
+  mp1?: Mp1Server;
+  private accepted = false;
   /** Resolves when the key is accepted and the job subscription is up. */
   ready: Promise<void>;
   private markReady!: () => void;
@@ -55,6 +59,7 @@ export class AgentDaemon {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
     }
+    if (this.config.mp1) await this.startMp1(this.config.mp1);
     this.connect();
     void this.run();
   }
@@ -83,6 +88,7 @@ export class AgentDaemon {
     try {
       await this.waitForAcceptance();
       await this.hello(true);
+      this.accepted = true;
       this.markReady();
       this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
       this.heartbeat.unref();
@@ -204,6 +210,24 @@ export class AgentDaemon {
     return this.enginePromise;
   }
 
+  private async startMp1(config: NonNullable<AgentConfig['mp1']>): Promise<void> {
+    const { Mp1Server } = await import('./mp1/server.js');
+    const mp1 = await Mp1Server.open({ config, dataDir: this.config.data_dir, log: this.log.child({ area: 'mp1' }) });
+    this.grains.mp1_services = mp1.services.summary();
+    let timer: NodeJS.Timeout | undefined;
+    // the master learns the box's services from its grains; a burst of registrations makes one hello
+    mp1.services.onChange = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        this.grains = { ...this.grains, mp1_services: mp1.services.summary() };
+        if (this.accepted && this.running) void (this.helloing ?? Promise.resolve()).catch(() => undefined).then(() => this.hello(false)).catch(() => undefined);
+      }, 200);
+    };
+    await mp1.listen();
+    this.mp1 = mp1;
+    this.log.info({ endpoint: mp1.endpoint() }, 'Mp1 server listening');
+  }
+
   private async flushOutbox(): Promise<void> {
     for (const r of await this.outbox.pending()) void this.deliver(r);
   }
@@ -215,5 +239,6 @@ export class AgentDaemon {
     this.running = false;
     this.sub?.close();
     this.channel?.close();
+    await this.mp1?.close();
   }
 }

@@ -11,6 +11,8 @@ import KeyList from './commands/key/list.js';
 import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
 import MasterStart from './commands/master/start.js';
+import Mp1AppAdd from './commands/mp1/app/add.js';
+import Mp1Services from './commands/mp1/services.js';
 import Ping from './commands/ping.js';
 import Run from './commands/run.js';
 import StateApply from './commands/state/apply.js';
@@ -30,6 +32,8 @@ export const COMMANDS = {
   'key:master': KeyMaster,
   'key:reject': KeyReject,
   'master:start': MasterStart,
+  'mp1:app:add': Mp1AppAdd,
+  'mp1:services': Mp1Services,
   ping: Ping,
   run: Run,
   'state:apply': StateApply,

@@ -53,3 +53,9 @@ export const mp1ConfigSchema = {
   },
   additionalProperties: false,
 } as const;
+
+/** The base URL apps reach Mp1 at (MEC_MP1_ENDPOINT): public_url, or the bind address (loopback for a wildcard bind). */
+export function mp1BaseUrl(c: Mp1Config): string {
+  const host = c.bind === '0.0.0.0' || c.bind === '::' ? '127.0.0.1' : c.bind;
+  return (c.public_url ?? `${c.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${c.port}`).replace(/\/+$/, '');
+}

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
 import type { Logger } from '../../lib/log.js';
 import { AppSupport } from './app-support.js';
-import type { Mp1Config } from './config.js';
+import { mp1BaseUrl, type Mp1Config } from './config.js';
 import { APPSUP, SMGMT, type Mp1Context } from './context.js';
 import { DnsApplier } from './dns.js';
 import { IdentityStore, type AppRecord } from './identities.js';
@@ -74,8 +74,7 @@ export class Mp1Server implements AppIdentityProvider {
       Journal.open(join(mp1Dir, 'registry')), IdentityStore.open(mp1Dir), loadOrCreateSecret(mp1Dir, 'token.key'),
     ]);
     const c = o.config;
-    const host = c.bind === '0.0.0.0' || c.bind === '::' ? '127.0.0.1' : c.bind;
-    const baseUrl = (c.public_url ?? `${c.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${c.port}`).replace(/\/+$/, '');
+    const baseUrl = mp1BaseUrl(c);
     const tokens = new TokenIssuer(key, { issuer: baseUrl, ttlSeconds: c.token_ttl, now: o.now });
     const s = new Mp1Server(o, baseUrl, journal, identities, tokens, new Mp1Schemas(), await loadTls(c));
     await s.appSupport.applyRules();
