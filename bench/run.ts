@@ -3,12 +3,14 @@
  * UMEC_BENCH_ONLY=states,fleet runs only the named sections.
  */
 import { fleetRows } from './fleet.js';
+import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['fleet', fleetRows],
+  ['mp1', mp1Rows],
 ];
 
 function printTable(rows: Row[]): void {
