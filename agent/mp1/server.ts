@@ -37,6 +37,8 @@ export interface Mp1ServerOptions {
 }
 
 const PROBLEM = 'application/problem+json';
+// path ids (appInstanceId up to 128, UUIDs) must fit fastify's path-parameter limit, or it answers 414
+const FASTIFY_OPTS = { logger: false, bodyLimit: 1 << 20, maxParamLength: 256 } as const;
 
 /**
  * The agent's ETSI MEC 011 (Mp1) server: mec_service_mgmt/v1 and
@@ -93,7 +95,7 @@ export class Mp1Server implements AppIdentityProvider {
 
   private build(): FastifyInstance {
     const c = this.o.config;
-    const app = (this.tls ? Fastify({ logger: false, bodyLimit: 1 << 20, https: this.tls }) : Fastify({ logger: false, bodyLimit: 1 << 20 })) as unknown as FastifyInstance;
+    const app = (this.tls ? Fastify({ ...FASTIFY_OPTS, https: this.tls }) : Fastify(FASTIFY_OPTS)) as unknown as FastifyInstance;
     const problem = (reply: FastifyReply, req: FastifyRequest, p: Mp1Problem) => {
       for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
       return reply.code(p.status).type(PROBLEM).send(p.body(`${this.baseUrl}${req.url}`));

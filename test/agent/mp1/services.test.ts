@@ -208,6 +208,20 @@ describe('Mp1 service management (mec_service_mgmt/v1)', () => {
   });
 });
 
+describe('Mp1 ids', () => {
+  it('takes appInstanceIds of up to 128 characters in paths, and refuses unsafe ones', async () => {
+    const h = await Mp1Harness.start();
+    try {
+      const long = `app-${'x'.repeat(124)}`;
+      const t = await h.token(long);
+      const r = await h.call(t, 'POST', `${S}/applications/${long}/services`, service('long'));
+      assert.equal(r.status, 201);
+      assert.equal((await h.call(t, 'GET', `${S}/applications/${long}/services/${r.body.serInstanceId}`)).status, 200);
+      for (const bad of ['../x', '', 'a/b', `a${'x'.repeat(128)}`]) await assert.rejects(h.server.ensure(bad), /bad appInstanceId/);
+    } finally { await h.cleanup(); }
+  });
+});
+
 describe('Mp1 token expiry', () => {
   it('refuses a token past its expiry with 401 invalid_token', async () => {
     let now = Date.now();
