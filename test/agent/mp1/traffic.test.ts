@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
-import { checkTrafficRule, renderNftRuleset, type TrafficRule } from '../../../agent/mp1/traffic.js';
+import { checkTrafficRule, NftApplier, renderNftRuleset, type TrafficRule } from '../../../agent/mp1/traffic.js';
 import { tempDir } from '../../helpers/context.js';
 import { etsiPayload } from '../../helpers/mp1.js';
 
@@ -55,5 +56,25 @@ describe('traffic rules to nftables', () => {
     for (const want of [/srcAddress\[0\]/, /srcAddress\[1\]/, /dstPort\[0\]/, /protocol\[0\].*GOPHER/, /dSCP/, /srcTunnelAddress\[0\]/, /srcMacAddress/, /priority/]) {
       assert.ok(errs.some((e) => want.test(e)), `${want}: ${errs.join(' | ')}`);
     }
+  });
+
+  // loading a ruleset for real changes the machine's firewall: do it inside a private network namespace
+  const netns = spawnSync('unshare', ['-n', 'true']).status === 0;
+  it('loads the ruleset into the kernel (nft -f, in a private network namespace) and reports what nft rejects', { skip: netns ? false : 'needs unshare -n (root)' }, async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const nft = join(dir, 'nft');
+      await writeFile(nft, `#!/bin/sh\nexec unshare -n sh -c 'nft "$@" && nft list ruleset > ${dir}/loaded.txt' nft "$@"\n`);
+      await chmod(nft, 0o755);
+      const applier = new NftApplier({ file: join(dir, 'traffic.nft'), mode: 'apply', nft });
+      const text = renderNftRuleset([{ appInstanceId: 'a', rule: rule({ trafficRuleId: 'blk', trafficFilter: [{ srcAddress: ['192.0.2.0/24'], dstPort: ['22'], protocol: ['TCP'] }] }) }]);
+      assert.deepEqual(await applier.apply(text), { loaded: true });
+      const loaded = await readFile(join(dir, 'loaded.txt'), 'utf8');
+      assert.match(loaded, /table ip umec_mp1/);
+      assert.match(loaded, /ip saddr 192\.0\.2\.0\/24 tcp dport 22 counter packets 0 bytes 0 drop comment "a\/blk#0 prio 10"/);
+      const r = await applier.apply('table ip umec_mp1 {\n  chain c { bogus }\n}\n');
+      assert.equal(r.loaded, false);
+      assert.match(r.error!, /syntax error/);
+    } finally { await cleanup(); }
   });
 });
