@@ -38,7 +38,7 @@ export interface Mp1ServerOptions {
 
 const PROBLEM = 'application/problem+json';
 // path ids (appInstanceId up to 128, UUIDs) must fit fastify's path-parameter limit, or it answers 414
-const FASTIFY_OPTS = { logger: false, bodyLimit: 1 << 20, maxParamLength: 256 } as const;
+const FASTIFY_OPTS = { logger: false, bodyLimit: 1 << 20, routerOptions: { maxParamLength: 256 } } as const;
 
 /**
  * The agent's ETSI MEC 011 (Mp1) server: mec_service_mgmt/v1 and

@@ -87,7 +87,24 @@ export class ServiceRegistry {
   /** Called after every change of the registry (for the agent's grains). */
   onChange: () => void = () => undefined;
 
-  constructor(private readonly c: Mp1Context, private readonly o: { transports: () => Array<Record<string, unknown>>; tokenEndpoint: string }) {}
+  /** serInstanceIds by serName: discovery by name (the common query) without a scan of the registry. */
+  private readonly byName = new Map<string, Set<string>>();
+
+  constructor(private readonly c: Mp1Context, private readonly o: { transports: () => Array<Record<string, unknown>>; tokenEndpoint: string }) {
+    for (const [id, r] of this.rows) this.index(id, r.info.serName);
+  }
+
+  private index(id: string, name: string): void {
+    let ids = this.byName.get(name);
+    if (!ids) { ids = new Set(); this.byName.set(name, ids); }
+    ids.add(id);
+  }
+
+  private unindex(id: string, name: string): void {
+    const ids = this.byName.get(name);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byName.delete(name);
+  }
 
   private get rows() { return this.c.journal.table<ServiceRow>('service'); }
   private get subs() { return this.c.journal.table<SubRow>('svcsub'); }
@@ -97,7 +114,16 @@ export class ServiceRegistry {
 
   query(f: ServiceFilter, app?: string): ServiceInfo[] {
     const out: ServiceInfo[] = [];
-    for (const r of this.rows.values()) if ((app === undefined || r.app === app) && matches(r.info, f)) out.push(r.info);
+    const rows = this.rows;
+    if (f.serNames || f.serInstanceIds) {
+      const ids = f.serInstanceIds ?? f.serNames!.flatMap((n) => [...(this.byName.get(n) ?? [])]);
+      for (const id of new Set(ids)) {
+        const r = rows.get(id);
+        if (r && (app === undefined || r.app === app) && matches(r.info, f)) out.push(r.info);
+      }
+      return out;
+    }
+    for (const r of rows.values()) if ((app === undefined || r.app === app) && matches(r.info, f)) out.push(r.info);
     return out;
   }
 
@@ -138,7 +164,9 @@ export class ServiceRegistry {
     if (errs.length) throw badRequest(`ServiceInfo: ${formatSchemaErrors(errs)}`);
     const info = this.complete(body as Record<string, unknown>, randomUUID());
     const row: ServiceRow = { app, rev: 1, info };
-    await this.c.journal.write('service', info.serInstanceId, row);
+    const done = this.c.journal.write('service', info.serInstanceId, row);
+    this.index(info.serInstanceId, info.serName);
+    await done;
     this.changed(info, 'ADDED');
     return { info, etag: etagOf(1), location: `${this.c.baseUrl}${SMGMT}/applications/${encodeURIComponent(app)}/services/${encodeURIComponent(info.serInstanceId)}` };
   }
@@ -155,7 +183,10 @@ export class ServiceRegistry {
     if (JSON.stringify(info) === JSON.stringify(cur.info)) return { info: cur.info, etag: etagOf(cur.rev) };
     const onlyState = JSON.stringify({ ...info, state: cur.info.state }) === JSON.stringify(cur.info);
     const row: ServiceRow = { app, rev: cur.rev + 1, info };
-    await this.c.journal.write('service', id, row);
+    const done = this.c.journal.write('service', id, row);
+    this.unindex(id, cur.info.serName);
+    this.index(id, info.serName);
+    await done;
     this.changed(info, onlyState ? 'STATE_CHANGED' : 'ATTRIBUTES_CHANGED');
     return { info, etag: etagOf(row.rev) };
   }
@@ -163,7 +194,9 @@ export class ServiceRegistry {
   async remove(app: string, id: string): Promise<void> {
     const cur = this.rows.get(id);
     if (!cur || cur.app !== app) throw notFound(`service ${id} of app instance ${app}`);
-    await this.c.journal.write('service', id, undefined);
+    const done = this.c.journal.write('service', id, undefined);
+    this.unindex(id, cur.info.serName);
+    await done;
     this.changed(cur.info, 'REMOVED');
   }
 

@@ -29,6 +29,7 @@ describe('Mp1 persistence and delivery', () => {
         assert.equal((await h2.call(t, 'GET', `${S}/services`)).status, 200, 'a token from before the restart is still good: the signing key is durable');
         const got = await h2.call(t2, 'GET', `${S}/services/${s.serInstanceId}`);
         assert.deepEqual(got.body, s);
+        assert.deepEqual((await h2.call(t2, 'GET', `${S}/services?ser_name=kept`)).body, [s], 'discovery by name works on the restored registry');
         assert.deepEqual((await h2.call(t2, 'GET', new URL(sub._links.self.href).pathname)).body, sub);
         assert.equal((await h2.call(t2, 'GET', '/mec_app_support/v1/applications/app-p/dns_rules/d')).body.ipAddress, '192.0.2.6');
         assert.ok(h2.server.appSupport.isReady('app-p'));

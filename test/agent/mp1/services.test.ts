@@ -116,6 +116,10 @@ describe('Mp1 service management (mec_service_mgmt/v1)', () => {
     const stale = await h.call(tA, 'PUT', url, { ...next, version: '3.0' }, { 'if-match': '"1"' });
     assert.equal(stale.status, 412);
     assert.equal((await h.call(tA, 'GET', url)).body.version, '2.0', 'a refused update changes nothing');
+    const renamed = await h.call(tA, 'PUT', url, { ...next, serName: 'upd-renamed' });
+    assert.equal(renamed.status, 200);
+    assert.deepEqual((await h.call(tA, 'GET', `${S}/services?ser_name=upd`)).body, [], 'the old name finds nothing');
+    assert.equal((await h.call(tA, 'GET', `${S}/services?ser_name=upd-renamed`)).body[0].serInstanceId, id);
     const idc = await h.call(tA, 'PUT', url, { ...next, serInstanceId: 'other' });
     assert.equal(idc.status, 400);
     const schema = await h.call(tA, 'PUT', url, etsiPayload('APPSAQ/jsons/ServiceInfoUpdatedError.json'));
@@ -127,6 +131,7 @@ describe('Mp1 service management (mec_service_mgmt/v1)', () => {
     const id = (await h.call(tA, 'POST', `${S}/applications/app-a/services`, service('del'))).body.serInstanceId as string;
     assert.equal((await h.call(tA, 'DELETE', `${S}/applications/app-a/services/${id}`)).status, 204);
     assert.equal((await h.call(tA, 'GET', `${S}/services/${id}`)).status, 404);
+    assert.deepEqual((await h.call(tA, 'GET', `${S}/services?ser_name=del`)).body, []);
     assert.equal((await h.call(tA, 'DELETE', `${S}/applications/app-a/services/${id}`)).status, 404);
   });
 
