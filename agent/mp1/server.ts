@@ -11,7 +11,7 @@ import { DnsApplier } from './dns.js';
 import { IdentityStore, type AppRecord } from './identities.js';
 import { Journal } from './journal.js';
 import { loadOrCreateSecret } from './keys.js';
-import { Notifier } from './notifier.js';
+import { Notifier, type PendingNotification } from './notifier.js';
 import { Mp1Problem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { appSupportRoutes } from './routes/app-support.js';
@@ -60,6 +60,11 @@ export class Mp1Server implements AppIdentityProvider {
     this.notifier = new Notifier({
       maxAttempts: config.notify.max_attempts, backoffMs: config.notify.backoff_ms, timeoutMs: config.notify.timeout_ms,
       droppedFile: join(mp1Dir, 'dropped-notifications.jsonl'), log,
+      store: {
+        put: (id, p) => journal.write('outbox', id, p),
+        delete: (id) => journal.write('outbox', id, undefined),
+        pending: () => [...journal.table<PendingNotification>('outbox')],
+      },
     });
     const ctx: Mp1Context = { journal, identities, notifier: this.notifier, schemas, log, baseUrl };
     this.services = new ServiceRegistry(ctx, { transports: () => this.transports(), tokenEndpoint: this.tokenEndpoint });
@@ -80,6 +85,8 @@ export class Mp1Server implements AppIdentityProvider {
     const tokens = new TokenIssuer(key, { issuer: baseUrl, ttlSeconds: c.token_ttl, now: o.now });
     const s = new Mp1Server(o, baseUrl, journal, identities, tokens, new Mp1Schemas(), await loadTls(c));
     await s.appSupport.applyRules();
+    const resumed = s.notifier.resume();
+    if (resumed) o.log.info({ notifications: resumed }, 'resuming notifications left undelivered');
     return s;
   }
 

@@ -86,4 +86,29 @@ describe('Mp1 persistence and delivery', () => {
       assert.equal(h.server.notifier.dropped, 1);
     } finally { await cb.close(); await h.cleanup(); }
   });
+
+  it('resumes undelivered notifications after a restart and delivers each once', async () => {
+    const cb = await CallbackServer.start();
+    const notify = { max_attempts: 5, backoff_ms: 600_000, timeout_ms: 1000 };
+    const h1 = await Mp1Harness.start({ config: { notify } });
+    try {
+      const t = await h1.token('app-q');
+      await h1.call(t, 'POST', `${S}/applications/app-q/subscriptions`, { subscriptionType: 'SerAvailabilityNotificationSubscription', callbackReference: `${cb.url}/later` });
+      cb.status = 503;
+      await h1.call(t, 'POST', `${S}/applications/app-q/services`, svc('pending'));
+      while (cb.failed < 1) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100)); // the failed attempt is recorded
+      await h1.stop(); // the next attempt was 10 minutes away
+      cb.status = 204;
+      const h2 = await Mp1Harness.start({ dir: h1.dir, config: { port: h1.opts.config.port, notify } });
+      await cb.waitFor(1);
+      assert.equal(cb.received[0]!.body.serviceReferences[0].serName, 'pending');
+      await new Promise((r) => setTimeout(r, 100));
+      await h2.stop();
+      const h3 = await Mp1Harness.start({ dir: h1.dir, config: { port: h1.opts.config.port, notify } });
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(cb.received.length, 1, 'a delivered notification is not sent again');
+      await h3.stop();
+    } finally { await cb.close(); await h1.cleanup(); }
+  });
 });
