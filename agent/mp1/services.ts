@@ -113,6 +113,7 @@ export class ServiceRegistry {
   subUrl(app: string, id: string): string { return `${this.c.baseUrl}${SMGMT}/applications/${encodeURIComponent(app)}/subscriptions/${encodeURIComponent(id)}`; }
 
   query(f: ServiceFilter, app?: string): ServiceInfo[] {
+    if (app !== undefined && !this.c.identities.get(app)) throw notFound(`app instance ${app}`);
     const out: ServiceInfo[] = [];
     const rows = this.rows;
     if (f.serNames || f.serInstanceIds) {

@@ -99,6 +99,7 @@ describe('Mp1 service management (mec_service_mgmt/v1)', () => {
       assert.equal(r.status, 400, bad);
     }
     assert.equal((await h.call(tA, 'GET', `${S}/services/no-such-id`)).status, 404);
+    assert.equal((await h.call(tA, 'GET', `${S}/applications/no-such-app/services`)).status, 404);
   });
 
   it('updates a service with If-Match: 200 and a new ETag, 412 on a stale ETag, 400 on a changed serInstanceId', async () => {
