@@ -7,6 +7,7 @@ import { agentScheduleSchema } from '../lib/schedule-schema.js';
 import type { ScheduleSpec } from '../lib/scheduler.js';
 import type { JobArgs, JobFun } from '../lib/messages.js';
 import { bootstrapSettingsSchema, type BootstrapSettings } from './commission/settings.js';
+import { mp1ConfigSchema, type Mp1Config } from './mp1/config.js';
 
 export interface AgentConfig {
   id: string;
@@ -33,6 +34,8 @@ export interface AgentConfig {
   bootstrap: BootstrapSettings;
   /** Box-local jobs (name → cron, function, args, splay); results go to the master's job cache. */
   schedule: Record<string, ScheduleSpec & { function: JobFun; args: JobArgs }>;
+  /** ETSI MEC 011 server for the box's apps; absent = off. */
+  mp1?: Mp1Config;
 }
 
 export const agentConfigSchema = {
@@ -60,6 +63,7 @@ export const agentConfigSchema = {
     power: powerSettingsSchema,
     bootstrap: bootstrapSettingsSchema,
     schedule: agentScheduleSchema,
+    mp1: mp1ConfigSchema,
   },
   // master and master_pubkey may come from the bootstrap file or UMEC_MASTER / UMEC_MASTER_PUBKEY instead (agent/commission/bootstrap.ts)
   required: [],

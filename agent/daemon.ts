@@ -16,6 +16,8 @@ import { masterEndpoint, type AgentConfig } from './config.js';
 import { startFirmware } from './firmware.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
+import type { AppIdentityProvider } from '../lib/app-identity.js';
+import type { Mp1Server } from './mp1/server.js';
 import { Outbox } from './outbox.js';
 import { TreeCache } from './tree-cache.js';
 import { type Bootstrap, saveBootstrap, scrubBootstrapFile } from './commission/bootstrap.js';
@@ -47,6 +49,9 @@ export class AgentDaemon {
   private readonly drivers: Drivers;
   /** App packages fetched from the master (bytesFetched for tests and benchmarks). */
   readonly apps: MasterAppPackages;
+  /** The box's Mp1 server when agent.yaml has `mp1:`; app deployment gets app identities from it (AppIdentityProvider). */
+  mp1?: Mp1Server;
+  private accepted = false;
   /** Resolves when the key is accepted and the job subscription is up. */
   ready: Promise<void>;
   private markReady!: () => void;
@@ -64,7 +69,7 @@ export class AgentDaemon {
     const base = o.drivers ?? {
       ...linuxDrivers(),
       containers: new DockerRuntime(config.containers.socket),
-      appIdentity: new FileAppIdentityProvider(join(config.data_dir, 'app-identities.json'), config.containers.mp1_endpoint),
+      appIdentity: config.mp1 ? this.mp1Identities() : new FileAppIdentityProvider(join(config.data_dir, 'app-identities.json'), config.containers.mp1_endpoint),
     };
     this.apps = new MasterAppPackages(() => this.channel!, join(config.data_dir, 'cache', 'files'), config.request_timeout * 3);
     this.drivers = { ...base, appPackages: base.appPackages ?? this.apps };
@@ -88,6 +93,7 @@ export class AgentDaemon {
     if (this.config.firmware && !this.drivers.firmware) {
       this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready });
     }
+    if (this.config.mp1) await this.startMp1(this.config.mp1);
     this.connect();
     void this.run();
   }
@@ -116,6 +122,7 @@ export class AgentDaemon {
     try {
       await this.waitForAcceptance();
       await this.hello(true);
+      this.accepted = true;
       this.markReady();
       this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
       this.heartbeat.unref();
@@ -315,6 +322,37 @@ export class AgentDaemon {
     return this.enginePromise;
   }
 
+  /** With `mp1:` configured, deployed apps get their identities from the box's Mp1 server (started before any job runs). */
+  private mp1Identities(): AppIdentityProvider {
+    const server = (): Mp1Server => {
+      if (!this.mp1) throw new Error('the Mp1 server is not running');
+      return this.mp1;
+    };
+    return {
+      ensure: (id, meta) => server().ensure(id, meta),
+      remove: (id) => server().remove(id),
+      endpoint: () => server().endpoint(),
+    };
+  }
+
+  private async startMp1(config: NonNullable<AgentConfig['mp1']>): Promise<void> {
+    const { Mp1Server } = await import('./mp1/server.js');
+    const mp1 = await Mp1Server.open({ config, dataDir: this.config.data_dir, log: this.log.child({ area: 'mp1' }) });
+    this.grains.mp1_services = mp1.services.summary();
+    let timer: NodeJS.Timeout | undefined;
+    // the master learns the box's services from its grains; a burst of registrations makes one hello
+    mp1.services.onChange = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        this.grains = { ...this.grains, mp1_services: mp1.services.summary() };
+        if (this.accepted && this.running) void (this.helloing ?? Promise.resolve()).catch(() => undefined).then(() => this.hello(false)).catch(() => undefined);
+      }, 200);
+    };
+    await mp1.listen();
+    this.mp1 = mp1;
+    this.log.info({ endpoint: mp1.endpoint() }, 'Mp1 server listening');
+  }
+
   private async flushOutbox(): Promise<void> {
     for (const r of await this.outbox.pending()) void this.deliver(r);
   }
@@ -327,5 +365,6 @@ export class AgentDaemon {
     this.running = false;
     this.sub?.close();
     this.channel?.close();
+    await this.mp1?.close();
   }
 }

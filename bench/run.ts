@@ -7,6 +7,7 @@ import { firmwareRows } from './firmware.js';
 import { commissionRows } from './commission.js';
 import { fleetRows } from './fleet.js';
 import { rosterRows } from './roster.js';
+import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
 import { stateRows } from './states.js';
 
@@ -17,6 +18,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['apps', appsRows],
   ['firmware', firmwareRows],
   ['commission', commissionRows],
+  ['mp1', mp1Rows],
 ];
 
 function printTable(rows: Row[]): void {

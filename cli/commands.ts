@@ -24,6 +24,8 @@ import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
 import MasterInstall from './commands/master/install.js';
 import MasterStart from './commands/master/start.js';
+import Mp1AppAdd from './commands/mp1/app/add.js';
+import Mp1Services from './commands/mp1/services.js';
 import Ping from './commands/ping.js';
 import RosterApply from './commands/roster/apply.js';
 import RosterPing from './commands/roster/ping.js';
@@ -62,6 +64,8 @@ export const COMMANDS = {
   'key:master': KeyMaster,
   'key:reject': KeyReject,
   'master:start': MasterStart,
+  'mp1:app:add': Mp1AppAdd,
+  'mp1:services': Mp1Services,
   ping: Ping,
   'roster:apply': RosterApply,
   'roster:ping': RosterPing,

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/log.js';
 import { JOB_FUNS, type JobRequest, type TargetType } from '../lib/messages.js';
 import type { MasterCore } from './core.js';
 import type { RolloutStop } from './jobs.js';
+import { mp1Services } from './mp1.js';
 
 const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre', 'pillar', 'compound'];
 
@@ -83,6 +84,11 @@ export class ControlServer {
       case 'app.list': return reply(c.apps.list());
       case 'job.list': return reply(await c.store.listJobs({ limit: Number(m.limit ?? 50) }));
       case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
+      case 'mp1.services': {
+        if (typeof m.tgt !== 'string' || !m.tgt) throw new UmecError('USAGE', { reason: 'a target is required' });
+        if (!TARGET_TYPES.includes(m.tgt_type as TargetType)) throw new UmecError('USAGE', { reason: `unknown target type ${JSON.stringify(m.tgt_type)}` });
+        return reply(mp1Services(c, m.tgt, m.tgt_type as TargetType));
+      }
       case 'events': {
         // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
         // the latest events first (umec events --recent N), then live ones; nothing lost in between (same tick)

@@ -1,0 +1,24 @@
+/** Titles of the statuses Mp1 answers with (RFC 9457 ProblemDetails). */
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+  412: 'Precondition Failed', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error',
+};
+
+export interface ProblemDetails { type?: string; title?: string; status: number; detail: string; instance?: string }
+
+/** An Mp1 request that fails with a ProblemDetails body. */
+export class Mp1Problem extends Error {
+  constructor(readonly status: number, readonly detail: string, readonly headers: Record<string, string> = {}) {
+    super(detail);
+    this.name = 'Mp1Problem';
+  }
+
+  body(instance: string): ProblemDetails {
+    return { type: 'about:blank', title: TITLES[this.status] ?? 'Error', status: this.status, detail: this.detail, instance };
+  }
+}
+
+export const badRequest = (detail: string) => new Mp1Problem(400, detail);
+export const notFound = (what: string) => new Mp1Problem(404, `${what} does not exist`);
+export const forbidden = (detail: string) => new Mp1Problem(403, detail);
+export const conflict = (detail: string) => new Mp1Problem(409, detail);
