@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../lib/config.js';
+import { redfishConfigSchema, type RedfishConfig } from './redfish/config.js';
 
 export interface AgentConfig {
   id: string;
@@ -16,6 +17,8 @@ export interface AgentConfig {
   reconnect_max: number;
   /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
   request_timeout: number;
+  /** Redfish service (agent/redfish); absent → not served. */
+  redfish?: RedfishConfig;
 }
 
 export const agentConfigSchema = {
@@ -32,6 +35,7 @@ export const agentConfigSchema = {
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    redfish: redfishConfigSchema,
   },
   required: ['master', 'master_pubkey'],
   additionalProperties: false,

@@ -14,6 +14,8 @@ import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
 import { Outbox } from './outbox.js';
 import { TreeCache } from './tree-cache.js';
+import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
+import type { RedfishServer } from './redfish/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -37,7 +39,11 @@ export class AgentDaemon {
   ready: Promise<void>;
   private markReady!: () => void;
 
-  constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown> } = {}) {
+  /** The Redfish service, when agent.yaml has a `redfish:` section. */
+  redfish?: RedfishServer;
+
+  constructor(readonly config: AgentConfig, private readonly log: Logger,
+    private readonly o: { drivers?: Drivers; grains?: Record<string, unknown>; firmware?: FirmwareEngine; power?: PowerDriver } = {}) {
     this.outbox = new Outbox(join(config.data_dir, 'outbox'));
     this.tree = new TreeCache(join(config.data_dir, 'cache'));
     this.drivers = o.drivers ?? linuxDrivers();
@@ -54,6 +60,12 @@ export class AgentDaemon {
     if (!Object.keys(this.grains).length) {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
+    }
+    if (this.config.redfish?.enabled) {
+      // loaded only when configured: fastify, TLS and systeminformation stay out of agents without Redfish
+      const { startRedfishServer } = await import('./redfish/server.js');
+      this.redfish = await startRedfishServer({ config: this.config.redfish, dataDir: this.config.data_dir, systemId: this.config.id,
+        log: this.log, firmware: this.o.firmware, power: this.o.power });
     }
     this.connect();
     void this.run();
@@ -215,5 +227,6 @@ export class AgentDaemon {
     this.running = false;
     this.sub?.close();
     this.channel?.close();
+    await this.redfish?.close();
   }
 }

@@ -30,6 +30,10 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  // redfish (agent/redfish)
+  REDFISH_ACCOUNTS: 'Redfish accounts file {file}: {reason}',
+  REDFISH_ACCOUNT: 'Redfish account {username}: {reason}',
+  REDFISH_TLS: 'Redfish TLS {file}: {reason}',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
