@@ -83,7 +83,10 @@ export function resource(app: FastifyInstance, url: string, spec: ResourceSpec):
           const ctx: BodyContext = { action: w.action, create: w.create, readonly: current ? new Set(Object.keys(current)) : undefined };
           throw badRequest(...bodyMessages(validate.errors ?? [], body, ctx));
         }
-        return w.handler(req, body as Body, reply);
+        const out = await w.handler(req, body as Body, reply);
+        // a PATCH answers with the new representation and the ETag a GET would give
+        if (method === 'PATCH' && out && !reply.sent && out !== reply) return sendJson(reply, out);
+        return out;
       },
     });
   }

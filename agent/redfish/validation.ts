@@ -31,8 +31,11 @@ export interface BodyContext {
 export function bodyMessages(errors: ErrorObject[], body: unknown, ctx: BodyContext): RedfishMessage[] {
   const out: RedfishMessage[] = [];
   const seen = new Set<string>();
+  // a value of the wrong type is reported as that, not also as out of list or range
+  const wrongType = new Set(errors.filter((e) => e.keyword === 'type').map((e) => e.instancePath));
   for (const e of errors) {
     if (e.keyword === 'anyOf' || e.keyword === 'oneOf' || e.keyword === 'if') continue;
+    if (e.keyword !== 'type' && wrongType.has(e.instancePath)) continue;
     const name = e.instancePath.slice(1).replace(/\//g, '.');
     // a rejected password is still a password: never echoed back
     const value = /password/i.test(name) ? '(hidden)' : valueAt(body, e.instancePath);
