@@ -1,4 +1,7 @@
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { firmwareSettings, firmwareSettingsSchema, type FirmwareSettings } from '../firmware/config.js';
+import { powerSettingsSchema, type PowerSettings } from '../firmware/power.js';
 import { loadConfig } from '../lib/config.js';
 import { redfishConfigSchema, type RedfishConfig } from './redfish/config.js';
 
@@ -17,6 +20,10 @@ export interface AgentConfig {
   reconnect_max: number;
   /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
   request_timeout: number;
+  /** A/B firmware updates (slots, boot env, keyring, health checks); absent: this box takes no firmware updates. */
+  firmware?: FirmwareSettings;
+  /** How the box is reset (firmware reboots, Redfish ComputerSystem.Reset). */
+  power: PowerSettings;
   /** Redfish service (agent/redfish); absent → not served. */
   redfish?: RedfishConfig;
 }
@@ -35,6 +42,8 @@ export const agentConfigSchema = {
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    firmware: firmwareSettingsSchema,
+    power: powerSettingsSchema,
     redfish: redfishConfigSchema,
   },
   required: ['master', 'master_pubkey'],
@@ -50,5 +59,6 @@ export function masterEndpoint(s: string): string {
 
 export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   const c = await loadConfig<AgentConfig & { master: string | string[] }>(file, agentConfigSchema);
-  return Object.freeze({ ...c, master: Object.freeze(Array.isArray(c.master) ? [...c.master] : [c.master]) as string[] });
+  const firmware = c.firmware ? { firmware: firmwareSettings(c.firmware, { dataDir: c.data_dir, baseDir: dirname(file) }) } : {};
+  return Object.freeze({ ...c, ...firmware, master: Object.freeze(Array.isArray(c.master) ? [...c.master] : [c.master]) as string[] });
 }

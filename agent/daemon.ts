@@ -10,10 +10,12 @@ import type { StateEngine } from '../states/engine.js';
 import type { Drivers } from '../states/types.js';
 import { MasterChannel, RequestTimeout } from './channel.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
+import { startFirmware } from './firmware.js';
 import { cachedMachineGrains } from './grains-cache.js';
 import { runJob } from './job-runner.js';
 import { Outbox } from './outbox.js';
 import { TreeCache } from './tree-cache.js';
+import { createPowerDriver } from '../firmware/power.js';
 import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
 import type { RedfishServer } from './redfish/server.js';
 
@@ -53,6 +55,14 @@ export class AgentDaemon {
 
   get bytesFetched(): number { return this.tree.bytesFetched; }
 
+  private powerDriver?: PowerDriver;
+
+  /** One power driver for the box: firmware reboots and Redfish ComputerSystem.Reset go through it. */
+  private power(): PowerDriver {
+    this.powerDriver ??= this.o.power ?? createPowerDriver(this.config.power, this.drivers.exec);
+    return this.powerDriver;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     this.pair = await loadOrCreateKeyPair(join(this.config.data_dir, 'pki'), 'agent');
@@ -61,11 +71,14 @@ export class AgentDaemon {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.config.grains, id: this.config.id };
     }
+    if (this.config.firmware && !this.drivers.firmware) {
+      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready, power: this.power() });
+    }
     if (this.config.redfish?.enabled) {
       // loaded only when configured: fastify, TLS and systeminformation stay out of agents without Redfish
       const { startRedfishServer } = await import('./redfish/server.js');
       this.redfish = await startRedfishServer({ config: this.config.redfish, dataDir: this.config.data_dir, systemId: this.config.id,
-        log: this.log, firmware: this.o.firmware, power: this.o.power });
+        log: this.log, firmware: this.o.firmware ?? this.drivers.firmware, power: this.power() });
     }
     this.connect();
     void this.run();

@@ -2,6 +2,7 @@
  * `npm run bench`: runs every section and prints one table of medians.
  * UMEC_BENCH_ONLY=states,fleet runs only the named sections.
  */
+import { firmwareRows } from './firmware.js';
 import { fleetRows } from './fleet.js';
 import type { Row, Section } from './section.js';
 import { stateRows } from './states.js';
@@ -9,6 +10,7 @@ import { stateRows } from './states.js';
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['fleet', fleetRows],
+  ['firmware', firmwareRows],
 ];
 
 function printTable(rows: Row[]): void {

@@ -1,6 +1,15 @@
 import AgentStart from './commands/agent/start.js';
 import Apply from './commands/apply.js';
 import Events from './commands/events.js';
+import FirmwareBundleCreate from './commands/firmware/bundle/create.js';
+import FirmwareBundleSign from './commands/firmware/bundle/sign.js';
+import FirmwareBundleVerify from './commands/firmware/bundle/verify.js';
+import FirmwareCommit from './commands/firmware/commit.js';
+import FirmwareInstall from './commands/firmware/install.js';
+import FirmwareKeygen from './commands/firmware/keygen.js';
+import FirmwareResume from './commands/firmware/resume.js';
+import FirmwareRollback from './commands/firmware/rollback.js';
+import FirmwareStatus from './commands/firmware/status.js';
 import Grains from './commands/grains.js';
 import JobList from './commands/job/list.js';
 import JobShow from './commands/job/show.js';
@@ -20,6 +29,15 @@ export const COMMANDS = {
   'agent:start': AgentStart,
   apply: Apply,
   events: Events,
+  'firmware:bundle:create': FirmwareBundleCreate,
+  'firmware:bundle:sign': FirmwareBundleSign,
+  'firmware:bundle:verify': FirmwareBundleVerify,
+  'firmware:commit': FirmwareCommit,
+  'firmware:install': FirmwareInstall,
+  'firmware:keygen': FirmwareKeygen,
+  'firmware:resume': FirmwareResume,
+  'firmware:rollback': FirmwareRollback,
+  'firmware:status': FirmwareStatus,
   grains: Grains,
   'job:list': JobList,
   'job:show': JobShow,

@@ -13,11 +13,12 @@ export const jobFlags = {
   pcre: Flags.boolean({ char: 'E', description: 'target is a regular expression on ids' }),
   timeout: Flags.integer({ char: 't', description: 'seconds to wait for returns (default: the master timeout)', min: 1 }),
   batch: Flags.string({ char: 'b', description: 'sliding window: N agents or N% at a time' }),
+  'max-failures': Flags.string({ description: 'with --batch: stop the rollout (publish no further batch) once more than N (or N% of the targets) failed or did not return' }),
   json: Flags.boolean({ description: 'print {"jid", "returns", "missing"}' }),
   'state-output': Flags.string({ description: 'apply output detail, as Salt\'s --state-output', options: ['full', 'terse', 'changes'], default: 'full' }),
 };
 
-type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'state-output': string };
+type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'max-failures'?: string; 'state-output': string };
 
 function targetType(f: Flagged): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
@@ -34,6 +35,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   const returns: Record<string, unknown> = {};
   let targets: string[] = [];
   let missing: string[] = [];
+  let stopped: { failures: number; max_failures: string; not_run: string[] } | undefined;
   let failed = 0;
   let jid = '';
   let done = false;
@@ -41,7 +43,9 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   const color = process.stdout.isTTY === true;
   try {
     const client = await MasterClient.fromConfig(flags.config);
-    const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch };
+    if (flags['max-failures'] !== undefined && !flags.batch) throw new Error('choose --batch with --max-failures: without batches every target gets the job at once');
+    const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
+      ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
     await client.stream({ op: 'job.start', request }, (l) => {
       if (l.type === 'job') {
         jid = String(l.jid);
@@ -57,6 +61,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
       } else if (l.type === 'done') {
         done = true;
         missing = l.missing as string[];
+        stopped = l.stopped as typeof stopped;
       }
     });
     if (live) process.stderr.write('\r\x1b[K');
@@ -66,15 +71,15 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
       process.stderr.write('The master closed the connection before the job finished.\n');
     }
   } catch (e) {
-    if (e instanceof Error && /^choose one of/.test(e.message)) { process.stderr.write(`Error: ${e.message}\n`); return 2; }
+    if (e instanceof Error && /^choose (one of|--batch)/.test(e.message)) { process.stderr.write(`Error: ${e.message}\n`); return 2; }
     return reportInputError(e, flags.json);
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ jid, returns, missing }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ jid, returns, missing, ...(stopped ? { stopped } : {}) }, null, 2)}\n`);
   } else if (targets.length) {
     for (const id of missing) process.stdout.write(`${id}:\n    Agent did not return. [No response]\n`);
-    process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing })}\n`);
+    process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing, ...(stopped ? { stopped } : {}) })}\n`);
   }
   if (!targets.length) return 2;
-  return missing.length || failed ? 1 : 0;
+  return missing.length || failed || stopped ? 1 : 0;
 }

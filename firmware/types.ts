@@ -63,6 +63,12 @@ export interface InstallOptions {
   signal?: AbortSignal;
   /** Reboot into the new slot when written (default true). */
   reboot?: boolean;
+  /**
+   * Seconds to wait before that reboot; install() resolves first. For callers
+   * that must report before the box goes down (the firmware.updated state
+   * returning to the master). Default 0: reboot before resolving.
+   */
+  rebootDelay?: number;
 }
 
 export interface InstallResult {

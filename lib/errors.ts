@@ -30,6 +30,15 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  // firmware (issue 5): bundles, keys, downloads, slots, the update journal
+  FW_BUNDLE: 'firmware bundle {bundle}: {reason}',
+  FW_SIGNATURE: 'firmware bundle {bundle}: {reason}',
+  FW_INCOMPATIBLE: 'firmware bundle {bundle} does not fit this box: {reason}',
+  FW_DOWNLOAD: 'cannot download {url}: {reason}',
+  FW_BUSY: 'firmware update refused: {reason}',
+  FW_SLOT: 'cannot write slot {slot} ({device}): {reason}',
+  FW_STATE: 'firmware: {reason}',
+  FW_KEY: 'key {file}: {reason}',
   // redfish (agent/redfish)
   REDFISH_ACCOUNTS: 'Redfish accounts file {file}: {reason}',
   REDFISH_ACCOUNT: 'Redfish account {username}: {reason}',

@@ -40,6 +40,8 @@ export interface JobRequest {
   timeout?: number;
   /** Sliding window: a count ("10") or a share of the targets ("10%"). */
   batch?: string;
+  /** Rollout stop: once more targets than this ("2" or "10%" of the targets) failed or did not return, no further batch is published. */
+  max_failures?: string;
 }
 
 /** Master events, streamed by `umec events`. */

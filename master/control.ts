@@ -5,6 +5,7 @@ import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { Logger } from '../lib/log.js';
 import { JOB_FUNS, type JobRequest, type TargetType } from '../lib/messages.js';
 import type { MasterCore } from './core.js';
+import type { RolloutStop } from './jobs.js';
 
 const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre', 'pillar', 'compound'];
 
@@ -76,7 +77,7 @@ export class ControlServer {
         const job = await c.startJob(req);
         writeJsonLine(sock, { type: 'job', jid: job.jid, targets: job.targets });
         job.on('return', (r) => writeJsonLine(sock, { type: 'return', ret: r }));
-        job.once('done', ({ missing }: { missing: string[] }) => { writeJsonLine(sock, { type: 'done', missing }); sock.end(); });
+        job.once('done', ({ missing, stopped }: { missing: string[]; stopped?: RolloutStop }) => { writeJsonLine(sock, { type: 'done', missing, ...(stopped ? { stopped } : {}) }); sock.end(); });
         return;
       }
       default:
@@ -104,5 +105,6 @@ export function parseJobRequest(r: unknown): JobRequest {
   if (args.sls !== undefined && (!Array.isArray(args.sls) || !args.sls.every((s) => typeof s === 'string'))) bad('sls must be a list of names');
   if (q.timeout !== undefined && !(Number(q.timeout) > 0 && Number(q.timeout) <= 86_400)) bad('timeout must be between 0 and 86400 seconds');
   if (q.batch !== undefined && !/^\d+%?$/.test(String(q.batch))) bad(`batch must be a count or a percentage, got ${JSON.stringify(q.batch)}`);
-  return { fun: q.fun!, tgt: q.tgt!, tgt_type: q.tgt_type!, args, timeout: q.timeout, batch: q.batch };
+  if (q.max_failures !== undefined && !/^\d+%?$/.test(String(q.max_failures))) bad(`max-failures must be a count or a percentage, got ${JSON.stringify(q.max_failures)}`);
+  return { fun: q.fun!, tgt: q.tgt!, tgt_type: q.tgt_type!, args, timeout: q.timeout, batch: q.batch, ...(q.max_failures !== undefined ? { max_failures: String(q.max_failures) } : {}) };
 }

@@ -13,6 +13,16 @@ export function batchSize(batch: string | undefined, total: number): number {
   return Math.max(1, Math.min(total, n));
 }
 
+/** Failures (failed returns plus targets that did not return) a rollout tolerates: a count or a share of the targets. */
+export function failureLimit(max: string, total: number): number {
+  const m = /^(\d+)(%?)$/.exec(max.trim());
+  if (!m) throw new Error(`max-failures must be a count or a percentage, got ${JSON.stringify(max)}`);
+  return m[2] ? Math.floor((total * Number(m[1])) / 100) : Number(m[1]);
+}
+
+/** Why a batched rollout stopped early, and who was never sent the job. */
+export interface RolloutStop { failures: number; max_failures: string; not_run: string[] }
+
 /**
  * One job in flight: publishes to its targets (all at once or in a sliding
  * window), collects returns, and counts a target missing when it has not
@@ -24,6 +34,9 @@ export class ActiveJob extends EventEmitter {
   private readonly queue: string[];
   private readonly inflight = new Map<string, NodeJS.Timeout>();
   private finished = false;
+  private failures = 0;
+  /** Set when --max-failures stopped the rollout: the remaining batches are not published. */
+  stopped?: RolloutStop;
 
   constructor(readonly jid: string, readonly req: JobRequest, readonly targets: string[],
     private readonly publish: (m: JobMessage) => Promise<void>, private readonly timeoutMs: number,
@@ -52,6 +65,7 @@ export class ActiveJob extends EventEmitter {
   private expire(id: string): void {
     if (!this.inflight.delete(id)) return;
     this.missing.push(id);
+    this.failed();
     this.advance();
   }
 
@@ -59,6 +73,15 @@ export class ActiveJob extends EventEmitter {
   private advance(): void {
     const next = this.req.batch ? this.fill(batchSize(this.req.batch, this.targets.length)) : Promise.resolve();
     next.catch((e: unknown) => this.emit('error-publish', e)).finally(() => this.maybeDone());
+  }
+
+  /** Counts a failure; past max_failures the targets still queued are dropped and the rollout reports it. */
+  private failed(): void {
+    this.failures++;
+    const max = this.req.max_failures;
+    if (max === undefined || this.stopped || this.failures <= failureLimit(max, this.targets.length)) return;
+    this.stopped = { failures: this.failures, max_failures: max, not_run: this.queue.splice(0) };
+    this.emit('stopped', this.stopped);
   }
 
   isTarget(id: string): boolean {
@@ -72,6 +95,8 @@ export class ActiveJob extends EventEmitter {
     this.inflight.delete(r.id);
     const late = this.missing.indexOf(r.id);
     if (late >= 0) this.missing.splice(late, 1);
+    if (late >= 0 && r.success) this.failures--;
+    if (late < 0 && !r.success) this.failed();
     this.returns.set(r.id, r);
     this.emit('return', r);
     this.advance();
@@ -81,7 +106,7 @@ export class ActiveJob extends EventEmitter {
     if (this.finished || this.inflight.size || this.queue.length) return;
     this.finished = true;
     // never synchronously: whoever started the job must get to listen first
-    setImmediate(() => this.emit('done', { missing: [...this.missing].sort() }));
+    setImmediate(() => this.emit('done', { missing: [...this.missing].sort(), ...(this.stopped ? { stopped: this.stopped } : {}) }));
   }
 
   /** Master shutdown: whoever has not answered yet counts as missing. */
@@ -109,8 +134,12 @@ export class JobManager {
     const job = new ActiveJob(jid, req, targets, this.deps.publish, (req.timeout ?? defaultTimeout) * 1000, everyone);
     this.active.set(jid, job);
     job.on('error-publish', (e: unknown) => this.deps.log.error({ err: e, jid }, 'publishing a job failed; its targets will show as missing'));
-    job.once('done', ({ missing }: { missing: string[] }) => {
-      this.deps.events.fire(`umec/job/${jid}/done`, { jid, returned: job.returns.size, missing });
+    job.once('stopped', (s: RolloutStop) => {
+      this.deps.log.warn({ jid, failures: s.failures, max_failures: s.max_failures, not_run: s.not_run.length }, 'rollout stopped: too many failures');
+      this.deps.events.fire(`umec/job/${jid}/stopped`, { jid, ...s });
+    });
+    job.once('done', ({ missing, stopped }: { missing: string[]; stopped?: RolloutStop }) => {
+      this.deps.events.fire(`umec/job/${jid}/done`, { jid, returned: job.returns.size, missing, ...(stopped ? { stopped } : {}) });
       // late returns are still stored; keep the job findable for a while
       setTimeout(() => this.active.delete(jid), 10 * 60_000).unref();
     });

@@ -92,6 +92,8 @@ export interface Drivers {
   service: ServiceDriver;
   users: UserDriver;
   exec: CommandRunner;
+  /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
+  firmware?: import('../firmware/types.js').FirmwareEngine;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

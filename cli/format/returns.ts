@@ -15,7 +15,8 @@ export function formatReturn(r: ReturnLine, o: { color: boolean; output?: StateO
   return [`${r.id}:`, ...nested(r.ret, 4)].join('\n');
 }
 
-export function formatJobSummary(s: { targeted: number; returned: number; failed: number; missing: string[] }): string {
+export function formatJobSummary(s: { targeted: number; returned: number; failed: number; missing: string[];
+  stopped?: { failures: number; max_failures: string; not_run: string[] } }): string {
   const bar = '-------------------------------------------';
   return [bar, 'Summary', bar,
     `# of agents targeted: ${s.targeted}`,
@@ -24,5 +25,8 @@ export function formatJobSummary(s: { targeted: number; returned: number; failed
     `# of failed agents: ${s.failed}`,
     bar,
     ...(s.missing.length ? [`Agents that did not return: ${s.missing.join(', ')}`] : []),
+    ...(s.stopped ? [
+      `Rollout stopped: ${s.stopped.failures} failures passed --max-failures ${s.stopped.max_failures}; ${s.stopped.not_run.length} agents were not sent the job${s.stopped.not_run.length ? `: ${s.stopped.not_run.join(', ')}` : ''}`,
+    ] : []),
   ].join('\n');
 }

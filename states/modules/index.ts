@@ -2,6 +2,7 @@ import { linuxDrivers } from '../drivers/linux.js';
 import type { StateModule } from '../types.js';
 import { cmdModule } from './cmd.js';
 import { fileModule } from './file/index.js';
+import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
@@ -9,7 +10,7 @@ import { testModule } from './test.js';
 import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
-  return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule];
+  return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule, firmwareModule];
 }
 
 export { linuxDrivers };

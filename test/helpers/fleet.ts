@@ -11,6 +11,7 @@ import { masterConfigSchema, type MasterConfig } from '../../master/config.js';
 import { MasterDaemon } from '../../master/daemon.js';
 import type { ActiveJob } from '../../master/jobs.js';
 import type { ReturnRecord } from '../../master/jobcache/store.js';
+import type { Drivers } from '../../states/types.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -170,9 +171,9 @@ export class Fleet {
   agentDir(id: string): string { return join(this.root, 'agents', id); }
 
   /** Starts an agent; its key is pending on the master when this resolves. */
-  async startAgent(id: string, grains: Record<string, unknown> = { os: 'Debian' }): Promise<AgentDaemon> {
+  async startAgent(id: string, grains: Record<string, unknown> = { os: 'Debian' }, drivers?: Drivers): Promise<AgentDaemon> {
     if (this.agents.has(id)) throw new Error(`agent ${id} already running`);
-    const agent = new AgentDaemon(this.agentConfig(id), this.log, { grains });
+    const agent = new AgentDaemon(this.agentConfig(id), this.log, { grains, ...(drivers ? { drivers } : {}) });
     this.agents.set(id, agent);
     await agent.start();
     await waitFor(() => this.master.core.keys.get(id), `the key of ${id} to reach the master`);

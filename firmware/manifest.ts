@@ -1,0 +1,138 @@
+import { LineCounter, parseDocument, isMap, type Node, type Document } from 'yaml';
+import { Ajv, type ErrorObject } from 'ajv';
+import { UmecError } from '../lib/errors.js';
+
+export interface ManifestImage { slot: string; file: string; size: number; sha256: string }
+
+export interface Manifest {
+  format: 1;
+  compatible: string;
+  version: string;
+  description?: string;
+  /** Grains the box must have (value or list of accepted values). */
+  grains?: Record<string, unknown>;
+  images: ManifestImage[];
+}
+
+const fileName = { type: 'string', pattern: '^(?!manifest\\.)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' };
+const common = {
+  format: { const: 1, default: 1 },
+  compatible: { type: 'string', minLength: 1 },
+  version: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}$' },
+  description: { type: 'string' },
+  grains: { type: 'object', additionalProperties: { anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number', 'boolean'] } }] } },
+};
+
+/** The manifest inside a bundle (signed). */
+export const manifestSchema = {
+  type: 'object',
+  properties: {
+    ...common,
+    images: {
+      type: 'array', minItems: 1,
+      items: {
+        type: 'object',
+        properties: {
+          slot: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' },
+          file: fileName,
+          size: { type: 'integer', minimum: 0 },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        },
+        required: ['slot', 'file', 'size', 'sha256'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['compatible', 'version', 'images'],
+  additionalProperties: false,
+};
+
+/** The manifest `bundle create` reads: image paths instead of sizes and hashes. */
+export const sourceManifestSchema = {
+  type: 'object',
+  properties: {
+    ...common,
+    images: {
+      type: 'array', minItems: 1,
+      items: {
+        type: 'object',
+        properties: { slot: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' }, file: { type: 'string', minLength: 1 } },
+        required: ['slot', 'file'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['compatible', 'version', 'images'],
+  additionalProperties: false,
+};
+
+function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
+  let node = doc.contents as Node | null;
+  let line: number | undefined;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value) === key);
+      if (!pair) break;
+      if ((pair.key as Node).range) line = lc.linePos((pair.key as Node).range![0]).line;
+      node = pair.value as Node | null;
+    } else if (node && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const item = (node as { items: Node[] }).items[Number(key)];
+      if (!item) break;
+      if (item.range) line = lc.linePos(item.range[0]).line;
+      node = item;
+    } else break;
+  }
+  return line;
+}
+
+function reason(e: ErrorObject): { path: string[]; text: string } {
+  const path = e.instancePath.split('/').slice(1);
+  if (e.keyword === 'additionalProperties') return { path: [...path, String(e.params.additionalProperty)], text: 'unknown key' };
+  if (e.keyword === 'required') return { path: [...path, String(e.params.missingProperty)], text: 'is required' };
+  return { path, text: e.message ?? 'is invalid' };
+}
+
+/** Parses and validates a manifest; errors name `label`, the line and the field. */
+export function parseManifest<T = Manifest>(text: string, label: string, schema: Record<string, unknown> = manifestSchema, bundle = label): T {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${e.linePos?.[0].line ?? 0}: ${e.message.split('\n')[0]}` });
+  }
+  const data = doc.toJS() as unknown;
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  const validate = ajv.compile(schema);
+  if (!validate(data)) {
+    const lines = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf').map((e) => {
+      const r = reason(e);
+      const line = lineOf(doc, lc, r.path);
+      return `${label}${line ? `:${line}` : ''}: ${r.path.join('.') || '(top)'} ${r.text}`;
+    });
+    throw new UmecError('FW_BUNDLE', { bundle, reason: `invalid manifest:\n  ${[...new Set(lines)].join('\n  ')}` });
+  }
+  const m = data as Manifest;
+  if (Array.isArray(m.images)) {
+    const seen = new Set<string>();
+    for (const [i, img] of m.images.entries()) {
+      const name = schema === manifestSchema ? img.file : img.slot;
+      if (seen.has(name)) throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${lineOf(doc, lc, ['images', String(i)]) ?? 0}: images.${i} ${schema === manifestSchema ? 'file' : 'slot'} ${name} appears twice` });
+      seen.add(name);
+    }
+  }
+  return data as T;
+}
+
+/** Whether the manifest fits this box; the reason when not. */
+export function incompatibility(m: Manifest, box: { compatible: string; grains?: Record<string, unknown>; slotClasses: string[] }): string | undefined {
+  if (m.compatible !== box.compatible) return `made for ${JSON.stringify(m.compatible)}, this box is ${JSON.stringify(box.compatible)}`;
+  for (const [k, want] of Object.entries(m.grains ?? {})) {
+    const have = box.grains?.[k];
+    const ok = Array.isArray(want) ? want.some((w) => String(w) === String(have)) : String(want) === String(have);
+    if (!ok) return `needs grain ${k}=${JSON.stringify(want)}, this box has ${have === undefined ? 'none' : JSON.stringify(have)}`;
+  }
+  for (const img of m.images) {
+    if (!box.slotClasses.includes(img.slot)) return `image ${img.file} is for slot class ${img.slot}, this box has ${box.slotClasses.join(', ')}`;
+  }
+  return undefined;
+}
