@@ -10,6 +10,7 @@ export interface RedfishMessage {
   MessageSeverity: RegistryMessage['severity'];
   Resolution: string;
   RelatedProperties?: string[];
+  Oem?: Record<string, Record<string, unknown>>;
 }
 
 function fill<R extends Registry>(reg: R, id: keyof R['messages'] & string, args: Array<string | number>, related?: string[]): RedfishMessage {

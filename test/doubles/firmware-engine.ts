@@ -29,6 +29,10 @@ export class FirmwareEngineDouble implements FirmwareEngine {
       const fh = await open(source, 'r');
       let done = 0;
       const buf = Buffer.alloc(64 * 1024);
+      // the image's first line is its version
+      const head = Buffer.alloc(32);
+      await fh.read(head, 0, 32, 0);
+      const version = head.toString('utf8').split('\n')[0]!.trim();
       try {
         for (;;) {
           if (opts.signal?.aborted) throw new Error('install aborted');
@@ -39,7 +43,6 @@ export class FirmwareEngineDouble implements FirmwareEngine {
           if (this.gate) await this.gate;
         }
       } finally { await fh.close(); }
-      const version = buf.subarray(0, 32).toString('utf8').split('\n')[0]!.trim();
       const target = this.slots.find((s) => !s.booted)!;
       target.version = version;
       target.state = 'unknown';

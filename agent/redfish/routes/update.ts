@@ -19,6 +19,7 @@ export function imageSource(uri: string, protocol?: string): { source: string } 
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   const proto = protocol?.toLowerCase() ?? scheme ?? (isAbsolute(uri) ? 'file' : undefined);
   if (!proto) return { error: baseMessage('ActionParameterValueFormatError', [uri, 'ImageURI', 'UpdateService.SimpleUpdate']) };
+  if (!['http', 'https', 'file'].includes(proto)) return { error: baseMessage('ActionParameterNotSupported', ['ImageURI', 'UpdateService.SimpleUpdate']) };
   if (scheme && protocol && scheme !== proto) {
     return { error: baseMessage('ActionParameterValueFormatError', [uri, 'ImageURI', 'UpdateService.SimpleUpdate']) };
   }
@@ -122,6 +123,16 @@ export function updateRoutes(app: FastifyInstance, deps: RedfishDeps): void {
   });
 }
 
+/** Seconds between a finished install and the reboot, so that a client polling the task sees it complete. */
+export const REBOOT_DELAY = 5;
+
+function failureMessage(e: unknown, image: string, target: string): RedfishMessage {
+  const code = (e as { code?: string }).code ?? '';
+  if (code === 'FW_DOWNLOAD' || (e as NodeJS.ErrnoException).code === 'ENOENT') return updateMessage('TransferFailed', [image, target]);
+  if (code === 'FW_SIGNATURE' || code === 'FW_BUNDLE' || code === 'FW_INCOMPATIBLE') return updateMessage('VerificationFailed', [image, target]);
+  return updateMessage('ApplyFailed', [image, target]);
+}
+
 async function runUpdate(deps: RedfishDeps, task: Task, image: string, source: string, reboot: boolean, signal: AbortSignal): Promise<void> {
   const engine = deps.firmware!;
   let target = 'inactive slot';
@@ -130,25 +141,18 @@ async function runUpdate(deps: RedfishDeps, task: Task, image: string, source: s
     const inactive = st.slots.find((s) => !s.booted);
     if (inactive) target = `Slot${inactive.name}`;
     deps.tasks.progress(task, 0, updateMessage('TargetDetermined', [target, image]));
-    const r = await engine.install(source, {
-      signal, reboot,
+    await engine.install(source, {
+      signal, reboot, rebootDelay: reboot ? REBOOT_DELAY : undefined,
       onProgress: (p) => deps.tasks.progress(task, p.percent ?? task.percent, phaseMessage(p, image, target)),
     });
-    if (signal.aborted) { deps.tasks.finish(task, 'Cancelled'); return; }
-    if (r.phase === 'failed' || r.phase === 'rolled-back') {
-      deps.tasks.finish(task, 'Exception', [updateMessage('ApplyFailed', [image, target])]);
-      return;
-    }
-    deps.tasks.finish(task, 'Completed', [updateMessage('UpdateSuccessful', [target, image])]);
+    // Immediate: the box reboots into the new slot shortly; OnReset: the next reset activates it
+    deps.tasks.finish(task, 'Completed', reboot ? [updateMessage('UpdateSuccessful', [target, image])] : [updateMessage('AwaitToActivate', [image, target])]);
   } catch (e) {
     if (signal.aborted) { deps.tasks.finish(task, 'Cancelled'); return; }
-    const reason = (e as Error).message;
-    deps.log?.warn({ task: task.id, err: reason }, 'Redfish SimpleUpdate failed');
-    const phase = (e as { phase?: string }).phase;
-    const m = phase === 'downloading' || /download|fetch|ENOENT|HTTP/i.test(reason) ? updateMessage('TransferFailed', [image, target])
-      : phase === 'verifying' || /signature|verif|checksum|digest/i.test(reason) ? updateMessage('VerificationFailed', [image, target])
-        : updateMessage('ApplyFailed', [image, target]);
-    deps.tasks.finish(task, 'Exception', [m, { ...baseMessage('OperationFailed'), Message: `${baseMessage('OperationFailed').Message} ${reason}` }]);
+    deps.log?.warn({ task: task.id, err: (e as Error).message }, 'Redfish SimpleUpdate failed');
+    // the registry text stays as it is; the engine's own reason travels in Oem
+    const m = { ...failureMessage(e, image, target), Oem: { umec: { Reason: (e as Error).message } } };
+    deps.tasks.finish(task, 'Exception', [m]);
   }
 }
 
