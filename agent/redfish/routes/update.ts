@@ -111,7 +111,11 @@ export function updateRoutes(app: FastifyInstance, deps: RedfishDeps): void {
         const image = body.ImageURI as string;
         const src = imageSource(image, body.TransferProtocol as string | undefined);
         if ('error' in src) throw badRequest(src.error);
-        if (deps.tasks.running().some((t) => t.name.startsWith('SimpleUpdate'))) throw new RedfishHttpError(409, [baseMessage('ResourceInUse')]);
+        // one update at a time, and none while the last one waits for its reboot or health check
+        const phase = (await engine.status()).phase;
+        if (deps.tasks.running().some((t) => t.name.startsWith('SimpleUpdate')) || !['idle', 'committed', 'rolled-back', 'failed'].includes(phase)) {
+          throw new RedfishHttpError(409, [baseMessage('ResourceInUse')]);
+        }
         const abort = new AbortController();
         const task = deps.tasks.create(`SimpleUpdate ${image}`, () => abort.abort());
         deps.log?.info({ user: req.principal?.username, task: task.id, image: src.source }, 'Redfish SimpleUpdate started');

@@ -133,6 +133,13 @@ test('SimpleUpdate through the real A/B engine: a signed bundle is written to th
     const { token } = await real.login('operator');
     const inv = await real.req('GET', '/redfish/v1/UpdateService/FirmwareInventory/SlotA', { token });
     assert.equal(inv.body.Updateable, false);
+    // an unsigned bundle is refused first: VerificationFailed, slot A untouched
+    const bad = await makeBundle(b, Buffer.alloc(1024, 1), { version: '9.9.9', name: 'unsigned', sign: false });
+    const r2 = await real.req('POST', SIMPLE, { token, body: { ImageURI: `file://${bad}` } });
+    const failed = await untilDone(real, String(r2.headers.location), token);
+    assert.equal(failed.body.TaskState, 'Exception');
+    assert.ok(msgIds(failed).includes('Update.VerificationFailed'), msgIds(failed).join(', '));
+    assert.ok((await slotBytes(b, 'A')).equals(b.oldImage));
     const r = await real.req('POST', SIMPLE, { token, body: { ImageURI: bundle } });
     assert.equal(r.status, 202, r.text);
     const done = await untilDone(real, String(r.headers.location), token);
@@ -146,13 +153,9 @@ test('SimpleUpdate through the real A/B engine: a signed bundle is written to th
     await waitFor(() => b.power.calls.length > 0, 'reboot into slot B', 15_000);
     assert.equal(b.power.calls[0]!.kind, 'GracefulRestart');
     assert.match(await readFile(b.powerLog, 'utf8'), /GracefulRestart/);
-    // a tampered bundle is refused: VerificationFailed, slot A untouched
-    const bad = await makeBundle(b, Buffer.alloc(1024, 1), { version: '9.9.9', name: 'unsigned', sign: false });
-    const r2 = await real.req('POST', SIMPLE, { token, body: { ImageURI: `file://${bad}` } });
-    const failed = await untilDone(real, String(r2.headers.location), token);
-    assert.equal(failed.body.TaskState, 'Exception');
-    assert.ok(msgIds(failed).includes('Update.VerificationFailed'), msgIds(failed).join(', '));
-    assert.ok((await slotBytes(b, 'A')).equals(b.oldImage));
+    // until the new slot has booted and committed, another update is refused up front
+    const busy = await real.req('POST', SIMPLE, { token, body: { ImageURI: bundle } });
+    assert.equal(busy.status, 409);
   } finally {
     await real.close();
     await box.cleanup();
