@@ -21,6 +21,9 @@ import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
 import MasterStart from './commands/master/start.js';
 import Ping from './commands/ping.js';
+import RedfishUserAdd from './commands/redfish/user/add.js';
+import RedfishUserList from './commands/redfish/user/list.js';
+import RedfishUserPasswd from './commands/redfish/user/passwd.js';
 import Run from './commands/run.js';
 import StateApply from './commands/state/apply.js';
 import StateShow from './commands/state/show.js';
@@ -49,6 +52,9 @@ export const COMMANDS = {
   'key:reject': KeyReject,
   'master:start': MasterStart,
   ping: Ping,
+  'redfish:user:add': RedfishUserAdd,
+  'redfish:user:list': RedfishUserList,
+  'redfish:user:passwd': RedfishUserPasswd,
   run: Run,
   'state:apply': StateApply,
   'state:show': StateShow,
