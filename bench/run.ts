@@ -5,12 +5,14 @@
 import { firmwareRows } from './firmware.js';
 import { fleetRows } from './fleet.js';
 import type { Row, Section } from './section.js';
+import { redfishRows } from './redfish.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['fleet', fleetRows],
   ['firmware', firmwareRows],
+  ['redfish', redfishRows],
 ];
 
 function printTable(rows: Row[]): void {
