@@ -109,7 +109,7 @@ export function systemRoutes(app: FastifyInstance, deps: RedfishDeps): void {
       return {
         '@odata.id': `${sys}/EthernetInterfaces/${encodeURIComponent(n.id)}`, '@odata.type': TYPES.EthernetInterface, Id: n.id, Name: `Interface ${n.id}`,
         InterfaceEnabled: true, LinkStatus: n.up ? 'LinkUp' : 'LinkDown',
-        Status: { State: 'Enabled', Health: 'OK' },
+        Status: { State: 'Enabled' },
         ...(n.mac && { MACAddress: n.mac, PermanentMACAddress: n.mac }),
         ...(n.speedMbps && { SpeedMbps: n.speedMbps }),
         ...(n.mtu && { MTUSize: n.mtu }),
