@@ -42,8 +42,8 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   const live = !flags.json && process.stderr.isTTY === true;
   const color = process.stdout.isTTY === true;
   try {
-    const client = await MasterClient.fromConfig(flags.config);
     if (flags['max-failures'] !== undefined && !flags.batch) throw new Error('choose --batch with --max-failures: without batches every target gets the job at once');
+    const client = await MasterClient.fromConfig(flags.config);
     const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
       ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
     await client.stream({ op: 'job.start', request }, (l) => {

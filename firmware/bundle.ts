@@ -30,6 +30,16 @@ export interface InspectedBundle {
   images: BundleImage[];
 }
 
+/** Receives image bytes as they stream by (single-pass install); data() must not keep the parser waiting. */
+export interface ImageSink {
+  begin(img: BundleImage): void;
+  data(img: BundleImage, chunk: Buffer): void;
+  /** Called only when the image hashed right. */
+  end(img: BundleImage): void;
+  /** Awaited after each input chunk: back-pressure from the slot. */
+  drain(): Promise<void>;
+}
+
 export interface InspectOptions {
   /** Name for messages (path or URL). */
   label: string;
@@ -39,6 +49,10 @@ export interface InspectOptions {
   /** Called as bundle bytes are consumed. */
   onBytes?: (total: number) => void;
   signal?: AbortSignal;
+  /** Streams each verified-so-far image here (after signature and compatibility checks passed). */
+  image?: ImageSink;
+  /** Size of the whole bundle when known up front: a short one is refused before any image byte. */
+  totalSize?: () => number | undefined;
 }
 
 function sigRecord(o: { alg: 'ed25519'; key: string; sig: string } | { alg: 'none' }): Buffer {
@@ -100,7 +114,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
         if (entry.path !== MANIFEST) throw bad(bundle, `first entry must be ${MANIFEST}, found ${entry.path}`);
         if (entry.size > MAX_MANIFEST) throw bad(bundle, `${MANIFEST} is larger than 1 MiB`);
         const parts: Buffer[] = [];
-        entry.on('data', (c: Buffer) => parts.push(c));
+        entry.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
         entry.on('end', () => {
           try {
             manifestBytes = Buffer.concat(parts);
@@ -112,17 +126,22 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
       if (i === 1) {
         if (entry.path !== SIGNATURE || entry.size !== SIG_SIZE) throw bad(bundle, `second entry must be ${SIGNATURE} (${SIG_SIZE} bytes), found ${entry.path}`);
         const parts: Buffer[] = [];
-        entry.on('data', (c: Buffer) => parts.push(c));
+        entry.on('data', (c: Buffer) => parts.push(Buffer.from(c)));
         entry.on('end', () => {
           try {
             if (!manifest || !manifestBytes) return;
-            signer = checkSignature(manifestBytes, Buffer.concat(parts), o.keyring, bundle);
+            const key = checkSignature(manifestBytes, Buffer.concat(parts), o.keyring, bundle);
             const why = o.check?.(manifest);
             if (why) throw new UmecError('FW_INCOMPATIBLE', { bundle, reason: why });
+            const need = manifest.images.reduce((a, img) => a + 512 + 512 * Math.ceil(img.size / 512), pos);
+            const have = o.totalSize?.();
+            if (have !== undefined && have < need) throw bad(bundle, `truncated: ${have} bytes, the manifest needs at least ${need}`);
+            signer = key;
           } catch (e) { fail(e); }
         });
         return;
       }
+      if (failure) { entry.resume(); return; }
       if (!manifest || !signer) throw bad(bundle, 'image before a verified manifest');
       const want = manifest.images[i - 2];
       if (!want) throw bad(bundle, `entry ${entry.path} is not listed in the manifest`);
@@ -132,10 +151,14 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
       const h = createHash('sha256');
       const rec: { bytes: number; hash?: string } = { bytes: 0 };
       done.set(want.file, rec);
-      entry.on('data', (c: Buffer) => { h.update(c); rec.bytes += c.length; });
+      const sink = o.image;
+      const img = images[images.length - 1]!;
+      sink?.begin(img);
+      entry.on('data', (c: Buffer) => { h.update(c); rec.bytes += c.length; sink?.data(img, c); });
       entry.on('end', () => {
         rec.hash = h.digest('hex');
         if (rec.bytes === want.size && rec.hash !== want.sha256) fail(bad(bundle, `image ${want.file} does not match its sha256 in the manifest (got ${rec.hash})`));
+        else if (rec.bytes === want.size) sink?.end(img);
       });
     } catch (e) {
       fail(e);
@@ -150,6 +173,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
     total += chunk.length;
     o.onBytes?.(total);
     if (failure) throw failure;
+    await o.image?.drain();
   }
   ending = true;
   parser.end();
@@ -167,8 +191,29 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
 
 /** Inspects a bundle file on disk. */
 export async function inspectBundleFile(file: string, o: Omit<InspectOptions, 'label'> & { label?: string }): Promise<InspectedBundle> {
-  try { await stat(file); } catch (e) { throw bad(file, `cannot read: ${(e as Error).message}`); }
-  return inspectBundle(createReadStream(file, { highWaterMark: 1 << 20 }), { ...o, label: o.label ?? file });
+  let size: number;
+  try { size = (await stat(file)).size; } catch (e) { throw bad(file, `cannot read: ${(e as Error).message}`); }
+  return inspectBundle(fileChunks(file), { ...o, label: o.label ?? file, totalSize: () => size });
+}
+
+/**
+ * Reads a file into two alternating buffers: no allocation per chunk, so memory stays flat.
+ * A chunk is valid until the next-but-one is read (the tar parser copies any
+ * partial block it keeps before then).
+ */
+export async function* fileChunks(file: string, size = 1 << 20): AsyncGenerator<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const bufs = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
+    for (let pos = 0, k = 0; ; k ^= 1) {
+      const { bytesRead } = await fh.read(bufs[k]!, 0, size, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      yield bufs[k]!.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
 }
 
 async function sha256File(file: string): Promise<{ size: number; sha256: string }> {

@@ -34,6 +34,15 @@ export interface FirmwareSettings {
     master_within: number;
   };
   download: { retries: number; timeout: number };
+  /**
+   * true (default): the whole bundle is verified (signature, sizes, every
+   * sha256; downloads staged on disk) before a byte is written to the slot.
+   * false: one pass, images stream onto the slot as they are hashed (no
+   * staging space); signature, compatibility and size are still checked
+   * first, a hash mismatch is found at the image's end and the slot is
+   * marked bad, never booted.
+   */
+  verify_before_write: boolean;
 }
 
 const path = { type: 'string', minLength: 1 };
@@ -109,6 +118,7 @@ export const firmwareSettingsSchema = {
       additionalProperties: false,
       default: {},
     },
+    verify_before_write: { type: 'boolean', default: true },
     download: {
       type: 'object',
       properties: {

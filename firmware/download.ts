@@ -1,4 +1,4 @@
-import got, { HTTPError, type Request } from 'got';
+import type { Request } from 'got';
 import { UmecError } from '../lib/errors.js';
 
 export interface DownloadOptions {
@@ -11,6 +11,8 @@ export interface DownloadOptions {
   onRetry?: (attempt: number, offset: number, err: Error) => void;
   /** Base backoff in ms (doubles per failed attempt, capped at 30 s). */
   backoffMs?: number;
+  /** The whole size, once the first response tells it. */
+  onSize?: (bytes: number) => void;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
@@ -29,6 +31,8 @@ const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
  * beyond the chunk in hand.
  */
 export async function* httpChunks(url: string, o: DownloadOptions): AsyncGenerator<Buffer> {
+  // got (and its HTTP stack) is loaded only when something is downloaded
+  const { default: got, HTTPError } = await import('got');
   let offset = 0;
   let validator: string | undefined;
   let failures = 0;
@@ -62,6 +66,8 @@ export async function* httpChunks(url: string, o: DownloadOptions): AsyncGenerat
         }
       } else {
         validator = (res.headers.etag as string | undefined) ?? (res.headers['last-modified'] as string | undefined);
+        const len = Number(res.headers['content-length']);
+        if (res.statusCode === 200 && Number.isSafeInteger(len)) o.onSize?.(len);
       }
       for await (const raw of req) {
         let chunk = raw as Buffer;

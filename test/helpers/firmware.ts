@@ -36,7 +36,7 @@ export interface Box {
  * plain file), a kernel command line and a boot id the simulated bootloader
  * rewrites, a keyring with one trusted key.
  */
-export async function makeBox(dir: string, o: { bootenv?: 'uboot' | 'grub' | 'file'; health?: Record<string, unknown>; slotB?: string; bootTries?: number } = {}): Promise<Box> {
+export async function makeBox(dir: string, o: { bootenv?: 'uboot' | 'grub' | 'file'; health?: Record<string, unknown>; slotB?: string; bootTries?: number; streaming?: boolean } = {}): Promise<Box> {
   const kind = o.bootenv ?? 'uboot';
   const keyring = join(dir, 'keyring');
   execFileSync('mkdir', ['-p', keyring]);
@@ -57,6 +57,7 @@ export async function makeBox(dir: string, o: { bootenv?: 'uboot' | 'grub' | 'fi
     boot_id_file: join(dir, 'boot_id'),
     health: o.health ?? { commands: ['true'], master_within: 0 },
     download: { retries: 4, timeout: 5 },
+    ...(o.streaming ? { verify_before_write: false } : {}),
   };
   const settings = firmwareSettings(validateConfig(raw, firmwareSettingsSchema, 'test'), { dataDir: dir });
   if (kind === 'uboot') {
