@@ -18,6 +18,8 @@ export const BODY_LIMIT = 64 * 1024;
 async function authenticate(req: FastifyRequest, deps: RedfishDeps): Promise<Principal | null> {
   const token = req.headers['x-auth-token'];
   if (typeof token === 'string' && token) {
+    // an account removed or disabled with the CLI ends its sessions within a second
+    await deps.accounts.refresh().catch(() => undefined);
     const s = deps.sessions.use(token);
     const a = s && deps.accounts.byName(s.username);
     return s && a?.enabled ? { username: a.username, accountId: a.id, role: a.role, sessionId: s.id } : null;
