@@ -30,6 +30,14 @@ export interface ResourceSpec {
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
 
+/** 405 with Allow for the methods of `url` that are not in `allow` (for routes registered by hand). */
+export function otherMethods(app: FastifyInstance, url: string, allow: string[]): void {
+  app.route({
+    method: METHODS.filter((m) => !allow.includes(m)) as unknown as string[], url, config: { privilege: 'Login' },
+    handler: async () => { throw methodNotAllowed(allow); },
+  });
+}
+
 /** Weak ETag of a representation: its readings change it, which is what If-Match should catch. */
 export const etagOf = (json: string) => `W/"${createHash('sha1').update(json).digest('base64url').slice(0, 16)}"`;
 

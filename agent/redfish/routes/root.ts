@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RedfishDeps } from '../context.js';
 import { link, namespaces, TYPES, V1 } from '../odata.js';
-import { resource } from '../resource.js';
+import { otherMethods, resource } from '../resource.js';
 
 /** Top-level singletons: ServiceRoot links and the odata service document list them. */
 const SERVICES: Array<[string, string]> = [
@@ -55,6 +55,7 @@ export function rootRoutes(app: FastifyInstance, deps: RedfishDeps): void {
     method: 'GET', url: `${V1}/$metadata`, config: { privilege: 'Login' },
     handler: async (_req, reply) => reply.type('application/xml; charset=utf-8').send(metadataXml()),
   });
+  otherMethods(app, `${V1}/$metadata`, ['GET', 'HEAD']);
 
   resource(app, `${V1}/odata`, {
     get: async () => ({

@@ -19,7 +19,9 @@ export function systemRoutes(app: FastifyInstance, deps: RedfishDeps): void {
   resource(app, `${V1}/Systems`, { get: async () => collection(TYPES.ComputerSystemCollection, `${V1}/Systems`, 'Computer System Collection', [sys]) });
 
   const system = async (): Promise<Body> => {
-    const [inv, host] = await Promise.all([deps.hardware.inventory(), deps.hostname.get()]);
+    const [inv, host, fw] = await Promise.all([deps.hardware.inventory(), deps.hostname.get(), deps.firmware?.status().catch(() => undefined)]);
+    // on an A/B box the primary system firmware is the image in the booted slot (BiosVersion's long description allows it)
+    const firmwareVersion = fw?.slots.find((x) => x.booted)?.version ?? inv.biosVersion;
     const assetTag = deps.settings.get().assetTag;
     return {
       '@odata.id': sys, '@odata.type': TYPES.ComputerSystem, Id: id, Name: `µMEC ${id}`,
@@ -28,7 +30,7 @@ export function systemRoutes(app: FastifyInstance, deps: RedfishDeps): void {
       ...(inv.model && { Model: inv.model }),
       ...(inv.serial && { SerialNumber: inv.serial }),
       ...(inv.uuid && { UUID: inv.uuid }),
-      ...(inv.biosVersion && { BiosVersion: inv.biosVersion }),
+      ...(firmwareVersion && { BiosVersion: firmwareVersion }),
       AssetTag: assetTag ?? null,
       HostName: host,
       PowerState: 'On',

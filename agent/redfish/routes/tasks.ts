@@ -3,7 +3,7 @@ import type { RedfishDeps } from '../context.js';
 import { RedfishHttpError } from '../errors.js';
 import { baseMessage } from '../messages.js';
 import { collection, link, TYPES, V1 } from '../odata.js';
-import { resource, sendJson } from '../resource.js';
+import { otherMethods, resource, sendJson } from '../resource.js';
 import type { Task } from '../tasks.js';
 import { taskBody } from './update.js';
 
@@ -48,4 +48,5 @@ export function taskRoutes(app: FastifyInstance, deps: RedfishDeps): void {
       return reply.code(202).header('Location', `${TS}/TaskMonitors/${t.id}`).send();
     },
   });
+  otherMethods(app, `${TS}/TaskMonitors/:id`, ['GET', 'HEAD', 'DELETE']);
 }

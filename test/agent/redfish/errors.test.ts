@@ -66,6 +66,9 @@ test('a method the resource does not support is 405 with Allow; an unknown resou
   const put = await svc.req('PUT', '/redfish/v1/Chassis/box1', { auth: 'admin', body: {} });
   assert.equal(put.status, 405);
   assert.equal(put.headers.allow, 'GET, HEAD');
+  const meta = await svc.req('POST', '/redfish/v1/$metadata', { auth: 'admin', body: {} });
+  assert.equal(meta.status, 405);
+  assert.equal(meta.headers.allow, 'GET, HEAD');
   const get = await svc.req('GET', RESET, { auth: 'admin' });
   assert.equal(get.status, 405);
   assert.equal(get.headers.allow, 'POST');

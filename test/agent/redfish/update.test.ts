@@ -42,6 +42,8 @@ test('FirmwareInventory lists both slots as SoftwareInventory: version, and only
   const b = await svc.req('GET', '/redfish/v1/UpdateService/FirmwareInventory/SlotB', { token });
   assert.equal(b.body.Updateable, true);
   assert.equal('Version' in b.body, false, 'nothing written to B yet: no version invented');
+  const sys = await svc.req('GET', '/redfish/v1/Systems/box1', { token });
+  assert.equal(sys.body.BiosVersion, '1.0.0', 'the booted slot holds the primary system firmware');
 });
 
 test('SimpleUpdate: 202 with a task monitor; the task runs with progress and Update/TaskEvent messages, then completes', async () => {
