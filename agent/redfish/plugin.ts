@@ -67,10 +67,9 @@ export async function redfishPlugin(app: FastifyInstance, deps: RedfishDeps): Pr
     checkQuery(req);
   });
 
+  // the onRequest hook has authenticated the caller already: no hint about what exists without credentials
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0]!;
-    // no hint about what exists to a caller without credentials
-    if (!(await authenticate(req, deps))) throw noSession();
     reply.code(404);
     return notFound(path).body();
   });
