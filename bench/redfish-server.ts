@@ -34,7 +34,7 @@ const tls = join(dir, 'redfish', 'tls');
 const minimal = createServer({ key: await readFile(join(tls, 'key.pem')), cert: await readFile(join(tls, 'cert.pem')), noDelay: true, minVersion: 'TLSv1.2' }, (req, res) => {
   const body = bodies.get(req.url ?? '');
   if (!body) { res.writeHead(404).end(); return; }
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
 });
 const minimalPort = await freePort();
 await new Promise<void>((r) => minimal.listen(minimalPort, '127.0.0.1', r));

@@ -15,8 +15,8 @@ const SECONDS = 4;
 
 interface Started { redfish: string; minimal: string; token: string; paths: { systems: string; sensors: string } }
 
-async function load(url: string, token: string): Promise<{ rps: number; p99: number; bad: number }> {
-  const r = await autocannon({ url, connections: 50, duration: SECONDS, headers: { 'x-auth-token': token } });
+async function load(url: string, token: string, connections = 50): Promise<{ rps: number; p99: number; bad: number }> {
+  const r = await autocannon({ url, connections, duration: SECONDS, headers: { 'x-auth-token': token } });
   return { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
 }
 
@@ -50,6 +50,10 @@ export async function redfishRows(): Promise<Section> {
       ];
       out.rows.push(...rows);
     }
+    // the same request with 10 connections: latency without 50-deep queueing on a 2-core machine that also runs the load generator
+    const light = await load(`${s.redfish}${s.paths.systems}`, s.token, 10);
+    const lightBase = await load(`${s.minimal}${s.paths.systems}`, s.token, 10);
+    out.rows.push({ name: 'redfish GET Systems/<id> p99 (10 conns)', median: light.p99, unit: 'ms', target: 'context', extra: `${light.rps.toFixed(0)} req/s; minimal handler p99 ${lightBase.p99.toFixed(1)} ms` });
   } finally {
     child.stdin?.end();
     await new Promise((r) => { if (child.exitCode !== null) r(null); else child.once('exit', r); });

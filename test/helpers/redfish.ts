@@ -1,6 +1,6 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FirmwareEngine, PowerDriver } from '../../firmware/types.js';
 import type { RedfishConfig } from '../../agent/redfish/config.js';
@@ -88,7 +88,7 @@ export async function startTestService(o: { firmware?: FirmwareEngine; power?: P
     config, dataDir: dir, systemId: 'box1', log: createLogger({ name: 'redfish-test', level: 'silent' }),
     firmware: o.firmware, power, hostname,
   });
-  const ca = o.http ? undefined : await import('node:fs/promises').then((f) => f.readFile(join(dir, 'redfish', 'tls', 'cert.pem'), 'utf8'));
+  const ca = o.http ? undefined : await readFile(join(dir, 'redfish', 'tls', 'cert.pem'), 'utf8');
   const v = redfishSchemas();
   const req: TestService['req'] = (method, path, r = {}) => new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...r.headers };
