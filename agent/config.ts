@@ -8,6 +8,7 @@ import type { ScheduleSpec } from '../lib/scheduler.js';
 import type { JobArgs, JobFun } from '../lib/messages.js';
 import { bootstrapSettingsSchema, type BootstrapSettings } from './commission/settings.js';
 import { mp1ConfigSchema, type Mp1Config } from './mp1/config.js';
+import { redfishConfigSchema, type RedfishConfig } from './redfish/config.js';
 
 export interface AgentConfig {
   id: string;
@@ -36,6 +37,8 @@ export interface AgentConfig {
   schedule: Record<string, ScheduleSpec & { function: JobFun; args: JobArgs }>;
   /** ETSI MEC 011 server for the box's apps; absent = off. */
   mp1?: Mp1Config;
+  /** Redfish service (agent/redfish); absent → not served. */
+  redfish?: RedfishConfig;
 }
 
 export const agentConfigSchema = {
@@ -64,6 +67,7 @@ export const agentConfigSchema = {
     bootstrap: bootstrapSettingsSchema,
     schedule: agentScheduleSchema,
     mp1: mp1ConfigSchema,
+    redfish: redfishConfigSchema,
   },
   // master and master_pubkey may come from the bootstrap file or UMEC_MASTER / UMEC_MASTER_PUBKEY instead (agent/commission/bootstrap.ts)
   required: [],

@@ -28,6 +28,9 @@ import { Scheduler } from '../lib/scheduler.js';
 
 /** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
 type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
+import { createPowerDriver } from '../firmware/power.js';
+import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
+import type { RedfishServer } from './redfish/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,6 +59,8 @@ export class AgentDaemon {
   ready: Promise<void>;
   private markReady!: () => void;
 
+  /** The Redfish service, when agent.yaml has a `redfish:` section. */
+  redfish?: RedfishServer;
   /** First-boot commissioning state (agent/commission/bootstrap.ts); undefined: nothing to commission. */
   private readonly bootstrap?: Bootstrap;
   private scheduler?: Scheduler;
@@ -63,7 +68,8 @@ export class AgentDaemon {
   commissioned: Promise<void>;
   private markCommissioned!: () => void;
 
-  constructor(readonly config: AgentConfig, private readonly log: Logger, o: { drivers?: Drivers; grains?: Record<string, unknown>; bootstrap?: Bootstrap } = {}) {
+  constructor(readonly config: AgentConfig, private readonly log: Logger,
+    private readonly o: { drivers?: Drivers; grains?: Record<string, unknown>; bootstrap?: Bootstrap; firmware?: FirmwareEngine; power?: PowerDriver } = {}) {
     this.outbox = new Outbox(join(config.data_dir, 'outbox'));
     this.tree = new TreeCache(join(config.data_dir, 'cache'));
     const base = o.drivers ?? {
@@ -82,6 +88,14 @@ export class AgentDaemon {
 
   get bytesFetched(): number { return this.tree.bytesFetched; }
 
+  private powerDriver?: PowerDriver;
+
+  /** One power driver for the box: firmware reboots and Redfish ComputerSystem.Reset go through it. */
+  private power(): PowerDriver {
+    this.powerDriver ??= this.o.power ?? createPowerDriver(this.config.power, this.drivers.exec);
+    return this.powerDriver;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     this.pair = await loadOrCreateKeyPair(join(this.config.data_dir, 'pki'), 'agent');
@@ -91,7 +105,13 @@ export class AgentDaemon {
       this.grains = { ...machine, ...this.bootstrap?.presetGrains, ...this.config.grains, id: this.config.id };
     }
     if (this.config.firmware && !this.drivers.firmware) {
-      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready });
+      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready, power: this.power() });
+    }
+    if (this.config.redfish?.enabled) {
+      // loaded only when configured: fastify, TLS and systeminformation stay out of agents without Redfish
+      const { startRedfishServer } = await import('./redfish/server.js');
+      this.redfish = await startRedfishServer({ config: this.config.redfish, dataDir: this.config.data_dir, systemId: this.config.id,
+        log: this.log, firmware: this.o.firmware ?? this.drivers.firmware, power: this.power() });
     }
     if (this.config.mp1) await this.startMp1(this.config.mp1);
     this.connect();
@@ -366,5 +386,6 @@ export class AgentDaemon {
     this.sub?.close();
     this.channel?.close();
     await this.mp1?.close();
+    await this.redfish?.close();
   }
 }

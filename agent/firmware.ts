@@ -1,3 +1,4 @@
+import type { PowerDriver } from '../firmware/types.js';
 import type { Logger } from '../lib/log.js';
 import type { Drivers } from '../states/types.js';
 import type { AgentConfig } from './config.js';
@@ -8,12 +9,12 @@ import type { AgentConfig } from './config.js';
  * (finishing a trial boot: health checks, then commit or rollback) without
  * holding up the agent's start.
  */
-export async function startFirmware(config: AgentConfig, o: { drivers: Drivers; grains: Record<string, unknown>; log: Logger; ready: Promise<void> }) {
+export async function startFirmware(config: AgentConfig, o: { drivers: Drivers; grains: Record<string, unknown>; log: Logger; ready: Promise<void>; power?: PowerDriver }) {
   if (!config.firmware) return undefined;
   const { createFirmwareEngine, createPowerDriver } = await import('../firmware/index.js');
   const log = o.log.child({ area: 'firmware' });
   const engine = createFirmwareEngine(config.firmware, {
-    power: createPowerDriver(config.power, o.drivers.exec), exec: o.drivers.exec, services: o.drivers.service, grains: o.grains, log,
+    power: o.power ?? createPowerDriver(config.power, o.drivers.exec), exec: o.drivers.exec, services: o.drivers.service, grains: o.grains, log,
     masterConnected: (withinMs) => new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), withinMs);
       void o.ready.then(() => { clearTimeout(t); resolve(true); });

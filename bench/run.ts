@@ -9,6 +9,7 @@ import { fleetRows } from './fleet.js';
 import { rosterRows } from './roster.js';
 import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
+import { redfishRows } from './redfish.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
@@ -19,6 +20,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['firmware', firmwareRows],
   ['commission', commissionRows],
   ['mp1', mp1Rows],
+  ['redfish', redfishRows],
 ];
 
 function printTable(rows: Row[]): void {

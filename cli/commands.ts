@@ -31,6 +31,9 @@ import RosterApply from './commands/roster/apply.js';
 import RosterPing from './commands/roster/ping.js';
 import RosterRun from './commands/roster/run.js';
 import Quickstart from './commands/quickstart.js';
+import RedfishUserAdd from './commands/redfish/user/add.js';
+import RedfishUserList from './commands/redfish/user/list.js';
+import RedfishUserPasswd from './commands/redfish/user/passwd.js';
 import Run from './commands/run.js';
 import ScheduleList from './commands/schedule/list.js';
 import StateApply from './commands/state/apply.js';
@@ -70,6 +73,9 @@ export const COMMANDS = {
   'roster:apply': RosterApply,
   'roster:ping': RosterPing,
   'roster:run': RosterRun,
+  'redfish:user:add': RedfishUserAdd,
+  'redfish:user:list': RedfishUserList,
+  'redfish:user:passwd': RedfishUserPasswd,
   run: Run,
   'state:apply': StateApply,
   'state:show': StateShow,

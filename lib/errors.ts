@@ -60,6 +60,10 @@ export const ErrorCodes = {
   FW_SLOT: 'cannot write slot {slot} ({device}): {reason}',
   FW_STATE: 'firmware: {reason}',
   FW_KEY: 'key {file}: {reason}',
+  // redfish (agent/redfish)
+  REDFISH_ACCOUNTS: 'Redfish accounts file {file}: {reason}',
+  REDFISH_ACCOUNT: 'Redfish account {username}: {reason}',
+  REDFISH_TLS: 'Redfish TLS {file}: {reason}',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -1,0 +1,191 @@
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Ajv } from 'ajv';
+import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { UmecError } from '../../lib/errors.js';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
+import { ROLE_IDS, type RoleId } from './roles.js';
+
+export interface Account {
+  id: string;
+  username: string;
+  role: RoleId;
+  enabled: boolean;
+  /** scrypt hash, see passwords.ts; the password itself is never stored. */
+  hash: string;
+}
+
+export interface LockoutPolicy {
+  /** Failed logins in a row that lock the account; 0 disables lockout. */
+  threshold: number;
+  /** Seconds an account stays locked. */
+  duration: number;
+  /** Seconds after which the failure count starts over. */
+  resetAfter: number;
+}
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+export const USERNAME_PATTERN = '^[A-Za-z][A-Za-z0-9._-]{0,31}$';
+
+const fileSchema = {
+  type: 'object',
+  required: ['accounts'],
+  additionalProperties: false,
+  properties: {
+    version: { const: 1 },
+    accounts: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false, required: ['id', 'username', 'role', 'enabled', 'hash'],
+        properties: {
+          id: { type: 'string', pattern: '^[0-9]+$' }, username: { type: 'string', pattern: USERNAME_PATTERN },
+          role: { enum: ROLE_IDS }, enabled: { type: 'boolean' }, hash: { type: 'string', pattern: '^scrypt\\$' },
+        },
+      },
+    },
+  },
+};
+const validateFile = new Ajv({ allErrors: true }).compile(fileSchema);
+
+interface Failures { count: number; last: number; lockedUntil: number }
+
+/**
+ * Redfish accounts in one JSON file (0600), replaced atomically on every change.
+ * Failure counters and lockouts live in memory: a restart unlocks, as on most BMCs.
+ * The file is re-read when it changed on disk, so `umec redfish user add` works
+ * while the agent runs.
+ */
+export class AccountStore {
+  private accounts: Account[] = [];
+  private mtime = -1;
+  private checked = 0;
+  private readonly failures = new Map<string, Failures>();
+  private writing: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string, readonly lockout: LockoutPolicy, private readonly now: () => number = Date.now) {}
+
+  async load(): Promise<this> {
+    let text: string;
+    let mtime: number;
+    try {
+      mtime = (await stat(this.file)).mtimeMs;
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.accounts = []; this.mtime = 0; return this; }
+      throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: (e as Error).message });
+    }
+    let data: unknown;
+    try { data = JSON.parse(text); } catch (e) { throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `not JSON: ${(e as Error).message}` }); }
+    if (!validateFile(data)) {
+      const err = validateFile.errors![0]!;
+      throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `${err.instancePath || '(top)'} ${err.message}` });
+    }
+    const list = (data as { accounts: Account[] }).accounts;
+    const names = new Set<string>();
+    for (const a of list) {
+      if (names.has(a.username)) throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `user name ${a.username} appears twice` });
+      names.add(a.username);
+    }
+    this.accounts = list;
+    this.mtime = mtime;
+    return this;
+  }
+
+  /** Picks up changes another process (the CLI) made; looks at the file at most once a second. */
+  async refresh(): Promise<void> {
+    const t = this.now();
+    if (t - this.checked < 1000) return;
+    this.checked = t;
+    const m = await stat(this.file).then((s) => s.mtimeMs, () => 0);
+    if (m !== this.mtime) await this.load();
+  }
+
+  list(): readonly Account[] { return this.accounts; }
+  get(id: string): Account | undefined { return this.accounts.find((a) => a.id === id); }
+  byName(username: string): Account | undefined { return this.accounts.find((a) => a.username === username); }
+
+  isLocked(username: string): boolean {
+    const f = this.failures.get(username);
+    return !!f && f.lockedUntil > this.now();
+  }
+
+  /** The account when the password is right and the account enabled and not locked; otherwise null. */
+  async authenticate(username: string, password: string): Promise<Account | null> {
+    await this.refresh().catch(() => undefined);
+    const account = this.byName(username);
+    const ok = await verifyPassword(password, account?.hash ?? DUMMY_HASH);
+    if (!account) return null;
+    if (this.isLocked(username)) return null;
+    if (!ok) { this.fail(username); return null; }
+    this.failures.delete(username);
+    return account.enabled ? account : null;
+  }
+
+  private fail(username: string): void {
+    const t = this.now();
+    const prev = this.failures.get(username);
+    const f = prev && t - prev.last < this.lockout.resetAfter * 1000 ? prev : { count: 0, last: t, lockedUntil: 0 };
+    f.count += 1;
+    f.last = t;
+    if (this.lockout.threshold > 0 && f.count >= this.lockout.threshold) {
+      f.lockedUntil = t + this.lockout.duration * 1000;
+      f.count = 0;
+    }
+    this.failures.set(username, f);
+  }
+
+  unlock(username: string): void { this.failures.delete(username); }
+
+  async create(o: { username: string; password: string; role: RoleId; enabled?: boolean }): Promise<Account> {
+    return this.change(async () => {
+      if (this.byName(o.username)) throw new UmecError('REDFISH_ACCOUNT', { username: o.username, reason: 'already exists' });
+      checkPassword(o.username, o.password);
+      const id = String(Math.max(0, ...this.accounts.map((a) => Number(a.id))) + 1);
+      const a: Account = { id, username: o.username, role: o.role, enabled: o.enabled ?? true, hash: await hashPassword(o.password) };
+      return { next: [...this.accounts, a], result: a };
+    });
+  }
+
+  async update(id: string, o: { password?: string; role?: RoleId; enabled?: boolean; username?: string }): Promise<Account> {
+    return this.change(async () => {
+      const cur = this.get(id);
+      if (!cur) throw new UmecError('REDFISH_ACCOUNT', { username: id, reason: 'does not exist' });
+      if (o.username !== undefined && o.username !== cur.username && this.byName(o.username)) {
+        throw new UmecError('REDFISH_ACCOUNT', { username: o.username, reason: 'already exists' });
+      }
+      const a: Account = { ...cur };
+      if (o.username !== undefined) a.username = o.username;
+      if (o.role !== undefined) a.role = o.role;
+      if (o.enabled !== undefined) a.enabled = o.enabled;
+      if (o.password !== undefined) { checkPassword(a.username, o.password); a.hash = await hashPassword(o.password); }
+      return { next: this.accounts.map((x) => (x.id === id ? a : x)), result: a };
+    });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.change(async () => ({ next: this.accounts.filter((a) => a.id !== id), result: undefined }));
+  }
+
+  /** Changes are serialised and acknowledged only once the new file is on disk. */
+  private change<T>(f: () => Promise<{ next: Account[]; result: T }>): Promise<T> {
+    const run = async () => {
+      await this.load();
+      const { next, result } = await f();
+      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, accounts: next }, null, 2)}\n`, { mode: 0o600 });
+      this.accounts = next;
+      this.mtime = (await stat(this.file)).mtimeMs;
+      return result;
+    };
+    const p = this.writing.then(run, run);
+    this.writing = p.catch(() => undefined);
+    return p;
+  }
+}
+
+export function checkPassword(username: string, password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    throw new UmecError('REDFISH_ACCOUNT', { username, reason: `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters` });
+  }
+}
