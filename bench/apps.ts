@@ -5,7 +5,6 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { DockerRuntime } from '../agent/containers/docker-runtime.js';
 import { FileAppIdentityProvider } from '../agent/containers/file-identity.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
@@ -14,24 +13,10 @@ import { LocalSlsSource } from '../states/sls/tree.js';
 import { demoAppYaml } from '../test/helpers/app-package.js';
 import { tempDir } from '../test/helpers/context.js';
 import { PrivatePodman, podmanMissing } from '../test/helpers/podman.js';
+import { timeIt } from './proc.js';
 import type { Row, Section } from './section.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
-async function timeIt(runs: number, fn: () => Promise<void>, setup?: () => Promise<void>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    await setup?.();
-    const t0 = performance.now();
-    await fn();
-    xs.push(performance.now() - t0);
-  }
-  return median(xs);
-}
 
 export async function appsRows(): Promise<Section> {
   const why = podmanMissing();

@@ -13,6 +13,18 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Median wall time of `runs` calls of fn (setup runs before each call, untimed). */
+export async function timeIt(runs: number, fn: (i: number) => Promise<void>, setup?: (i: number) => Promise<void>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    await setup?.(i);
+    const t0 = performance.now();
+    await fn(i);
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
 /** Everything started here, killed on any exit path; temp dirs removed likewise. */
 const children = new Set<ChildProcess>();
 const dirs = new Set<string>();

@@ -8,13 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { KnownHosts } from '../roster/known-hosts.js';
 import { SshSession } from '../roster/ssh-session.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../test/helpers/sshd.js';
 import { writeTree } from '../test/helpers/tree.js';
-import { median, timedRun } from './proc.js';
+import { timeIt, timedRun } from './proc.js';
 import type { Row, Section } from './section.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
@@ -22,16 +21,6 @@ const IDS = Array.from({ length: 10 }, (_, i) => `edge-${String(i + 1).padStart(
 const SALT_SSH = { first: 19_000, warm: 23_500 };
 const ANSIBLE_ISSUE = { first: 87_000, second: 94_000 };
 
-async function msOf(runs: number, fn: () => Promise<void>, setup?: () => Promise<void>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    await setup?.();
-    const t0 = performance.now();
-    await fn();
-    xs.push(performance.now() - t0);
-  }
-  return median(xs);
-}
 
 function ensureAnsible(): string | undefined {
   const find = () => spawnSync('sh', ['-c', 'command -v ansible-playbook'], { encoding: 'utf8' }).stdout.trim() || undefined;
@@ -70,8 +59,8 @@ async function cleanShellRows(dir: string, tree: string, outUser: string, sshd: 
       if (r.code !== 0) throw new Error(`umec as ${BENCH_USER} exited ${r.code}: ${r.stderr.slice(0, 500)} ${r.stdout.slice(0, 500)}`);
     };
     await umec();
-    const warm = await msOf(7, umec);
-    const loop = await msOf(5, async () => {
+    const warm = await timeIt(7, umec);
+    const loop = await timeIt(5, async () => {
       for (const _ of IDS) spawnSync('ssh', [...sshArgs, `${BENCH_USER}@127.0.0.1`, 'true'], { stdio: 'ignore' });
     });
     return [
@@ -118,21 +107,21 @@ export async function rosterRows(): Promise<Section> {
     const apply = ['roster', 'apply', '*', 'twenty', '-r', roster, '--state-root', tree, '--json'];
     const fresh = async () => { await rm(join(dir, 'thin'), { recursive: true, force: true }); await rm(out, { recursive: true, force: true }); };
 
-    const first = await msOf(3, async () => { await umec(apply); }, fresh);
+    const first = await timeIt(3, async () => { await umec(apply); }, fresh);
     rows.push({ name: 'roster apply 20 file.managed on 10 ids, first run (bundle upload)', median: first, unit: 'ms', target: '(info)',
       extra: `salt-ssh ${SALT_SSH.first / 1000} s on this workload: ${(SALT_SSH.first / first).toFixed(0)}x faster` });
     let changedInWarm = 0;
-    const warm = await msOf(7, async () => {
+    const warm = await timeIt(7, async () => {
       const r = await umec(apply);
       const ret = JSON.parse(r.stdout) as { returns: Record<string, Record<string, { changes: object }>> };
       for (const host of Object.values(ret.returns)) for (const s of Object.values(host)) if (Object.keys(s.changes).length) changedInWarm++;
     });
     if (changedInWarm) notes.push(`roster warm apply changed ${changedInWarm} states; expected none`);
-    const ping = await msOf(7, async () => { await umec(['roster', 'ping', '*', '-r', roster, '--json']); });
+    const ping = await timeIt(7, async () => { await umec(['roster', 'ping', '*', '-r', roster, '--json']); });
 
     // the same 10 connections with OpenSSH's own client, one after the other
     const sshArgs = ['-i', sshd.clientKey, '-p', String(sshd.port), '-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes'];
-    const loop = await msOf(5, async () => {
+    const loop = await timeIt(5, async () => {
       for (const _ of IDS) {
         const r = spawnSync('ssh', [...sshArgs, 'root@127.0.0.1', 'true'], { stdio: 'ignore' });
         if (r.status !== 0) throw new Error(`ssh true exited ${r.status}`);
@@ -147,16 +136,16 @@ export async function rosterRows(): Promise<Section> {
     // where a connection's time goes on this machine
     const kh = new KnownHosts(sshd.knownHosts);
     const entry = { id: 'x', host: '127.0.0.1', port: sshd.port, user: 'root', priv: sshd.clientKey, sudo: false, timeout: 10, grains: {}, thin_dir: '', known_hosts: sshd.knownHosts, node: 'node' };
-    const connect = await msOf(9, async () => { (await SshSession.connect(entry, { knownHosts: kh })).close(); });
+    const connect = await timeIt(9, async () => { (await SshSession.connect(entry, { knownHosts: kh })).close(); });
     const session = await SshSession.connect(entry, { knownHosts: kh });
-    const execTrue = await msOf(9, async () => {
+    const execTrue = await timeIt(9, async () => {
       const ch = await session.exec('true');
       await new Promise((r) => ch.on('close', r).resume());
     });
     session.close();
     rows.push({ name: '  ssh2 connect + auth (one host)', median: connect, unit: 'ms', target: '(info)' });
     const rc = join(homedir(), '.bashrc');
-    const bashrc = existsSync(rc) ? await msOf(5, async () => { spawnSync('bash', ['-c', `source ${rc}`], { stdio: 'ignore' }); }) : 0;
+    const bashrc = existsSync(rc) ? await timeIt(5, async () => { spawnSync('bash', ['-c', `source ${rc}`], { stdio: 'ignore' }); }) : 0;
     rows.push({ name: '  ssh2 exec `true` on an open connection', median: execTrue, unit: 'ms', target: '(info)',
       extra: bashrc ? `of which ~${bashrc.toFixed(0)} ms is ${rc} (bash sources it for every ssh command on this machine)` : '' });
 

@@ -13,24 +13,10 @@ import { writeTree } from '../test/helpers/tree.js';
 const BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
 const grains = { id: 'bench-box', os: 'Debian', cpuarch: 'aarch64' };
 
+import { median, timeIt } from './proc.js';
 import type { Row, Section } from './section.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
-async function timeIt(runs: number, fn: (i: number) => Promise<void>, setup?: (i: number) => Promise<void>): Promise<number> {
-  const xs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    await setup?.(i);
-    const t0 = performance.now();
-    await fn(i);
-    xs.push(performance.now() - t0);
-  }
-  return median(xs);
-}
 
 /** 1,000 states of the kinds a fleet uses, with templating and requisites. */
 function bigSls(out: string): string {
