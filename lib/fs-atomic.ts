@@ -1,4 +1,4 @@
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -9,10 +9,16 @@ import { randomBytes } from 'node:crypto';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array,
   opts: { mode?: number } = {}): Promise<void> {
+  await writeFileAtomicWith(path, (fh) => fh.writeFile(data), opts);
+}
+
+/** writeFileAtomic for content written piece by piece: `write` fills the temp file; throwing leaves nothing behind. */
+export async function writeFileAtomicWith(path: string, write: (fh: FileHandle) => Promise<void>,
+  opts: { mode?: number } = {}): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
   try {
-    await fh.writeFile(data);
+    await write(fh);
     if (opts.mode !== undefined) await fh.chmod(opts.mode);
     await fh.sync();
   } catch (e) {

@@ -1,9 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../../lib/errors.js';
-import { fsyncDir } from '../../lib/fs-atomic.js';
+import { writeFileAtomicWith } from '../../lib/fs-atomic.js';
 import { parseAppYaml } from '../../states/apps/descriptor.js';
 import type { AppIndex, AppPackage, AppPackageSource } from '../../states/apps/package.js';
 import type { ChannelReply } from '../channel.js';
@@ -50,10 +50,8 @@ export class MasterAppPackages implements AppPackageSource {
    */
   private async fetch(hash: string, path: string): Promise<string> {
     await mkdir(this.blobDir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.part`;
-    const fh = await open(tmp, 'wx', 0o600);
-    const h = createHash('sha256');
-    try {
+    await writeFileAtomicWith(path, async (fh) => {
+      const h = createHash('sha256');
       for (let offset = 0, size = Infinity; offset < size;) {
         const f = await this.channel().request('file', { hash, offset, length: this.chunk }, this.timeoutSec);
         if (f.body.ok !== true || !f.data) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master does not have it' });
@@ -65,15 +63,7 @@ export class MasterAppPackages implements AppPackageSource {
         this.bytesFetched += f.data.length;
       }
       if (h.digest('hex') !== hash) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'failed its hash check' });
-      await fh.sync();
-    } catch (e) {
-      await fh.close();
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
-    await fh.close();
-    await rename(tmp, path);
-    await fsyncDir(this.blobDir);
+    }, { mode: 0o600 });
     return path;
   }
 

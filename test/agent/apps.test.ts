@@ -92,7 +92,7 @@ describe('apps through the master: on-board with the CLI, deploy with an apply j
     const tarHash = createHash('sha256').update(await readFile(join(pkg, 'images', 'base.tar'))).digest('hex');
     const blobs = await readdir(join(fleet.agentDir('box1'), 'cache', 'files'));
     assert.ok(blobs.includes(tarHash), blobs.join(' '));
-    assert.deepEqual(blobs.filter((b) => b.endsWith('.part')), []);
+    assert.deepEqual(blobs.filter((b) => b.endsWith('.tmp') || b.endsWith('.part')), []);
     assert.equal(fetched, (await stat(join(pkg, 'images', 'base.tar'))).size, 'the tarball, once, and nothing else');
     const ps = await pm.podman('ps', '--format', '{{.Names}} {{.Labels}}');
     for (const c of ['demo-web', 'demo-api', 'demo-worker']) assert.match(ps, new RegExp(`^${c} .*umec.app:demo`, 'm'));
