@@ -14,4 +14,8 @@ const engine = createFirmwareEngine(settings, { power: new RecordingPowerDriver(
 const t0 = performance.now();
 await engine.install(source!, { reboot: false });
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ ms, maxRssKb: process.resourceUsage().maxRSS })}\n`);
+// VmHWM, not getrusage's maxRSS: Linux keeps ru_maxrss across fork+execve, so a big parent
+// (the bench after its 5,000-agent fleet part) would be reported as this process's peak
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+const maxRssKb = hwm ? Number(hwm[1]) : process.resourceUsage().maxRSS;
+process.stdout.write(`${JSON.stringify({ ms, maxRssKb })}\n`);

@@ -126,13 +126,12 @@ export async function firmwareRows(): Promise<Section> {
     row('firmware: install 1 GiB HTTP, single pass', 'http1', 'verify_before_write: false, no staging');
     const mb = (kb: number) => kb / 1024;
     const rssRow = (name: string, key: string, small?: number) => rows.push({ name, median: mb(median(rss[key]!)), unit: 'MB', target: '< 80 MB',
-      extra: `max ${mb(Math.max(...rss[key]!)).toFixed(1)} MB at 1 GiB${small ? `; ${mb(small).toFixed(1)} MB at 64 MiB` : ''}` });
+      extra: `max ${mb(Math.max(...rss[key]!)).toFixed(1)} MB at 1 GiB${small ? `; ${mb(small).toFixed(1)} MB at 64 MiB` : ''}${mb(Math.max(...rss[key]!)) >= 80 ? '; MISSED' : ''}` });
     rssRow('firmware: installer peak RSS, local, verify first', 'local2', smallRss.two);
     rssRow('firmware: installer peak RSS, local, single pass', 'local1', smallRss.one);
     rssRow('firmware: installer peak RSS, HTTP, verify first', 'http2');
     rssRow('firmware: installer peak RSS, HTTP, single pass', 'http1');
-    const worst = Math.max(...Object.values(rss).flat());
-    if (mb(worst) >= 80) notes.push(`firmware: installer peak RSS ${mb(worst).toFixed(1)} MB is over the 80 MB target`);
+    // a missed target is a row that says MISSED, not a broken benchmark (problems make npm run bench exit 1)
   } finally {
     await new Promise<void>((r) => server.close(() => r()));
     await rm(dir, { recursive: true, force: true });
