@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import type { FirmwareStatus, InstallProgress } from '../firmware/types.js';
+import { reportInputError } from './errors.js';
 
 export const configFlag = {
   config: Flags.string({ char: 'c', description: 'agent config file (its firmware: and power: sections)', env: 'UMEC_AGENT_CONFIG', default: '/etc/umec/agent.yaml' }),
@@ -39,4 +40,15 @@ export function progressPrinter(out: NodeJS.WritableStream): (p: InstallProgress
     lastPhase = p.phase; lastPct = pct;
     out.write(`${p.phase}${pct >= 0 ? ` ${pct.toFixed(0)}%` : ''} ${p.bytesDone} bytes${p.message ? `: ${p.message}` : ''}\n`);
   };
+}
+
+/** commit / rollback / resume: one engine call on the box, then its status as text or --json. */
+export async function runStatusAction(flags: { config: string; json: boolean },
+  action: (engine: Awaited<ReturnType<typeof localEngine>>) => Promise<FirmwareStatus>): Promise<void> {
+  try {
+    const s = await action(await localEngine(flags.config));
+    process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+  } catch (e) {
+    process.exitCode = reportInputError(e, flags.json);
+  }
 }

@@ -1,6 +1,5 @@
 import { Command } from '@oclif/core';
-import { reportInputError } from '../../errors.js';
-import { configFlag, formatStatus, localEngine } from '../../firmware.js';
+import { configFlag, runStatusAction } from '../../firmware.js';
 
 export default class FirmwareCommit extends Command {
   static summary = 'Mark the running trial slot good (skip the remaining health checks)';
@@ -8,11 +7,6 @@ export default class FirmwareCommit extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(FirmwareCommit);
-    try {
-      const s = await (await localEngine(flags.config)).commit();
-      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
-    } catch (e) {
-      process.exitCode = reportInputError(e, flags.json);
-    }
+    await runStatusAction(flags, (engine) => engine.commit());
   }
 }
