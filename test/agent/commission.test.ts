@@ -281,6 +281,8 @@ test('a failing highstate is reported on every attempt and retried with backoff;
     await writeTree(s.dir, { 'states/web.sls': STATES['states/web.sls'].replaceAll('@DIR@', s.dir) });
     const ok = await until('commissioned after the fix', () => events().find((e) => e.tag === 'umec/agent/flaky/commissioned'), 40_000);
     assert.ok(Number(ok.data.attempt) >= 2);
+    // the master's event can arrive before the agent has written its marker (after the master's ack)
+    await until('the commissioned marker', () => existsSync(join(s.dir, 'flaky', 'commissioned')), 10_000);
     assert.ok(existsSync(join(s.dir, 'flaky', 'commissioned')));
   } finally {
     killAll(s.procs);
