@@ -1,0 +1,18 @@
+import type { Kwargs, Value } from './values.js';
+
+/** What a filter or test sees of the environment that calls it. */
+export interface EvalEnv {
+  /** StrictUndefined (Salt's default) or Jinja2's lenient Undefined. */
+  readonly strictUndefined: boolean;
+  callFilter(name: string, value: Value, args: Value[], kwargs: Kwargs): Value;
+  callTest(name: string, value: Value, args: Value[], kwargs: Kwargs): boolean;
+}
+
+export type FilterFn = (env: EvalEnv, value: Value, args: Value[], kwargs: Kwargs) => Value;
+export type TestFn = (env: EvalEnv, value: Value, args: Value[], kwargs: Kwargs) => boolean;
+
+/** Where `import`, `from ... import`, `include` and `import_yaml` find templates. */
+export interface TemplateLoader {
+  /** `name` as written in the template; undefined when there is no such template. */
+  getSource(name: string): { source: string; filename: string } | undefined;
+}
