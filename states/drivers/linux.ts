@@ -1,5 +1,6 @@
 import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
+import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
 import { ShadowUserDriver } from './shadow.js';
 import { SystemdServiceDriver } from './systemd.js';
@@ -12,5 +13,6 @@ export function linuxDrivers(): Drivers {
     pkg: new AptPkgDriver(exec),
     service: new SystemdServiceDriver(exec),
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
+    cron: new CrontabCommandDriver(exec),
   };
 }

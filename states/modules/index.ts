@@ -3,6 +3,7 @@ import type { StateModule } from '../types.js';
 import { appModule } from './app.js';
 import { cmdModule } from './cmd.js';
 import { containerModule } from './container.js';
+import { cronModule } from './cron/index.js';
 import { fileModule } from './file/index.js';
 import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
@@ -14,7 +15,9 @@ import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
   return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule,
-    containerModule, imageModule, appModule, firmwareModule];
+    containerModule, imageModule, appModule, firmwareModule,
+    cronModule,
+  ];
 }
 
 export { linuxDrivers };

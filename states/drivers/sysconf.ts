@@ -1,0 +1,13 @@
+/**
+ * Interfaces of the drivers behind the system-configuration state modules (cron, locale,
+ * timezone, sysctl, host, ssh_auth, ssh_known_hosts). The implementations live in their own
+ * files and take a root directory or a command runner, so tests point them at temp roots.
+ */
+
+/** A user's crontab, read and installed through the `crontab` command. */
+export interface CrontabDriver {
+  /** The crontab as `crontab -l` prints it, without crontab's own header; '' when the user has none. */
+  read(user: string): Promise<string>;
+  /** Installs `text` as the user's crontab (crontab checks its syntax); throws with crontab's error. */
+  write(user: string, text: string): Promise<void>;
+}
