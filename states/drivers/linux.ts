@@ -2,6 +2,7 @@ import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
 import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
+import { FileHostsDriver } from './hosts-file.js';
 import { ShadowUserDriver } from './shadow.js';
 import { SystemdServiceDriver } from './systemd.js';
 
@@ -14,5 +15,6 @@ export function linuxDrivers(): Drivers {
     service: new SystemdServiceDriver(exec),
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
     cron: new CrontabCommandDriver(exec),
+    hosts: new FileHostsDriver(),
   };
 }

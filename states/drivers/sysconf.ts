@@ -11,3 +11,11 @@ export interface CrontabDriver {
   /** Installs `text` as the user's crontab (crontab checks its syntax); throws with crontab's error. */
   write(user: string, text: string): Promise<void>;
 }
+
+/** The hosts file (Salt's `hosts.file`, /etc/hosts). */
+export interface HostsDriver {
+  /** Its text; undefined when the file does not exist. */
+  read(): Promise<string | undefined>;
+  /** Replaces its content (created when missing, as Salt's hosts module does). */
+  write(text: string): Promise<void>;
+}

@@ -7,6 +7,7 @@ import { cronModule } from './cron/index.js';
 import { fileModule } from './file/index.js';
 import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
+import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
@@ -17,6 +18,7 @@ export function builtinModules(): StateModule[] {
   return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule,
     containerModule, imageModule, appModule, firmwareModule,
     cronModule,
+    hostModule,
   ];
 }
 
