@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** The DMTF bundle shared by every developer (../shared/specs/redfish from the repository). */
-export const REDFISH_SPECS = process.env.UMEC_REDFISH_SPECS ?? '/work/shared/specs/redfish';
+/** DMTF's Redfish schema bundle, kept in the repository (test/fixtures/redfish; DMTF's licence beside it). */
+export const REDFISH_SPECS = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/redfish');
 
 type Json = Record<string, unknown>;
 
