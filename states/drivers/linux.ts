@@ -4,6 +4,7 @@ import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
 import { FileHostsDriver } from './hosts-file.js';
 import { ShadowUserDriver } from './shadow.js';
+import { LinuxSysctlDriver } from './sysctl.js';
 import { SystemdServiceDriver } from './systemd.js';
 
 /** The real Linux drivers: apt/dpkg, systemd, shadow-utils, processes. */
@@ -16,5 +17,6 @@ export function linuxDrivers(): Drivers {
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
     cron: new CrontabCommandDriver(exec),
     hosts: new FileHostsDriver(),
+    sysctl: new LinuxSysctlDriver(exec),
   };
 }

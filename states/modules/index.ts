@@ -11,6 +11,7 @@ import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
+import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
 import { userModule } from './user.js';
 
@@ -19,6 +20,7 @@ export function builtinModules(): StateModule[] {
     containerModule, imageModule, appModule, firmwareModule,
     cronModule,
     hostModule,
+    sysctlModule,
   ];
 }
 
