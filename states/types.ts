@@ -107,6 +107,7 @@ export interface Drivers {
   cron?: import('./drivers/sysconf.js').CrontabDriver;
   hosts?: import('./drivers/sysconf.js').HostsDriver;
   sysctl?: import('./drivers/sysconf.js').SysctlDriver;
+  timezone?: import('./drivers/sysconf.js').TimezoneDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

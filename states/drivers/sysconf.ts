@@ -32,3 +32,15 @@ export interface SysctlDriver {
   /** Sets the live value (`sysctl -w NAME=value`); throws `sysctl -w failed: <sysctl's message>`. */
   assign(name: string, value: string): Promise<void>;
 }
+
+export type HwClock = 'UTC' | 'localtime';
+
+/** The system time zone (/etc/localtime, /etc/timezone) and the hardware clock's mode. */
+export interface TimezoneDriver {
+  /** Whether /etc/localtime has the zone file's bytes (Salt's zone_compare); throws for an unknown zone. */
+  zoneCompare(zone: string): Promise<boolean>;
+  getHwclock(): Promise<HwClock>;
+  setZone(zone: string): Promise<void>;
+  /** False when the tool refused (Salt's set_hwclock result). */
+  setHwclock(clock: HwClock): Promise<boolean>;
+}

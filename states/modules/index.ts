@@ -13,6 +13,7 @@ import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
 import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
+import { timezoneModule } from './timezone.js';
 import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
@@ -21,6 +22,7 @@ export function builtinModules(): StateModule[] {
     cronModule,
     hostModule,
     sysctlModule,
+    timezoneModule,
   ];
 }
 
