@@ -25,9 +25,9 @@ function dropMissingBranches(node: unknown, have: Set<string>): unknown {
   for (const [k, v] of Object.entries(node as Json)) {
     if (k === 'anyOf' && Array.isArray(v)) {
       // a link to another resource: responses carry links only ($expand is not supported), so it must be an idRef
-      const isLink = v.some((b: Json) => typeof b?.$ref === 'string' && (b.$ref as string).endsWith('odata-v4.json#/definitions/idRef'));
-      out[k] = v.filter((b: Json) => typeof b?.$ref !== 'string' || (b.$ref as string).startsWith('#')
-        || (have.has((b.$ref as string).split('#')[0]!) && !(isLink && /\.v\d+_\d+_\d+\.json#/.test(b.$ref as string))))
+      const isLink = v.some((b: Json) => typeof b?.$ref === 'string' && (b.$ref).endsWith('odata-v4.json#/definitions/idRef'));
+      out[k] = v.filter((b: Json) => typeof b?.$ref !== 'string' || (b.$ref).startsWith('#')
+        || (have.has((b.$ref).split('#')[0]) && !(isLink && /\.v\d+_\d+_\d+\.json#/.test(b.$ref))))
         .map((b) => dropMissingBranches(b, have));
     } else out[k] = dropMissingBranches(v, have);
   }
