@@ -106,6 +106,8 @@ export interface Drivers {
   /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
   cron?: import('./drivers/sysconf.js').CrontabDriver;
   hosts?: import('./drivers/sysconf.js').HostsDriver;
+  sysctl?: import('./drivers/sysconf.js').SysctlDriver;
+  timezone?: import('./drivers/sysconf.js').TimezoneDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
