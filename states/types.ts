@@ -116,6 +116,20 @@ export interface FileClient {
   read(url: string): Promise<Buffer>;
   /** Absolute local path for umec://path if the tree is local, for error messages. */
   describe(url: string): string;
+  /** What is below the directory umec://path (file.recurse); undefined when it is not a directory. */
+  list?(url: string): Promise<TreeListing | undefined>;
+}
+
+/** A state-tree directory's content, paths relative to it ('/'-separated), like Salt's cp.list_master*. */
+export interface TreeListing {
+  /** Regular files (symlinks to files included, as Salt's file server follows them). */
+  files: string[];
+  /** Every directory below (not the listed one itself). */
+  dirs: string[];
+  /** Symlinks and their targets as written. */
+  symlinks: Record<string, string>;
+  /** Permission bits of each file, for file_mode: keep. */
+  modes: Record<string, number>;
 }
 
 export interface StateContext {
