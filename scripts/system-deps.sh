@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite drives for real (sshd, fw_setenv,
 # podman, ...) when they are missing. Idempotent; a no-op on a prepared machine.
 set -euo pipefail
-PKGS=(openssh-server sudo libubootenv-tool grub-common podman runc busybox-static nftables)
+PKGS=(openssh-server cron sudo libubootenv-tool grub-common podman runc busybox-static nftables)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -105,6 +105,9 @@ export interface Drivers {
   appPackages?: AppPackageSource;
   /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
   firmware?: import('../firmware/types.js').FirmwareEngine;
+  /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
+  cron?: import('./drivers/sysconf.js').CrontabDriver;
+  hosts?: import('./drivers/sysconf.js').HostsDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
