@@ -60,9 +60,12 @@ export function pythonBin(): string {
   return process.env.UMEC_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-/** Runs the oracle over the whole corpus; throws a clear error when Jinja2 is not there. */
-export function runOracle(): Oracle {
-  const r = spawnSync(pythonBin(), [ORACLE, CORPUS], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/**
+ * Runs the oracle over the whole corpus (or only the named cases/groups); throws a clear
+ * error when Jinja2 is not there.
+ */
+export function runOracle(only?: string[]): Oracle {
+  const r = spawnSync(pythonBin(), [ORACLE, CORPUS, ...(only ? ['--only', ...only] : [])], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`Jinja2 oracle: cannot run ${pythonBin()}: ${r.error.message} (install python3 and python3-jinja2)`);
   if (r.status !== 0) {
     throw new Error(`Jinja2 oracle failed (exit ${r.status}): ${r.stderr.trim()}\n` +
