@@ -76,6 +76,10 @@ export interface ServiceDriver {
   reload(name: string): Promise<void>;
   enable(name: string): Promise<void>;
   disable(name: string): Promise<void>;
+  /** Whether the unit is masked (runtime: the /run mask); absent where the init system has no masking. */
+  masked?(name: string, runtime: boolean): Promise<boolean>;
+  mask?(name: string, runtime: boolean): Promise<void>;
+  unmask?(name: string, runtime: boolean): Promise<void>;
 }
 
 export interface UserInfo { name: string; uid: number; gid: number; home: string; shell: string; groups: string[]; gecos: string }
