@@ -125,6 +125,8 @@ export interface StateContext {
   opts: Record<string, unknown>;
   files: FileClient;
   drivers: Drivers;
+  /** The states this one requires (file.directory/recurse `clean` keeps the files they manage). */
+  required?: { module: string; fun: string; name: string }[];
   /** Renders a Jinja template string with grains/pillar/opts plus extra context. */
   render(template: string, name: string, extra?: Record<string, unknown>): Promise<string>;
 }
