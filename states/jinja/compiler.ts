@@ -690,9 +690,7 @@ class Compiler {
           const m = new Map<Value, Value>();
           for (const [k, v] of items) {
             const key = k(s);
-            if (Array.isArray(key) && !(key instanceof Tuple)) throw typeError("unhashable type: 'list'");
-            if (key instanceof Map) throw typeError("unhashable type: 'dict'");
-            m.set(key, v(s));
+            ops.dictSet(m, key, v(s));
           }
           return m;
         };
@@ -710,7 +708,7 @@ class Compiler {
         const l = this.expr(n.left, cc);
         const r = this.expr(n.right, cc);
         const op = n.op;
-        return (s) => ops.binop(op, l(s), r(s));
+        return (s) => ops.binop(op, l(s), r(s), strict);
       }
       case 'Concat': {
         const parts = n.nodes.map((x) => this.expr(x, cc));
@@ -740,20 +738,20 @@ class Compiler {
       case 'Unary': {
         const x = this.expr(n.node, cc);
         const op = n.op;
-        return (s) => ops.unary(op, x(s));
+        return (s) => ops.unary(op, x(s), strict);
       }
       case 'Compare': {
         const first = this.expr(n.expr, cc);
         const rest = n.ops.map((o) => ({ op: CMP[o.op], f: this.expr(o.expr, cc) }));
         if (rest.length === 1) {
           const { op, f } = rest[0]!;
-          return (s) => ops.compare(op, first(s), f(s));
+          return (s) => ops.compare(op, first(s), f(s), strict);
         }
         return (s) => {
           let a = first(s);
           for (const { op, f } of rest) {
             const b = f(s);
-            if (!ops.compare(op, a, b)) return false;
+            if (!ops.compare(op, a, b, strict)) return false;
             a = b;
           }
           return true;
