@@ -406,6 +406,8 @@ class Compiler {
     const usesLoop = usedNames(n.body, ['loop']).size > 0 || n.recursive;
     const recursive = n.recursive;
     const strict = this.strict;
+    const filename = this.filename;
+    const testLine = n.test?.lineno ?? n.lineno;
     const run = (s: Scope, iterable: Value, depth0: number, out: string[]): void => {
       let items: Value[];
       if (iterable instanceof Undefined) {
@@ -416,7 +418,11 @@ class Compiler {
         items = items.filter((item) => {
           const ts = Object.create(s) as Scope;
           assign(ts, item);
-          return toBool(test(ts), strict);
+          try {
+            return toBool(test(ts), strict);
+          } catch (e) {
+            throw annotate(e, filename, testLine);
+          }
         });
       }
       const loop = usesLoop
