@@ -110,6 +110,7 @@ export interface Drivers {
   hosts?: import('./drivers/sysconf.js').HostsDriver;
   sysctl?: import('./drivers/sysconf.js').SysctlDriver;
   timezone?: import('./drivers/sysconf.js').TimezoneDriver;
+  locale?: import('./drivers/sysconf.js').LocaleDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
