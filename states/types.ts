@@ -108,6 +108,8 @@ export interface Drivers {
   /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
   cron?: import('./drivers/sysconf.js').CrontabDriver;
   hosts?: import('./drivers/sysconf.js').HostsDriver;
+  sysctl?: import('./drivers/sysconf.js').SysctlDriver;
+  timezone?: import('./drivers/sysconf.js').TimezoneDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
@@ -116,6 +118,20 @@ export interface FileClient {
   read(url: string): Promise<Buffer>;
   /** Absolute local path for umec://path if the tree is local, for error messages. */
   describe(url: string): string;
+  /** What is below the directory umec://path (file.recurse); undefined when it is not a directory. */
+  list?(url: string): Promise<TreeListing | undefined>;
+}
+
+/** A state-tree directory's content, paths relative to it ('/'-separated), like Salt's cp.list_master*. */
+export interface TreeListing {
+  /** Regular files (symlinks to files included, as Salt's file server follows them). */
+  files: string[];
+  /** Every directory below (not the listed one itself). */
+  dirs: string[];
+  /** Symlinks and their targets as written. */
+  symlinks: Record<string, string>;
+  /** Permission bits of each file, for file_mode: keep. */
+  modes: Record<string, number>;
 }
 
 export interface StateContext {
@@ -127,6 +143,8 @@ export interface StateContext {
   opts: Record<string, unknown>;
   files: FileClient;
   drivers: Drivers;
+  /** The states this one requires (file.directory/recurse `clean` keeps the files they manage). */
+  required?: { module: string; fun: string; name: string }[];
   /** Renders a Jinja template string with grains/pillar/opts plus extra context. */
   render(template: string, name: string, extra?: Record<string, unknown>): Promise<string>;
 }
