@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../lib/errors.js';
-import type { CommandRunner, ServiceDriver } from '../states/types.js';
+import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
 import { BootControl, nextBoot, other } from './boot-control.js';
 import { checkImageHeader, fileChunks, inspectBundle, inspectBundleFile, type BundleImage, type InspectedBundle } from './bundle.js';
 import type { FirmwareSettings } from './config.js';
