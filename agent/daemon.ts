@@ -25,6 +25,7 @@ import { backoffSeconds, localJid } from './commission/local-jid.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { JobArgs, JobFun, ReturnMessage } from '../lib/messages.js';
 import { Scheduler } from '../lib/scheduler.js';
+import { backoffDelay, sleep } from '../lib/retry.js';
 
 /** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
 type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
@@ -32,7 +33,6 @@ import { createPowerDriver } from '../firmware/power.js';
 import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
 import type { RedfishServer } from './redfish/server.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The agent daemon: asks to be accepted, then says hello, subscribes to jobs,
@@ -263,7 +263,7 @@ export class AgentDaemon {
       } catch (e) {
         if (!(e instanceof RequestTimeout) || !this.running) throw e;
         if (attempt > 0) this.failover();
-        await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+        await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
       }
     }
   }
@@ -331,7 +331,7 @@ export class AgentDaemon {
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
       }
-      await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+      await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
     }
   }
 
