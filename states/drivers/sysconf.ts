@@ -19,3 +19,28 @@ export interface HostsDriver {
   /** Replaces its content (created when missing, as Salt's hosts module does). */
   write(text: string): Promise<void>;
 }
+
+/** Kernel parameters: their configuration files and the live values (`sysctl -n`/`sysctl -w`). */
+export interface SysctlDriver {
+  /** Salt's default config: /etc/sysctl.d/99-salt.conf when systemd runs the box, else /etc/sysctl.conf. */
+  defaultConfig(): Promise<string>;
+  /** A config file's text (an absolute system path); undefined when it does not exist. */
+  readConfig(path: string): Promise<string | undefined>;
+  writeConfig(path: string, text: string): Promise<void>;
+  /** The live value as `sysctl -n NAME` prints it; undefined when the kernel has no such key. */
+  get(name: string): Promise<string | undefined>;
+  /** Sets the live value (`sysctl -w NAME=value`); throws `sysctl -w failed: <sysctl's message>`. */
+  assign(name: string, value: string): Promise<void>;
+}
+
+export type HwClock = 'UTC' | 'localtime';
+
+/** The system time zone (/etc/localtime, /etc/timezone) and the hardware clock's mode. */
+export interface TimezoneDriver {
+  /** Whether /etc/localtime has the zone file's bytes (Salt's zone_compare); throws for an unknown zone. */
+  zoneCompare(zone: string): Promise<boolean>;
+  getHwclock(): Promise<HwClock>;
+  setZone(zone: string): Promise<void>;
+  /** False when the tool refused (Salt's set_hwclock result). */
+  setHwclock(clock: HwClock): Promise<boolean>;
+}

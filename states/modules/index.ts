@@ -11,7 +11,9 @@ import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
+import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
+import { timezoneModule } from './timezone.js';
 import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
@@ -19,6 +21,8 @@ export function builtinModules(): StateModule[] {
     containerModule, imageModule, appModule, firmwareModule,
     cronModule,
     hostModule,
+    sysctlModule,
+    timezoneModule,
   ];
 }
 
