@@ -4,7 +4,7 @@
  * replaces these bodies with exact ones; the signatures are the contract.
  */
 import { JinjaError, typeError } from '../errors.js';
-import { PyFloat, PyFunction, PyObject, Tuple, Undefined, Namespace, type Kwargs, type Value } from '../values.js';
+import { NamedTuple, PyFloat, PyFunction, PyObject, Tuple, Undefined, Namespace, type Kwargs, type Value } from '../values.js';
 
 export type BinOp = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '~';
 export type CmpOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in';
@@ -66,6 +66,7 @@ export function pyEq(a: Value, b: Value): boolean { return a === b; }
  * with a hint when neither exists.
  */
 export function getattr(obj: Value, name: string): Value {
+  if (obj instanceof NamedTuple) { const f = obj.field(name); if (f !== undefined) return f; }
   if (obj instanceof Map && obj.has(name)) return obj.get(name)!;
   return new Undefined(name, `'${typeName(obj)} object' has no attribute '${name}'`);
 }
