@@ -37,9 +37,9 @@ export const directory: StateFunction = {
   },
 };
 
-/** Salt's file.absent. */
+/** Salt's file.absent; like Salt (`absent(name, **kwargs)`) it accepts and ignores other arguments. */
 export const absent: StateFunction = {
-  schema: { type: 'object', properties: {}, additionalProperties: false },
+  schema: { type: 'object', properties: {}, additionalProperties: true },
   async run(a, ctx) {
     const bad = requireAbsolute(a.name);
     if (bad) return bad;

@@ -37,7 +37,7 @@ async function withEnv(fn: (env: Env) => Promise<void>): Promise<void> {
     const { args: valid, errors } = registry.validate('file', fun, own);
     assert.deepEqual(errors, []);
     const ctx = makeContext({ root: tree, test: o.test ?? false, drivers: { users }, grains: o.grains, pillar: o.pillar });
-    return fileModule.functions[fun]!.run({ ...valid, name }, ctx);
+    return fileModule.functions[fun].run({ ...valid, name }, ctx);
   };
   try {
     await fn({ dir: work.dir, tree, outside: top.dir, p: (...parts) => join(work.dir, ...parts), state });
