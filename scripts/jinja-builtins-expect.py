@@ -153,11 +153,20 @@ f('reverse', U('x')); f('reverse', U('x'), _lenient=True); f('reverse', None)
 f('attr', {'a': 1}, 'a'); f('attr', U('x'), 'a'); f('attr', U('x'), 'a', _lenient=True); f('attr', 'abc', 'nosuch'); f('attr', [1], 'x')
 f('random', []); f('random', [7]); f('random', 'z'); f('random', U('x'), _lenient=True); f('random', U('x')); f('random', G(1))
 f('tojson', {'b': [1, F(2.5), None, True], 'a': 'x<y>&\'"é\n😀'}); f('tojson', [1, {'c': {}}, []], 2); f('tojson', {'a': [1, 2]}, indent='--')
-f('tojson', M((1, 'x'), (F(2.5), 'y'), (True, 1), (None, 2))); f('tojson', M((1, 'x'), ('a', 1))); f('tojson', M((T(1,), 1))); f('tojson', T(1, 2)); f('tojson', U('x'))
+f('tojson', M((1, 'x'), (F(2.5), 'y'), (False, 1), (None, 2))); f('tojson', M((1, 'x'), (F(2.5), 'y'), (False, 1))); f('tojson', M((1, 'x'), ('a', 1))); f('tojson', M((T(1,), 1))); f('tojson', T(1, 2)); f('tojson', U('x'))
 f('tojson', U('x'), _lenient=True); f('tojson', 'a\x7f\x01'); f('tojson', F(1e16)); f('tojson', {'a': 1}, 0); f('tojson', [], 2)
 f('pprint', {'b': 1, 'a': [1, 2], 'c': 'x'}); f('pprint', U('x')); f('pprint', list(range(40))); f('pprint', {'key%d' % i: 'value %d' % i for i in range(8)})
 f('pprint', 'word ' * 30); f('pprint', [{'name': 'x' * 30, 'items': list(range(20))}, T('a' * 50, 'b' * 40)]); f('pprint', T(1,)); f('pprint', M((1, 'a'), ('b', 2)))
 f('pprint', ['line one\nline two ' * 8]); f('pprint', {'a': {'nested': {'deep': ['x' * 20, 'y' * 20, 'z' * 20]}}})
+
+import random as _r
+_r.seed(7)
+big = [_r.randint(0, 50) for _ in range(100)]
+f('sort', big); f('sort', big, True); f('sort', [{'k': x % 7, 'i': i} for i, x in enumerate(big[:70])], attribute='k')
+f('sort', [3, 1, 2, None]); f('sort', [None, 3, 1]); f('sort', [2, 1, 'a', 3]); f('sort', [5, 4, 3, 'x']); f('sort', ['b', 'a', 3])
+f('sort', [{'a': 2, 'n': 1}, {'a': 1, 'n': 2}, {'a': 2, 'n': 3}, {'a': 1, 'n': 4}], attribute='a', reverse=True)
+f('groupby', [{'a': 1}, {'a': 'x'}], 'a'); f('unique', [1, 2, 1, 3, 2]); f('max', [2, 3, 'a']); f('min', [None, 1])
+f('dictsort', {'b': 1, 'a': None, 'c': 'x'}, by='value')
 
 # ---- tests
 for v in [3, F(3.0), 4, -3, F(2.5), True]: t('odd', v); t('even', v)

@@ -50,7 +50,7 @@ const int: FilterFn = (_env, value, args, kwargs) => {
   const [dflt, base] = bind('do_int', args, kwargs, [['default', 0], ['base', 10]]);
   try {
     if (typeof value === 'string') {
-      if (typeof base !== 'number' && typeof base !== 'boolean') throw typeError(`'${typeName(base!)}' object cannot be interpreted as an integer`);
+      if (typeof base !== 'number' && typeof base !== 'boolean') throw typeError(`'${typeName(base)}' object cannot be interpreted as an integer`);
       return parsePyInt(value, Number(base));
     }
     return pyInt(value);
@@ -85,7 +85,7 @@ const round: FilterFn = (env, value, args, kwargs) => {
       const name = value instanceof Undefined ? undefinedTypeName(env.strictUndefined) : typeName(value);
       throw typeError(`type ${name} doesn't define __round__ method`);
     }
-    const nd = asInt(precision!);
+    const nd = asInt(precision);
     if (value instanceof PyFloat) return new PyFloat(roundFloat(value.value, nd));
     return roundInt(Number(value), nd);
   }
@@ -94,7 +94,7 @@ const round: FilterFn = (env, value, args, kwargs) => {
   if (typeof value !== 'number' && typeof value !== 'boolean' && !(value instanceof PyFloat)) {
     throw typeError(`must be real number, not ${typeName(value)}`);
   }
-  failUndefined(precision!);
+  failUndefined(precision);
   const p = precision instanceof PyFloat ? precision.value : Number(precision);
   const scale = 10 ** p;
   const x = value instanceof PyFloat ? value.value : Number(value);
@@ -108,7 +108,7 @@ const BINARY_PREFIXES = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
 const filesizeformat: FilterFn = (env, value, args, kwargs) => {
   const [binary] = bind('do_filesizeformat', args, kwargs, [['binary', false]]);
   const bytes = pyFloat(value);
-  const isBinary = bool(env, binary!);
+  const isBinary = bool(env, binary);
   const base = isBinary ? 1024 : 1000;
   const prefixes = isBinary ? BINARY_PREFIXES : DECIMAL_PREFIXES;
   if (bytes === 1) return '1 Byte';

@@ -15,14 +15,14 @@ const length: FilterFn = (env, value, args, kwargs) => { bind('len', args, kwarg
 
 const dflt: FilterFn = (env, value, args, kwargs) => {
   const [defaultValue, boolean] = bind('do_default', args, kwargs, [['default_value', ''], ['boolean', false]]);
-  if (value instanceof Undefined || (bool(env, boolean!) && !bool(env, value))) return defaultValue!;
+  if (value instanceof Undefined || (bool(env, boolean) && !bool(env, value))) return defaultValue!;
   return value;
 };
 
 const attr: FilterFn = (_env, value, args, kwargs) => {
   const [name] = bind('do_attr', args, kwargs, [['name', REQUIRED]]);
   if (value instanceof Undefined) throw undefinedError(value);
-  if (typeof name !== 'string') throw typeError(`attribute name must be string, not '${typeName(name!)}'`);
+  if (typeof name !== 'string') throw typeError(`attribute name must be string, not '${typeName(name)}'`);
   const missing = (): Undefined => new Undefined(name, `'${typeName(value)} object' has no attribute '${name}'`);
   // an attribute only, never the item getattr falls back to: a dict's methods exist on any dict
   if (value instanceof Map) return getattr(new Map(), name) instanceof Undefined ? missing() : getattr(value, name);
@@ -39,14 +39,14 @@ const attr: FilterFn = (_env, value, args, kwargs) => {
 const batch: FilterFn = (env, value, args, kwargs) => {
   const [linecountV, fillWith] = bind('do_batch', args, kwargs, [['linecount', REQUIRED], ['fill_with', null]]);
   return generator('do_batch', function* () {
-    const linecount = asInt(linecountV!);
+    const linecount = asInt(linecountV);
     let tmp: Value[] = [];
     for (const item of iter(env, value)) {
       if (tmp.length === linecount) { yield tmp; tmp = []; }
       tmp.push(item);
     }
     if (tmp.length) {
-      if (fillWith !== null && tmp.length < linecount) while (tmp.length < linecount) tmp.push(fillWith!);
+      if (fillWith !== null && tmp.length < linecount) while (tmp.length < linecount) tmp.push(fillWith);
       yield tmp;
     }
   });
@@ -56,7 +56,7 @@ const slice: FilterFn = (env, value, args, kwargs) => {
   const [slicesV, fillWith] = bind('sync_do_slice', args, kwargs, [['slices', REQUIRED], ['fill_with', null]]);
   return generator('sync_do_slice', function* () {
     const seq = toList(env, value);
-    const slices = asInt(slicesV!);
+    const slices = asInt(slicesV);
     if (slices === 0) throw new JinjaError('ZeroDivisionError', 'integer division or modulo by zero');
     const perSlice = Math.floor(seq.length / slices);
     const withExtra = seq.length - perSlice * slices;
@@ -66,7 +66,7 @@ const slice: FilterFn = (env, value, args, kwargs) => {
       if (n < withExtra) offset += 1;
       const end = offset + (n + 1) * perSlice;
       const tmp = seq.slice(start, end);
-      if (fillWith !== null && n >= withExtra) tmp.push(fillWith!);
+      if (fillWith !== null && n >= withExtra) tmp.push(fillWith);
       yield tmp;
     }
   });
@@ -82,12 +82,12 @@ function mapItems(env: EvalEnv, value: Value, fname: string): [Value, Value][] {
 const dictsort: FilterFn = (env, value, args, kwargs) => {
   const [caseSensitive, by, reverse] = bind('do_dictsort', args, kwargs, [['case_sensitive', false], ['by', 'key'], ['reverse', false]]);
   let pos: 0 | 1;
-  if (pyEq(by!, 'key')) pos = 0;
-  else if (pyEq(by!, 'value')) pos = 1;
+  if (pyEq(by, 'key')) pos = 0;
+  else if (pyEq(by, 'value')) pos = 1;
   else throw filterArgumentError('You can only sort by either "key" or "value"');
-  const cs = bool(env, caseSensitive!);
+  const cs = bool(env, caseSensitive);
   const items = mapItems(env, value, 'do_dictsort').map(([k, v]) => Tuple.make([k, v]));
-  return pySorted(items, (item) => (cs ? item[pos]! : ignoreCase(item[pos]!)), bool(env, reverse!));
+  return pySorted(items, (item) => (cs ? item[pos]! : ignoreCase(item[pos])), bool(env, reverse));
 };
 
 const items: FilterFn = (env, value, args, kwargs) => {
@@ -126,7 +126,7 @@ const random: FilterFn = (env, value, args, kwargs) => {
   const n = pyLen(env, value);
   if (n === 0) return new Undefined(undefined, 'No random item, sequence was empty.');
   const i = Math.floor(Math.random() * n);
-  if (typeof value === 'string') return Array.from(value)[i]!;
+  if (typeof value === 'string') return Array.from(value)[i];
   if (Array.isArray(value)) return value[i]!;
   if (value instanceof Map) {
     if (value.has(i)) return value.get(i)!;
@@ -156,8 +156,8 @@ const list: FilterFn = (env, value, args, kwargs) => { bind('sync_do_list', args
 
 const join: FilterFn = (env, value, args, kwargs) => {
   const [d, attribute] = bind('sync_do_join', args, kwargs, [['d', ''], ['attribute', null]]);
-  const sep = str(env, d!);
-  const get = attribute === null ? (v: Value) => v : makeAttrGetter(attribute!);
+  const sep = str(env, d);
+  const get = attribute === null ? (v: Value) => v : makeAttrGetter(attribute);
   const parts: string[] = [];
   for (const item of iter(env, value)) parts.push(str(env, get(item)));
   return parts.join(sep);
@@ -175,7 +175,7 @@ function prepareMap(env: EvalEnv, args: Value[], kwargs: Kwargs): (item: Value) 
   }
   if (!args.length) throw filterArgumentError('map requires a filter argument');
   const [name, ...rest] = args;
-  return (item) => env.callFilter(str(env, name!), item, rest, kwargs);
+  return (item) => env.callFilter(str(env, name), item, rest, kwargs);
 }
 
 const map: FilterFn = (env, value, args, kwargs) => generator('sync_do_map', function* () {
@@ -191,11 +191,11 @@ function selectOrReject(reject: boolean, lookupAttr: boolean): FilterFn {
     let trans = (v: Value): Value => v;
     if (lookupAttr) {
       if (!args.length) throw filterArgumentError('Missing parameter for attribute name');
-      trans = makeAttrGetter(args[0]!);
+      trans = makeAttrGetter(args[0]);
       off = 1;
     }
     const test = args.length > off
-      ? (v: Value): boolean => env.callTest(str(env, args[off]!), v, args.slice(off + 1), kwargs)
+      ? (v: Value): boolean => env.callTest(str(env, args[off]), v, args.slice(off + 1), kwargs)
       : (v: Value): boolean => bool(env, v);
     for (const item of iter(env, value)) {
       if (test(trans(item)) !== reject) yield item;
@@ -205,8 +205,8 @@ function selectOrReject(reject: boolean, lookupAttr: boolean): FilterFn {
 
 const sort: FilterFn = (env, value, args, kwargs) => {
   const [reverse, caseSensitive, attribute] = bind('do_sort', args, kwargs, [['reverse', false], ['case_sensitive', false], ['attribute', null]]);
-  const key = makeMultiAttrGetter(attribute!, bool(env, caseSensitive!) ? undefined : ignoreCase);
-  return pySorted(toList(env, value), (v) => (attribute === null ? key(v)[0]! : key(v)), bool(env, reverse!));
+  const key = makeMultiAttrGetter(attribute, bool(env, caseSensitive) ? undefined : ignoreCase);
+  return pySorted(toList(env, value), (v) => (attribute === null ? key(v)[0]! : key(v)), bool(env, reverse));
 };
 
 /** Python's set membership: hash (which fails for lists and dicts), then ==. */
@@ -219,7 +219,7 @@ function checkHashable(env: EvalEnv, v: Value): void {
 const unique: FilterFn = (env, value, args, kwargs) => {
   const [caseSensitive, attribute] = bind('sync_do_unique', args, kwargs, [['case_sensitive', false], ['attribute', null]]);
   return generator('sync_do_unique', function* () {
-    const getter = makeAttrGetter(attribute!, bool(env, caseSensitive!) ? undefined : ignoreCase);
+    const getter = makeAttrGetter(attribute, bool(env, caseSensitive) ? undefined : ignoreCase);
     const seen: Value[] = [];
     for (const item of iter(env, value)) {
       const key = getter(item);
@@ -238,7 +238,7 @@ function minOrMax(op: '<' | '>', fname: string): FilterFn {
     const it = iter(env, value)[Symbol.iterator]();
     const firstItem = it.next();
     if (firstItem.done) return new Undefined(undefined, 'No aggregated item, sequence was empty.');
-    const key = makeAttrGetter(attribute!, bool(env, caseSensitive!) ? undefined : ignoreCase);
+    const key = makeAttrGetter(attribute, bool(env, caseSensitive) ? undefined : ignoreCase);
     let best = firstItem.value;
     let bestKey = key(best);
     for (let n = it.next(); !n.done; n = it.next()) {
@@ -252,16 +252,16 @@ function minOrMax(op: '<' | '>', fname: string): FilterFn {
 const sum: FilterFn = (env, value, args, kwargs) => {
   const [attribute, start] = bind('sync_do_sum', args, kwargs, [['attribute', null], ['start', 0]]);
   if (typeof start === 'string') throw typeError("sum() can't sum strings [use ''.join(seq) instead]");
-  const get = attribute === null ? (v: Value) => v : makeAttrGetter(attribute!);
-  let acc: Value = start!;
+  const get = attribute === null ? (v: Value) => v : makeAttrGetter(attribute);
+  let acc: Value = start;
   for (const item of iter(env, value)) acc = binop('+', acc, get(item));
   return acc;
 };
 
 const groupby: FilterFn = (env, value, args, kwargs) => {
   const [attribute, d, caseSensitive] = bind('sync_do_groupby', args, kwargs, [['attribute', REQUIRED], ['default', null], ['case_sensitive', false]]);
-  const cs = bool(env, caseSensitive!);
-  const expr = makeAttrGetter(attribute!, cs ? undefined : ignoreCase, d!);
+  const cs = bool(env, caseSensitive);
+  const expr = makeAttrGetter(attribute, cs ? undefined : ignoreCase, d);
   const groups: { key: Value; items: Value[] }[] = [];
   for (const item of pySorted(toList(env, value), expr)) {
     const k = expr(item);
@@ -270,8 +270,8 @@ const groupby: FilterFn = (env, value, args, kwargs) => {
     else groups.push({ key: k, items: [item] });
   }
   // case-insensitive grouping still shows the first item's own spelling of the key
-  const output = cs ? undefined : makeAttrGetter(attribute!, undefined, d!);
-  return groups.map((g) => new NamedTuple(['grouper', 'list'], [output ? output(g.items[0]!) : g.key, g.items]));
+  const output = cs ? undefined : makeAttrGetter(attribute, undefined, d);
+  return groups.map((g) => new NamedTuple(['grouper', 'list'], [output ? output(g.items[0]) : g.key, g.items]));
 };
 
 export const sequenceFilters: Record<string, FilterFn> = {

@@ -10,7 +10,7 @@ import { asInt } from './support.js';
 
 const tojson: FilterFn = (env, value, args, kwargs) => {
   const [indent] = bind('do_tojson', args, kwargs, [['indent', null]]);
-  const ind = indent === null ? null : typeof indent === 'string' ? indent : ' '.repeat(Math.max(0, asInt(indent!)));
+  const ind = indent === null ? null : typeof indent === 'string' ? indent : ' '.repeat(Math.max(0, asInt(indent)));
   return htmlsafeJsonDumps(env, value, ind);
 };
 

@@ -25,11 +25,11 @@ function rangeArg(v: Value, strict: boolean): number {
 
 function makeRange(strict: boolean): PyFunction {
   return new PyFunction('range', (args, kwargs) => {
-    if (kwargs.size) throw typeError('range() takes no keyword arguments');
+    if (kwargs.size) throw typeError(`safe_range() got an unexpected keyword argument '${[...kwargs.keys()][0]}'`);
     if (args.length === 0) throw typeError('range expected at least 1 argument, got 0');
     if (args.length > 3) throw typeError(`range expected at most 3 arguments, got ${args.length}`);
     const n = args.map((a) => rangeArg(a, strict));
-    const [start, stop, step] = n.length === 1 ? [0, n[0]!, 1] : [n[0]!, n[1]!, n[2] ?? 1];
+    const [start, stop, step] = n.length === 1 ? [0, n[0], 1] : [n[0], n[1], n[2] ?? 1];
     if (step === 0) throw valueError('range() arg 3 must not be zero');
     const count = step > 0 ? Math.max(0, Math.ceil((stop - start) / step)) : Math.max(0, Math.ceil((start - stop) / -step));
     if (count > MAX_RANGE) {
@@ -63,7 +63,7 @@ export function pyDict(args: Value[], kwargs: Kwargs): Dict {
         const pair = typeof item === 'string' ? [...item] : Array.isArray(item) ? item : item instanceof PyObject && item.iter() ? [...item.iter()!] : undefined;
         if (!pair) throw typeError(`cannot convert dictionary update sequence element #${i} to a sequence`);
         if (pair.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-        d.set(pair[0]!, pair[1]!);
+        d.set(pair[0], pair[1]);
         i++;
       }
     }
@@ -100,7 +100,7 @@ class Cycler extends PyObject {
 }
 
 function randrange(a: number, b: number): number {
-  if (b <= a) throw valueError(`empty range in randrange(${a}, ${b})`);
+  if (b <= a) throw valueError(`empty range for randrange() (${a}, ${b}, ${b - a})`);
   return a + Math.floor(Math.random() * (b - a));
 }
 
@@ -127,7 +127,7 @@ export function lipsum(n = 5, html = true, min = 20, max = 100): string {
       let word: string;
       do { word = words[Math.floor(Math.random() * words.length)]!; } while (word === last);
       last = word;
-      if (nextCapitalized) { word = word[0]!.toUpperCase() + word.slice(1); nextCapitalized = false; }
+      if (nextCapitalized) { word = word[0].toUpperCase() + word.slice(1); nextCapitalized = false; }
       if (idx - randrange(3, 8) > lastComma) { lastComma = idx; lastFullstop += 2; word += ','; }
       if (idx - randrange(10, 20) > lastFullstop) { lastComma = lastFullstop = idx; word += '.'; nextCapitalized = true; }
       para.push(word);
@@ -148,7 +148,7 @@ export function builtinGlobals(o: GlobalsOptions = {}): Record<string, Value> {
     dict: new PyFunction('dict', pyDict),
     lipsum: new PyFunction('generate_lorem_ipsum', (args, kwargs) => {
       const [n, html, min, max] = bind('generate_lorem_ipsum', args, kwargs, [['n', 5], ['html', true], ['min', 20], ['max', 100]]);
-      return lipsum(intArg(n!), truthyArg(html!), intArg(min!), intArg(max!));
+      return lipsum(intArg(n), truthyArg(html), intArg(min), intArg(max));
     }),
     cycler: new PyFunction('Cycler', (args, kwargs) => {
       if (kwargs.size) throw typeError(`Cycler.__init__() got an unexpected keyword argument '${[...kwargs.keys()][0]}'`);
@@ -156,7 +156,7 @@ export function builtinGlobals(o: GlobalsOptions = {}): Record<string, Value> {
       return new Cycler([...args]);
     }),
     joiner: new PyFunction('Joiner', (args, kwargs) => {
-      const [sep] = bind('Joiner', args, kwargs, [['sep', ', ']]);
+      const [sep] = bind('Joiner.__init__', args, kwargs, [['sep', ', ']]);
       let used = false;
       return new PyFunction('Joiner', (a, k) => {
         bind('Joiner.__call__', a, k, []);

@@ -36,7 +36,7 @@ export function unescapeHtml(s: string): string {
   return s.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g, (whole, ref: string) => {
     if (ref[0] === '#') {
       const num = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      if (num in INVALID_CHARREFS) return INVALID_CHARREFS[num]!;
+      if (num in INVALID_CHARREFS) return INVALID_CHARREFS[num];
       if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff) return '\ufffd';
       return String.fromCodePoint(num);
     }

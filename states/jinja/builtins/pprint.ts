@@ -34,12 +34,13 @@ function sortedItems(m: Map<Value, Value>): [Value, Value][] {
 /** pprint's _safe_repr: repr with dicts sorted, recursively. */
 function safeRepr(v: Value): string {
   if (v instanceof Undefined) return 'Undefined';
-  if (v instanceof Tuple) return v.length === 1 ? `(${safeRepr(v[0]!)},)` : `(${v.map(safeRepr).join(', ')})`;
+  if (v instanceof Tuple) return v.length === 1 ? `(${safeRepr(v[0])},)` : `(${v.map(safeRepr).join(', ')})`;
   if (Array.isArray(v)) return `[${v.map(safeRepr).join(', ')}]`;
   if (v instanceof Map) return `{${sortedItems(v).map(([k, x]) => `${safeRepr(k)}: ${safeRepr(x)}`).join(', ')}}`;
   return pyRepr(v);
 }
 
+// eslint-disable-next-line no-control-regex -- str.splitlines() breaks at these control characters too
 const LINE_WITH_END = /[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])?/gu;
 
 class Printer {

@@ -56,7 +56,7 @@ function exactDecimal(x: number): { int: string; frac: string } {
   const a = Math.abs(x);
   if (a >= 1e21) return { int: BigInt(a).toString(), frac: '' };
   const [i, f = ''] = a.toFixed(100).split('.');
-  return { int: i!, frac: f.replace(/0+$/, '') };
+  return { int: i, frac: f.replace(/0+$/, '') };
 }
 
 /**
@@ -72,7 +72,7 @@ function roundedDigits(x: number, nd: number): { int: string; frac: string } {
   const kept = all.slice(0, keep);
   const rest = all.slice(keep);
   const lastOdd = kept.length > 0 && Number(kept[kept.length - 1]) % 2 === 1;
-  const up = rest.length > 0 && (rest[0]! > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || lastOdd)));
+  const up = rest.length > 0 && (rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || lastOdd)));
   let digits = kept === '' ? 0n : BigInt(kept);
   if (up) digits += 1n;
   if (nd >= 0) {

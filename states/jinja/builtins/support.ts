@@ -139,15 +139,41 @@ export function makeMultiAttrGetter(attribute: Value, post?: (v: Value) => Value
 }
 
 /**
- * Python's sorted(items, key=key, reverse=reverse): stable, ordered by `<` only, and a
- * reverse sort keeps equal items in their original order (as Python's does).
+ * Python's sorted(items, key=key, reverse=reverse): stable, ordered by `<` only, a reverse
+ * sort keeping equal items in their original order. Below 64 items CPython's timsort is one
+ * run plus a binary insertion sort; doing the same compares the same pairs in the same order,
+ * so a failing comparison names the same types as Python's error does.
  */
 export function pySorted<T extends Value>(items: readonly T[], key: (v: T) => Value, reverse = false): T[] {
   const keyed = items.map((v) => ({ v, k: key(v) }));
   const lt = (a: Value, b: Value): boolean => compare('<', a, b);
-  keyed.sort(reverse
-    ? (a, b) => (lt(b.k, a.k) ? -1 : lt(a.k, b.k) ? 1 : 0)
-    : (a, b) => (lt(a.k, b.k) ? -1 : lt(b.k, a.k) ? 1 : 0));
+  if (reverse) keyed.reverse();
+  const n = keyed.length;
+  if (n >= 64) {
+    keyed.sort((a, b) => (lt(a.k, b.k) ? -1 : lt(b.k, a.k) ? 1 : 0));
+  } else if (n >= 2) {
+    // count_run: the leading ascending run, or strictly descending run (reversed in place)
+    let run = 2;
+    if (lt(keyed[1].k, keyed[0].k)) {
+      while (run < n && lt(keyed[run].k, keyed[run - 1].k)) run++;
+      keyed.splice(0, run, ...keyed.slice(0, run).reverse());
+    } else {
+      while (run < n && !lt(keyed[run].k, keyed[run - 1].k)) run++;
+    }
+    // binarysort: insert each later item after the equal ones before it
+    for (let start = run; start < n; start++) {
+      const pivot = keyed[start];
+      let l = 0;
+      let r = start;
+      while (l < r) {
+        const p = (l + r) >> 1;
+        if (lt(pivot.k, keyed[p].k)) r = p; else l = p + 1;
+      }
+      keyed.splice(start, 1);
+      keyed.splice(l, 0, pivot);
+    }
+  }
+  if (reverse) keyed.reverse();
   return keyed.map((x) => x.v);
 }
 
@@ -161,6 +187,7 @@ export function asInt(v: Value, what = ''): number {
 
 // Python's str.isspace()/str.split() whitespace and str.splitlines() line boundaries.
 export const PY_WHITESPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
+// eslint-disable-next-line no-control-regex -- str.splitlines() breaks at these control characters too
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
 
 /** str.splitlines() (without keepends). */
@@ -169,7 +196,7 @@ export function splitlines(s: string): string[] {
   let last = 0;
   for (const m of s.matchAll(LINE_BREAK)) {
     out.push(s.slice(last, m.index));
-    last = m.index! + m[0].length;
+    last = m.index + m[0].length;
   }
   if (last < s.length) out.push(s.slice(last));
   return out;
@@ -192,8 +219,8 @@ export function strip(s: string, chars: string | null): string {
   const cps = [...s];
   let a = 0;
   let b = cps.length;
-  while (a < b && set.includes(cps[a]!)) a++;
-  while (b > a && set.includes(cps[b - 1]!)) b--;
+  while (a < b && set.includes(cps[a])) a++;
+  while (b > a && set.includes(cps[b - 1])) b--;
   return cps.slice(a, b).join('');
 }
 

@@ -42,14 +42,15 @@ function cmpTest(op: CmpOp): TestFn {
         return op === '==' ? same : !same;
       }
     }
-    return compare(op, value, other!);
+    return compare(op, value, other);
   };
 }
 
 const isNumber = (v: Value): boolean => typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
 
+// an Undefined has __call__ (calling it fails), so Python's callable() says True
 const isCallable = (v: Value): boolean =>
-  v instanceof PyFunction || (v instanceof PyObject && typeof (v as unknown as { call?: unknown }).call === 'function');
+  v instanceof PyFunction || v instanceof Undefined || (v instanceof PyObject && typeof (v as unknown as { call?: unknown }).call === 'function');
 
 const sameas: TestFn = (_env, value, args, kwargs) => {
   const [other] = bind('test_sameas', args, kwargs, [['other', REQUIRED]]);
@@ -64,17 +65,23 @@ function registered(kind: 'filter' | 'test'): TestFn {
     if (Array.isArray(value) && !(value instanceof Tuple)) throw typeError("unhashable type: 'list'");
     if (value instanceof Map) throw typeError("unhashable type: 'dict'");
     if (typeof value !== 'string') return false;
-    const has = kind === 'filter' ? env.hasFilter : env.hasTest;
-    if (!has) throw notProvided(`the '${kind}' test in this environment`);
-    return has.call(env, value);
+    const has = kind === 'filter' ? env.hasFilter?.(value) : env.hasTest?.(value);
+    if (has === undefined) throw notProvided(`the '${kind}' test in this environment`);
+    return has;
   };
 }
 
 const inTest: TestFn = (env, value, args, kwargs) => {
   const [seq] = bind('test_in', args, kwargs, [['seq', REQUIRED]]);
   if (seq instanceof Undefined) { checkDefined(env, seq); return false; }
-  if (value instanceof Undefined) checkDefined(env, value);
-  return compare('in', value, seq!);
+  if (value instanceof Undefined) {
+    checkDefined(env, value);
+    // a lenient Undefined equals only another Undefined; `in` a str needs a str
+    if (typeof seq === 'string') throw typeError("'in <string>' requires string as left operand, not Undefined");
+    if (Array.isArray(seq)) return seq.some((x) => x instanceof Undefined);
+    if (seq instanceof Map) return [...seq.keys()].some((x) => x instanceof Undefined);
+  }
+  return compare('in', value, seq);
 };
 
 export const builtinTests: Record<string, TestFn> = {
@@ -82,7 +89,7 @@ export const builtinTests: Record<string, TestFn> = {
   even: test0('test_even', (_e, v) => modEquals(v, 2, 0)),
   divisibleby: (_env, value, args, kwargs) => {
     const [num] = bind('test_divisibleby', args, kwargs, [['num', REQUIRED]]);
-    return modEquals(value, num!, 0);
+    return modEquals(value, num, 0);
   },
   defined: test0('test_defined', (_e, v) => !(v instanceof Undefined)),
   undefined: test0('test_undefined', (_e, v) => v instanceof Undefined),

@@ -45,19 +45,15 @@ function wrapChunks(chunksIn: string[], o: WrapOptions): string[] {
     const cur: string[] = [];
     let curLen = 0;
     const width = o.width;
-    if (isBlank(chunks[chunks.length - 1]!) && lines.length) chunks.pop();
+    if (isBlank(chunks[chunks.length - 1]) && lines.length) chunks.pop();
     while (chunks.length) {
-      const l = chunks[chunks.length - 1]!.length;
+      const l = chunks[chunks.length - 1].length;
       if (curLen + l <= width) { cur.push(chunks.pop()!); curLen += l; } else break;
     }
-    if (chunks.length && chunks[chunks.length - 1]!.length > width) {
+    if (chunks.length && chunks[chunks.length - 1].length > width) {
       handleLongWord(chunks, cur, curLen, width, o);
-      curLen = cur.reduce((n, c) => n + c.length, 0);
     }
-    if (cur.length && isBlank(cur[cur.length - 1]!)) {
-      curLen -= cur[cur.length - 1]!.length;
-      cur.pop();
-    }
+    if (cur.length && isBlank(cur[cur.length - 1])) cur.pop();
     if (cur.length) lines.push(cur.join(''));
   }
   return lines;
@@ -67,7 +63,7 @@ function handleLongWord(rev: string[], cur: string[], curLen: number, width: num
   const spaceLeft = width < 1 ? 1 : width - curLen;
   if (o.breakLongWords) {
     let end = spaceLeft;
-    const chunk = rev[rev.length - 1]!;
+    const chunk = rev[rev.length - 1];
     if (o.breakOnHyphens && chunk.length > spaceLeft) {
       const hyphen = chunk.lastIndexOf('-', spaceLeft - 1);
       if (hyphen > 0 && [...chunk.slice(0, hyphen)].some((c) => c !== '-')) end = hyphen + 1;

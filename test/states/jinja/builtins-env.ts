@@ -37,7 +37,7 @@ export function decode(v: unknown): Value {
   if ('$f' in o) return new PyFloat(o.$f as number);
   if ('$t' in o) return Tuple.make((o.$t as unknown[]).map(decode));
   if ('$u' in o) return new Undefined(o.$u as string);
-  if ('$m' in o) return new Map((o.$m as [unknown, unknown][]).map(([k, x]) => [decode(k), decode(x)])) as Dict;
+  if ('$m' in o) return new Map((o.$m as [unknown, unknown][]).map(([k, x]) => [decode(k), decode(x)]));
   if ('$g' in o) return new PyIterator('generator', '<genexpr>', (o.$g as unknown[]).map(decode)[Symbol.iterator]());
   const d: Dict = new Map();
   for (const [k, x] of Object.entries(o)) d.set(k, decode(x));
@@ -54,7 +54,7 @@ export function show(r: Value): string {
 }
 
 /** Runs a call the way the script did: the result shown, or "!Kind: message". */
-export function outcome(call: () => Value | boolean): string {
+export function outcome(call: () => Value): string {
   try {
     return show(call());
   } catch (e) {
