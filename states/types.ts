@@ -19,6 +19,8 @@ export interface StateResult extends StateReturn {
   __run_num__: number;
   __sls__: string;
   __id__: string;
+  /** Salt's warnings (arguments the state function does not take, ignored). */
+  warnings?: string[];
 }
 
 /** Keyed `<module>_|-<id>_|-<name>_|-<function>`. */
@@ -103,6 +105,11 @@ export interface Drivers {
   appPackages?: AppPackageSource;
   /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
   firmware?: import('../firmware/types.js').FirmwareEngine;
+  /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
+  cron?: import('./drivers/sysconf.js').CrontabDriver;
+  hosts?: import('./drivers/sysconf.js').HostsDriver;
+  sysctl?: import('./drivers/sysconf.js').SysctlDriver;
+  timezone?: import('./drivers/sysconf.js').TimezoneDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
@@ -111,6 +118,20 @@ export interface FileClient {
   read(url: string): Promise<Buffer>;
   /** Absolute local path for umec://path if the tree is local, for error messages. */
   describe(url: string): string;
+  /** What is below the directory umec://path (file.recurse); undefined when it is not a directory. */
+  list?(url: string): Promise<TreeListing | undefined>;
+}
+
+/** A state-tree directory's content, paths relative to it ('/'-separated), like Salt's cp.list_master*. */
+export interface TreeListing {
+  /** Regular files (symlinks to files included, as Salt's file server follows them). */
+  files: string[];
+  /** Every directory below (not the listed one itself). */
+  dirs: string[];
+  /** Symlinks and their targets as written. */
+  symlinks: Record<string, string>;
+  /** Permission bits of each file, for file_mode: keep. */
+  modes: Record<string, number>;
 }
 
 export interface StateContext {
@@ -122,6 +143,8 @@ export interface StateContext {
   opts: Record<string, unknown>;
   files: FileClient;
   drivers: Drivers;
+  /** The states this one requires (file.directory/recurse `clean` keeps the files they manage). */
+  required?: { module: string; fun: string; name: string }[];
   /** Renders a Jinja template string with grains/pillar/opts plus extra context. */
   render(template: string, name: string, extra?: Record<string, unknown>): Promise<string>;
 }
@@ -156,6 +179,18 @@ export interface LowChunk {
   onlyif: unknown[];
   unless: unknown[];
   requisites: Requisite[];
+  /** Every argument as Salt's low chunk holds it (name, names and requisites aside), as written: what `state show` prints. */
+  saltArgs?: Record<string, unknown>;
+  /** Salt's state-level check_cmd (for functions that do not take it themselves): run after the state decides its result. */
+  checkCmd?: string[];
+  /** Salt's retry: run again until the result is `until`. */
+  retry?: RetrySpec;
+  /** Why this chunk cannot run (unknown state function, invalid arguments): it fails at apply with this comment, as Salt's does. */
+  unavailable?: string;
+  /** Requisites whose target is not in the run: Salt fails the chunk at apply, naming them. */
+  unresolved?: { kind: string; module: string; ref: string }[];
+  /** Warnings Salt puts in the state's return (arguments the function does not take). */
+  warnings?: string[];
   pos: SourcePos;
   argPos: Record<string, SourcePos>;
   /** Stable key for results: module_|-id_|-name_|-fun. */
@@ -166,6 +201,9 @@ export const REQUISITE_KINDS = ['require', 'watch', 'onchanges', 'onfail', 'prer
   'onchanges_any', 'onfail_any', 'onfail_all', 'require_any', 'watch_any'] as const;
 export type RequisiteKind = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen' |
   'onchanges_any' | 'onfail_any' | 'onfail_all' | 'require_any' | 'watch_any';
+
+/** Salt's retry option, defaults filled (attempts 2, until true, interval 30 s, splay 0). */
+export interface RetrySpec { attempts: number; until: boolean; interval: number; splay: number }
 
 /** A resolved requisite: this chunk depends (kind) on the chunk with key `target`. */
 export interface Requisite { kind: RequisiteKind; target: string }

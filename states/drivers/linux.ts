@@ -1,7 +1,13 @@
+import { existsSync } from 'node:fs';
 import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
+import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
+import { RootFiles } from './root-files.js';
+import { FileHostsDriver } from './hosts-file.js';
 import { ShadowUserDriver } from './shadow.js';
+import { LinuxSysctlDriver } from './sysctl.js';
+import { DebianTimezoneDriver } from './timezone.js';
 import { SystemdServiceDriver } from './systemd.js';
 
 /** The real Linux drivers: apt/dpkg, systemd, shadow-utils, processes. */
@@ -12,5 +18,9 @@ export function linuxDrivers(): Drivers {
     pkg: new AptPkgDriver(exec),
     service: new SystemdServiceDriver(exec),
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
+    cron: new CrontabCommandDriver(exec),
+    hosts: new FileHostsDriver(),
+    sysctl: new LinuxSysctlDriver(exec),
+    timezone: new DebianTimezoneDriver(exec, new RootFiles(), existsSync('/usr/bin/timedatectl') ? 'timedatectl' : undefined),
   };
 }

@@ -1,0 +1,46 @@
+/**
+ * Interfaces of the drivers behind the system-configuration state modules (cron, locale,
+ * timezone, sysctl, host, ssh_auth, ssh_known_hosts). The implementations live in their own
+ * files and take a root directory or a command runner, so tests point them at temp roots.
+ */
+
+/** A user's crontab, read and installed through the `crontab` command. */
+export interface CrontabDriver {
+  /** The crontab as `crontab -l` prints it, without crontab's own header; '' when the user has none. */
+  read(user: string): Promise<string>;
+  /** Installs `text` as the user's crontab (crontab checks its syntax); throws with crontab's error. */
+  write(user: string, text: string): Promise<void>;
+}
+
+/** The hosts file (Salt's `hosts.file`, /etc/hosts). */
+export interface HostsDriver {
+  /** Its text; undefined when the file does not exist. */
+  read(): Promise<string | undefined>;
+  /** Replaces its content (created when missing, as Salt's hosts module does). */
+  write(text: string): Promise<void>;
+}
+
+/** Kernel parameters: their configuration files and the live values (`sysctl -n`/`sysctl -w`). */
+export interface SysctlDriver {
+  /** Salt's default config: /etc/sysctl.d/99-salt.conf when systemd runs the box, else /etc/sysctl.conf. */
+  defaultConfig(): Promise<string>;
+  /** A config file's text (an absolute system path); undefined when it does not exist. */
+  readConfig(path: string): Promise<string | undefined>;
+  writeConfig(path: string, text: string): Promise<void>;
+  /** The live value as `sysctl -n NAME` prints it; undefined when the kernel has no such key. */
+  get(name: string): Promise<string | undefined>;
+  /** Sets the live value (`sysctl -w NAME=value`); throws `sysctl -w failed: <sysctl's message>`. */
+  assign(name: string, value: string): Promise<void>;
+}
+
+export type HwClock = 'UTC' | 'localtime';
+
+/** The system time zone (/etc/localtime, /etc/timezone) and the hardware clock's mode. */
+export interface TimezoneDriver {
+  /** Whether /etc/localtime has the zone file's bytes (Salt's zone_compare); throws for an unknown zone. */
+  zoneCompare(zone: string): Promise<boolean>;
+  getHwclock(): Promise<HwClock>;
+  setZone(zone: string): Promise<void>;
+  /** False when the tool refused (Salt's set_hwclock result). */
+  setHwclock(clock: HwClock): Promise<boolean>;
+}
