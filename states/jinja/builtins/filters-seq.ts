@@ -4,7 +4,7 @@
  */
 import type { EvalEnv, FilterFn } from '../api.js';
 import { JinjaError, typeError } from '../errors.js';
-import { binop, compare, getattr, pyEq, typeName, undefinedError } from '../py/ops.js';
+import { binop, compare, dictGet, getattr, pyEq, typeName, undefinedError } from '../py/ops.js';
 import { NamedTuple, Namespace, PyObject, Tuple, Undefined, type Kwargs, type Value } from '../values.js';
 import {
   asInt, bind, bool, checkDefined, filterArgumentError, generator, ignoreCase, iter, makeAttrGetter, makeMultiAttrGetter,
@@ -82,8 +82,8 @@ function mapItems(env: EvalEnv, value: Value, fname: string): [Value, Value][] {
 const dictsort: FilterFn = (env, value, args, kwargs) => {
   const [caseSensitive, by, reverse] = bind('do_dictsort', args, kwargs, [['case_sensitive', false], ['by', 'key'], ['reverse', false]]);
   let pos: 0 | 1;
-  if (pyEq(by, 'key')) pos = 0;
-  else if (pyEq(by, 'value')) pos = 1;
+  if (pyEq(by, 'key', env.strictUndefined)) pos = 0;
+  else if (pyEq(by, 'value', env.strictUndefined)) pos = 1;
   else throw filterArgumentError('You can only sort by either "key" or "value"');
   const cs = bool(env, caseSensitive);
   const items = mapItems(env, value, 'do_dictsort').map(([k, v]) => Tuple.make([k, v]));
@@ -129,7 +129,8 @@ const random: FilterFn = (env, value, args, kwargs) => {
   if (typeof value === 'string') return Array.from(value)[i];
   if (Array.isArray(value)) return value[i]!;
   if (value instanceof Map) {
-    if (value.has(i)) return value.get(i)!;
+    const v = dictGet(value, i);
+    if (v !== undefined) return v;
     throw new JinjaError('KeyError', String(i));
   }
   throw typeError(`'${typeName(value)}' object is not subscriptable`);
@@ -224,7 +225,7 @@ const unique: FilterFn = (env, value, args, kwargs) => {
     for (const item of iter(env, value)) {
       const key = getter(item);
       checkHashable(env, key);
-      if (!seen.some((s) => pyEq(s, key))) {
+      if (!seen.some((s) => pyEq(s, key, env.strictUndefined))) {
         seen.push(key);
         yield item;
       }
@@ -243,7 +244,7 @@ function minOrMax(op: '<' | '>', fname: string): FilterFn {
     let bestKey = key(best);
     for (let n = it.next(); !n.done; n = it.next()) {
       const k = key(n.value);
-      if (compare(op, k, bestKey)) { best = n.value; bestKey = k; }
+      if (compare(op, k, bestKey, env.strictUndefined)) { best = n.value; bestKey = k; }
     }
     return best;
   };
@@ -254,7 +255,7 @@ const sum: FilterFn = (env, value, args, kwargs) => {
   if (typeof start === 'string') throw typeError("sum() can't sum strings [use ''.join(seq) instead]");
   const get = attribute === null ? (v: Value) => v : makeAttrGetter(attribute);
   let acc: Value = start;
-  for (const item of iter(env, value)) acc = binop('+', acc, get(item));
+  for (const item of iter(env, value)) acc = binop('+', acc, get(item), env.strictUndefined);
   return acc;
 };
 
@@ -266,7 +267,7 @@ const groupby: FilterFn = (env, value, args, kwargs) => {
   for (const item of pySorted(toList(env, value), expr)) {
     const k = expr(item);
     const g = groups[groups.length - 1];
-    if (g && pyEq(g.key, k)) g.items.push(item);
+    if (g && pyEq(g.key, k, env.strictUndefined)) g.items.push(item);
     else groups.push({ key: k, items: [item] });
   }
   // case-insensitive grouping still shows the first item's own spelling of the key

@@ -132,7 +132,7 @@ const indent: FilterFn = (env, value, args, kwargs) => {
 const format: FilterFn = (env, value, args, kwargs) => {
   if (args.length && kwargs.size) throw filterArgumentError("can't handle positional and keyword arguments at the same time");
   const operand: Value = kwargs.size ? new Map(kwargs) : Tuple.make(args);
-  return binop('%', str(env, value), operand);
+  return binop('%', str(env, value), operand, env.strictUndefined);
 };
 
 const escape = textFilter('escape', escapeHtml);

@@ -3,7 +3,7 @@
  * safe_range, at most MAX_RANGE items), dict, lipsum, cycler, joiner, namespace.
  */
 import { JinjaError, typeError, valueError } from '../errors.js';
-import { typeName } from '../py/ops.js';
+import { dictSet, typeName } from '../py/ops.js';
 import { Namespace, PyFloat, PyFunction, PyObject, Tuple, Undefined, type Dict, type Kwargs, type Value } from '../values.js';
 import { LOREM_IPSUM_WORDS } from './lipsum-words.js';
 import { bind } from './support.js';
@@ -49,7 +49,7 @@ export function pyDict(args: Value[], kwargs: Kwargs): Dict {
   if (args.length) {
     const src = args[0]!;
     if (src instanceof Map) {
-      for (const [k, v] of src) d.set(k, v);
+      for (const [k, v] of src) dictSet(d, k, v);
     } else if (src instanceof Namespace) {
       throw typeError("'Namespace' object is not iterable");
     } else {
@@ -63,12 +63,12 @@ export function pyDict(args: Value[], kwargs: Kwargs): Dict {
         const pair = typeof item === 'string' ? [...item] : Array.isArray(item) ? item : item instanceof PyObject && item.iter() ? [...item.iter()!] : undefined;
         if (!pair) throw typeError(`cannot convert dictionary update sequence element #${i} to a sequence`);
         if (pair.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-        d.set(pair[0], pair[1]);
+        dictSet(d, pair[0], pair[1]);
         i++;
       }
     }
   }
-  for (const [k, v] of kwargs) d.set(k, v);
+  for (const [k, v] of kwargs) dictSet(d, k, v);
   return d;
 }
 

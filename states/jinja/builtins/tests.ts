@@ -11,9 +11,9 @@ const test0 = (name: string, fn: (env: EvalEnv, v: Value) => boolean): TestFn =>
 };
 
 /** `value % n == m`, as Python computes it (TypeError for a str, ZeroDivisionError for 0). */
-function modEquals(value: Value, n: Value, m: number): boolean {
+function modEquals(env: EvalEnv, value: Value, n: Value, m: number): boolean {
   failUndefined(value);
-  return pyEq(binop('%', value, n), m);
+  return pyEq(binop('%', value, n, env.strictUndefined), m, env.strictUndefined);
 }
 
 /** str(v).islower() / isupper(): some cased character, and none of the other case. */
@@ -42,7 +42,7 @@ function cmpTest(op: CmpOp): TestFn {
         return op === '==' ? same : !same;
       }
     }
-    return compare(op, value, other);
+    return compare(op, value, other, env.strictUndefined);
   };
 }
 
@@ -81,15 +81,15 @@ const inTest: TestFn = (env, value, args, kwargs) => {
     if (Array.isArray(seq)) return seq.some((x) => x instanceof Undefined);
     if (seq instanceof Map) return [...seq.keys()].some((x) => x instanceof Undefined);
   }
-  return compare('in', value, seq);
+  return compare('in', value, seq, env.strictUndefined);
 };
 
 export const builtinTests: Record<string, TestFn> = {
-  odd: test0('test_odd', (_e, v) => modEquals(v, 2, 1)),
-  even: test0('test_even', (_e, v) => modEquals(v, 2, 0)),
-  divisibleby: (_env, value, args, kwargs) => {
+  odd: test0('test_odd', (e, v) => modEquals(e, v, 2, 1)),
+  even: test0('test_even', (e, v) => modEquals(e, v, 2, 0)),
+  divisibleby: (env, value, args, kwargs) => {
     const [num] = bind('test_divisibleby', args, kwargs, [['num', REQUIRED]]);
-    return modEquals(value, num, 0);
+    return modEquals(env, value, num, 0);
   },
   defined: test0('test_defined', (_e, v) => !(v instanceof Undefined)),
   undefined: test0('test_undefined', (_e, v) => v instanceof Undefined),

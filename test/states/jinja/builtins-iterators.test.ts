@@ -1,12 +1,13 @@
 // Jinja2's generator-returning filters: lazy, iterable once, no len(), printed as generators;
-// the filter/test tests asking the environment.
+// groupby's (grouper, list) namedtuples; the filter/test tests asking the environment.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { builtinFilters } from '../../../states/jinja/builtins/filters.js';
 import { PyIterator } from '../../../states/jinja/builtins/support.js';
 import { builtinTests } from '../../../states/jinja/builtins/tests.js';
 import { JinjaError } from '../../../states/jinja/errors.js';
-import { type Kwargs, type Value } from '../../../states/jinja/values.js';
+import { getattr } from '../../../states/jinja/py/ops.js';
+import { NamedTuple, type Kwargs, type Value } from '../../../states/jinja/values.js';
 import { makeEnv } from './builtins-env.js';
 
 const none: Kwargs = new Map();
@@ -38,6 +39,17 @@ test('errors inside a generator surface when it is consumed, as in Jinja2', () =
   const g = filter('items', [1]);
   assert.ok(g instanceof PyIterator);
   assert.throws(() => filter('list', g), (e: unknown) => e instanceof JinjaError && e.message === 'Can only get item pairs from a mapping.');
+});
+
+test('groupby gives namedtuples with grouper and list attributes', () => {
+  const rows = [new Map<Value, Value>([['c', 'x'], ['n', 1]]), new Map<Value, Value>([['c', 'y'], ['n', 2]]), new Map<Value, Value>([['c', 'x'], ['n', 3]])];
+  const groups = filter('groupby', rows, ['c']) as Value[];
+  assert.equal(groups.length, 2);
+  const first = groups[0];
+  assert.ok(first instanceof NamedTuple);
+  assert.equal(getattr(first, 'grouper'), 'x');
+  assert.deepEqual(getattr(first, 'list'), [rows[0], rows[2]]);
+  assert.equal(first[0], 'x');
 });
 
 test('the filter and test tests ask the environment, and say so when it cannot answer', () => {
