@@ -159,9 +159,12 @@ export function printf(fmt: string, args: Value): string {
     while (i < n && 'hlL'.includes(fmt[i]!)) i++;
     if (i >= n) throw valueError('incomplete format');
     const c = String.fromCodePoint(fmt.codePointAt(i)!);
+    const at = strLen(fmt.slice(0, i));
     i += c.length;
-    if (c === '%') { out += '%'; continue; }
     if (value === undefined) value = next();
+    if (c === '%' || !'sradiuxXoeEfFgGc'.includes(c)) {
+      throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)}) at index ${at}`);
+    }
     out += printfConvert(c, value, spec);
   }
   if (argi < positional.length && !usedMapping && !(mapping && argi === 0)) {
@@ -204,8 +207,8 @@ function parseSpec(spec: string, v: Value): FormatSpec {
   }
   if (cs.length - i > 1) throw valueError(`Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
   if (i < cs.length) out.type = cs[i]!;
-  if (out.zero && out.align === undefined) { out.fill = '0'; out.align = '='; }
-  if (out.zero && out.fill === ' ' && out.align !== undefined && !(cs.length >= 2 && isAlign(cs[1]))) out.fill = '0';
+  // '0' without an explicit fill: fill with zeros ('=' alignment for numbers, decided by the caller)
+  if (out.zero && !(cs.length >= 2 && isAlign(cs[1]))) out.fill = '0';
   if (out.grouping) {
     const t = out.type;
     const ok = out.grouping === ',' ? '' + 'deEfFgG%' : 'bdoxXeEfFgG%';
@@ -245,7 +248,8 @@ function align(text: string, s: FormatSpec, dflt: '<' | '>'): string {
 }
 
 /** sign + prefix + (grouped) integer digits + rest, padded; '=' puts the fill after the sign. */
-function assembleNumber(neg: boolean, prefix: string, intPart: string, rest: string, s: FormatSpec, groupSize: number): string {
+function assembleNumber(neg: boolean, prefix: string, intPart: string, rest: string, spec: FormatSpec, groupSize: number): string {
+  const s = spec.zero && spec.align === undefined ? { ...spec, align: '=' } : spec;
   const sign = neg ? '-' : s.sign === '+' ? '+' : s.sign === ' ' ? ' ' : '';
   const sep = s.grouping;
   if (s.align === '=' && s.fill === '0') {
@@ -302,7 +306,9 @@ export function formatValue(v: Value, spec: string): string {
   if (typeof v === 'string') {
     const s = parseSpec(spec, v);
     if (s.type !== '' && s.type !== 's') throw valueError(`Unknown format code '${s.type}' for object of type 'str'`);
+    if (s.sign === ' ') throw valueError('Space not allowed in string format specifier');
     if (s.sign) throw valueError('Sign not allowed in string format specifier');
+    if (s.z) throw valueError('Negative zero coercion (z) not allowed in string format specifier');
     if (s.alt) throw valueError('Alternate form (#) not allowed in string format specifier');
     if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.align === '=') throw valueError("'=' alignment not allowed in string format specifier");
@@ -428,9 +434,17 @@ function render(fmt: string, st: FormatState, depth: number): string {
     // a replacement field: find its end, counting nested braces in the spec
     let j = i + 1;
     let level = 1;
+    let inSpec = false;
     while (j < n) {
       const d = fmt[j]!;
-      if (d === '[' ) { const k = fmt.indexOf(']', j); if (k >= 0 && !fmt.slice(j, k).includes('}')) { j = k + 1; continue; } }
+      if (d === '[' && !inSpec) {
+        // an index in the field name may hold braces: skip to its ']'
+        const k = fmt.indexOf(']', j);
+        if (k < 0) { j = n; break; }
+        j = k + 1;
+        continue;
+      }
+      if ((d === ':' || d === '!') && level === 1) inSpec = true;
       if (d === '{') level++;
       else if (d === '}') { level--; if (level === 0) break; }
       j++;
@@ -449,7 +463,7 @@ function render(fmt: string, st: FormatState, depth: number): string {
     let conv: string | undefined;
     let spec = '';
     if (field[k] === '!') {
-      if (k + 1 >= field.length) throw valueError('end of string while looking for conversion specifier');
+      if (k + 1 >= field.length) throw valueError("unmatched '{' in format spec");
       conv = field[k + 1];
       if (k + 2 < field.length && field[k + 2] !== ':') throw valueError("expected ':' after conversion specifier");
       spec = field.slice(k + 3);

@@ -104,8 +104,23 @@ const TITLE_MAP: Record<string, string> = {
 function toTitle(c: string): string {
   const t = TITLE_MAP[c];
   if (t) return t;
-  const u = c.toUpperCase();
-  return [...u].length > 1 ? [...u][0]! + [...u].slice(1).join('').toLowerCase() : u;
+  const u = [...c.toUpperCase()];
+  // a multi-letter uppercase (ß -> SS, ligatures) titles as one capital and lowercase letters; 'ŉ' -> 'ʼN' stays
+  return u.length > 1 && CASED.test(u[0]!) ? u[0]! + u.slice(1).join('').toLowerCase() : u.join('');
+}
+
+const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
+/** Python's lower() of cs[i] in context: a capital sigma at the end of a word becomes final sigma. */
+function lowerAt(cs: string[], i: number): string {
+  const c = cs[i]!;
+  if (c !== '\u03a3') return c.toLowerCase();
+  let j = i - 1;
+  while (j >= 0 && CASE_IGNORABLE.test(cs[j]!)) j--;
+  const before = j >= 0 && CASED.test(cs[j]!);
+  let k = i + 1;
+  while (k < cs.length && CASE_IGNORABLE.test(cs[k]!)) k++;
+  const after = k < cs.length && CASED.test(cs[k]!);
+  return before && !after ? '\u03c2' : '\u03c3';
 }
 const FOLD_MAP: Record<string, string> = {
   '\u03c2': '\u03c3', '\u017f': 's', '\u1e9e': 'ss', '\u00b5': '\u03bc', '\u0345': '\u03b9', '\u03d0': '\u03b2', '\u03d1': '\u03b8',
@@ -123,12 +138,13 @@ function casefold(s: string): string {
 }
 
 function title(s: string): string {
+  const cs = [...s];
   let out = '';
   let prevCased = false;
-  for (const c of s) {
-    out += prevCased ? c.toLowerCase() : toTitle(c);
+  cs.forEach((c, i) => {
+    out += prevCased ? lowerAt(cs, i) : toTitle(c);
     prevCased = CASED.test(c);
-  }
+  });
   return out;
 }
 function istitle(s: string): boolean {
@@ -205,7 +221,7 @@ function pad(s: string, width: number, fill: string, where: 'l' | 'r' | 'c'): st
 }
 function fillArg(v: Value | undefined, name: string): string {
   if (v === undefined) return ' ';
-  if (typeof v !== 'string') throw typeError(`${name}() argument 2 must be str, not ${typeName(v)}`);
+  if (typeof v !== 'string') throw typeError(`The fill character must be a unicode character, not ${typeName(v)}`);
   if (strLen(v) !== 1) throw typeError('The fill character must be exactly one character long');
   return v;
 }
@@ -341,9 +357,12 @@ const STR: Record<string, Method<string>> = {
   title: noArgs('str', 'title', title),
   capitalize: noArgs('str', 'capitalize', (s) => {
     const cs = chars(s);
-    return cs.length ? toTitle(cs[0]!) + cs.slice(1).join('').toLowerCase() : '';
+    return cs.length ? toTitle(cs[0]!) + cs.slice(1).map((_, i) => lowerAt(cs, i + 1)).join('') : '';
   }),
-  swapcase: noArgs('str', 'swapcase', (s) => [...s].map((c) => (UPPER.test(c) ? c.toLowerCase() : LOWER.test(c) ? c.toUpperCase() : c)).join('')),
+  swapcase: noArgs('str', 'swapcase', (s) => {
+    const cs = [...s];
+    return cs.map((c, i) => (UPPER.test(c) ? lowerAt(cs, i) : LOWER.test(c) ? c.toUpperCase() : c)).join('');
+  }),
   strip: (s, a, k) => strip(s, stripChars(parse({ owner: 'str', name: 'strip', params: ['chars'], min: 0, style: 'pos' }, a, k)[0], 'strip'), true, true),
   lstrip: (s, a, k) => strip(s, stripChars(parse({ owner: 'str', name: 'lstrip', params: ['chars'], min: 0, style: 'pos' }, a, k)[0], 'lstrip'), true, false),
   rstrip: (s, a, k) => strip(s, stripChars(parse({ owner: 'str', name: 'rstrip', params: ['chars'], min: 0, style: 'pos' }, a, k)[0], 'rstrip'), false, true),
@@ -393,7 +412,7 @@ const STR: Record<string, Method<string>> = {
   isspace: isStrFn('isspace', IS_SPACE),
   isidentifier: isStrFn('isidentifier', IS.identifier),
   isascii: noArgs('str', 'isascii', (s) => IS.ascii.test(s)),
-  isprintable: noArgs('str', 'isprintable', (s) => IS.printable.test(s)),
+  isprintable: noArgs('str', 'isprintable', (s) => IS.printable.test(s.replace(/ /g, ''))),
   islower: noArgs('str', 'islower', (s) => isCaseOnly(s, LOWER, UPPER)),
   isupper: noArgs('str', 'isupper', (s) => isCaseOnly(s, UPPER, LOWER)),
   istitle: noArgs('str', 'istitle', istitle),
@@ -452,11 +471,11 @@ function seqCount(self: Value[], a: Value[], k: Kwargs, owner: 'list' | 'tuple')
 
 /** list.sort(key=None, reverse=False): stable, Python's `<` (TypeError for mixed types). */
 export function sortValues(items: Value[], key: Value | undefined, reverse: boolean): Value[] {
-  const keyed = items.map((v, i) => ({ v, i, k: key === undefined || key === null ? v : call(key, [v], new Map()) }));
-  keyed.sort((x, y) => {
-    const c = pyCmp(x.k, y.k);
-    return reverse ? -c : c;
-  });
+  const keyed = items.map((v) => ({ v, k: key === undefined || key === null ? v : call(key, [v], new Map()) }));
+  // like CPython: reverse, stable sort, reverse (equal items keep their order; comparisons see the same pairs)
+  if (reverse) keyed.reverse();
+  keyed.sort((x, y) => pyCmp(x.k, y.k));
+  if (reverse) keyed.reverse();
   return keyed.map((e) => e.v);
 }
 
