@@ -236,3 +236,10 @@ test('dry run: a file.managed whose parent a required file.directory creates pre
     assert.ok(!existsSync(`${t.out}/new`), 'a dry run changes nothing');
   });
 });
+
+test('a requisite given twice in one state keeps the last list (Salt\'s chunk.update); an extend adds to it', async () => {
+  await withTree({ 'main.sls': 'include:\n  - ext\ndir:\n  test.nop: []\npkg:\n  test.nop: []\nlate:\n  test.nop: []\nx:\n  test.nop:\n    - require:\n      - test: dir\n    - require:\n      - test: pkg\n', 'ext.sls': 'extend:\n  x:\n    test:\n      - require:\n        - test: late\n' }, async (t) => {
+    const plan = await t.plan(['main']);
+    assert.deepEqual(edges(plan, chunk(plan, 'x')), ['require late/late', 'require pkg/pkg']);
+  });
+});
