@@ -350,8 +350,10 @@ function pyGetitem(obj: Value, key: Value): Value {
     return v;
   }
   if (Array.isArray(obj) || typeof obj === 'string') {
-    const kind = typeName(obj);
-    if (typeof key !== 'number') throw typeError(`${kind} indices must be integers or slices, not ${typeName(key)}`);
+    const kind = typeof obj === 'string' ? 'string' : typeName(obj);
+    if (typeof key !== 'number') {
+      throw typeError(typeof obj === 'string' ? `string indices must be integers, not '${typeName(key)}'` : `${kind} indices must be integers or slices, not ${typeName(key)}`);
+    }
     const seq = typeof obj === 'string' ? chars(obj) : obj;
     const i = key < 0 ? key + seq.length : key;
     if (i < 0 || i >= seq.length) throw new JinjaError('IndexError', `${kind} index out of range`);
