@@ -159,7 +159,9 @@ function buildChunk(p: Proto, registry: StateRegistry, warnings: Problem[]): Low
       : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are invalid keyword arguments for '${full}'`;
     chunk.warnings = [msg];
     for (const k of ignored) {
-      warnings.push(problem('ARG_INVALID', { reason: `unknown argument '${k}' (accepted: ${[...takes ?? []].join(', ') || 'none'}); Salt ignores it` }, at(k)));
+      const reason = k === 'check_cmd' ? `umec's ${full} does not run check_cmd yet; it is ignored`
+        : `unknown argument '${k}' (accepted: ${[...takes ?? []].join(', ') || 'none'}); Salt ignores it`;
+      warnings.push(problem('ARG_INVALID', { reason }, at(k)));
     }
   }
   const { args, errors } = registry.validate(module, p.fun, fnArgs);

@@ -28,32 +28,24 @@ export type RunResults = Record<string, StateResult>;
 
 export type JsonSchema = Record<string, unknown>;
 
-export interface ExecOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-  /** Seconds; the process (group) is killed after it. */
-  timeout?: number;
-  /** Run through /bin/sh -c (string command) instead of argv. */
-  shell?: boolean;
-  /** Run as this user (uid/gid looked up on the box). */
-  runas?: string;
-  input?: string;
-  signal?: AbortSignal;
+export type { CommandRunner, ExecOptions, ExecResult, ServiceDriver, ServiceStatus } from '../lib/drivers.js';
+import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
+
+/**
+ * What the firmware.updated state needs of the box's A/B firmware engine (firmware/ implements it;
+ * declared here so states/ does not depend on firmware/).
+ */
+export interface FirmwarePort {
+  status(): Promise<{
+    slots: { name: string; booted: boolean; state: string; version?: string }[];
+    phase: string;
+    update?: { source: string; version?: string; target: string; message?: string };
+  }>;
+  install(source: string, opts: { reboot: boolean; rebootDelay: number }): Promise<{ version: string; target: string }>;
 }
 
-export interface ExecResult {
-  pid?: number;
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
 
-/** Runs processes; injected so drivers can be tested for the commands they build. */
-export interface CommandRunner {
-  run(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
-}
+
 
 export interface PkgSpec { name: string; version?: string }
 
@@ -66,17 +58,7 @@ export interface PkgDriver {
   remove(names: string[], opts: { purge: boolean }): Promise<void>;
 }
 
-export interface ServiceStatus { exists: boolean; active: boolean; enabled: boolean }
 
-export interface ServiceDriver {
-  status(name: string): Promise<ServiceStatus>;
-  start(name: string): Promise<void>;
-  stop(name: string): Promise<void>;
-  restart(name: string): Promise<void>;
-  reload(name: string): Promise<void>;
-  enable(name: string): Promise<void>;
-  disable(name: string): Promise<void>;
-}
 
 export interface UserInfo { name: string; uid: number; gid: number; home: string; shell: string; groups: string[]; gecos: string }
 export interface GroupInfo { name: string; gid: number; members: string[] }
@@ -103,13 +85,14 @@ export interface Drivers {
   appIdentity?: AppIdentityProvider;
   /** On-boarded app packages (from the master); absent on a local apply. */
   appPackages?: AppPackageSource;
-  /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
-  firmware?: import('../firmware/types.js').FirmwareEngine;
+  /** A/B firmware updates (firmware/ implements the port); only on boxes with a firmware: section. */
+  firmware?: FirmwarePort;
   /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
   cron?: import('./drivers/sysconf.js').CrontabDriver;
   hosts?: import('./drivers/sysconf.js').HostsDriver;
   sysctl?: import('./drivers/sysconf.js').SysctlDriver;
   timezone?: import('./drivers/sysconf.js').TimezoneDriver;
+  locale?: import('./drivers/sysconf.js').LocaleDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

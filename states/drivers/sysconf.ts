@@ -44,3 +44,25 @@ export interface TimezoneDriver {
   /** False when the tool refused (Salt's set_hwclock result). */
   setHwclock(clock: HwClock): Promise<boolean>;
 }
+
+/** Locales: compiled ones, /etc/locale.gen, and the system locale (localectl or /etc/default/locale). */
+export interface LocaleDriver {
+  /** What `locale -a` lists. */
+  available(): Promise<string[]>;
+  /** Text of /usr/share/i18n/SUPPORTED; undefined when missing. */
+  supported(): Promise<string | undefined>;
+  /** A config file's text (absolute system path); undefined when missing. */
+  read(path: string): Promise<string | undefined>;
+  /** Replaces a config file's text (Salt's file.replace; it keeps the old text as `path.bak`). */
+  write(path: string, text: string, backup?: string): Promise<void>;
+  /** `locale-gen LOCALE` (Debian's compiles all of /etc/locale.gen), else `localedef`; false when it failed. */
+  generate(locale: string, localedef: { input: string; charmap: string; name: string }): Promise<boolean>;
+  /** Whether systemd runs the box: the system locale then goes through localectl. */
+  booted(): Promise<boolean>;
+  /** `localectl status`: the System Locale variables. */
+  localectlLocale(): Promise<Record<string, string>>;
+  /** `localectl set-locale K=V ...`; false when it failed. */
+  localectlSet(vars: Record<string, string>): Promise<boolean>;
+  /** `update-locale` without arguments (regenerates /etc/default/locale); throws when there is none. */
+  updateLocale(): Promise<void>;
+}

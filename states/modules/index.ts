@@ -9,6 +9,7 @@ import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
 import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
+import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
 import { sysctlModule } from './sysctl/index.js';
@@ -23,6 +24,7 @@ export function builtinModules(): StateModule[] {
     hostModule,
     sysctlModule,
     timezoneModule,
+    localeModule,
   ];
 }
 

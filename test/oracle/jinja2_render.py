@@ -237,11 +237,12 @@ def main():
         cases = [c for c in cases if c['name'] in wanted or c['name'].split('/')[0] in wanted]
     result = {'jinja2': jinja2.__version__, 'cases': {}}
     for c in cases:
+        context = encode(c['context'])  # before rendering: templates may mutate it ({% do %})
         result['cases'][c['name']] = {
             'result': render(c, corpus),
             'files': case_files(c, corpus),
             'options': sorted(c['options']),
-            'context': encode(c['context']),
+            'context': context,
         }
     json.dump(result, sys.stdout, ensure_ascii=False)
 
