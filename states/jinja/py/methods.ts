@@ -678,7 +678,7 @@ const FLOAT: Record<string, Method<PyFloat>> = {
 // ---------------------------------------------------------------- lookup
 
 /** Every attribute name of Python 3.11's types (dir()), to tell "not provided" from "no such attribute". */
-const PY_NAMES: Record<string, string> = {
+const PY_NAME_LISTS: Record<string, string> = {
   str: 'capitalize casefold center count encode endswith expandtabs find format format_map index isalnum isalpha isascii isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle isupper join ljust lower lstrip maketrans partition removeprefix removesuffix replace rfind rindex rjust rpartition rsplit rstrip split splitlines startswith strip swapcase title translate upper zfill',
   list: 'append clear copy count extend index insert pop remove reverse sort',
   tuple: 'count index',
@@ -686,8 +686,12 @@ const PY_NAMES: Record<string, string> = {
   int: 'as_integer_ratio bit_count bit_length conjugate denominator from_bytes imag numerator real to_bytes',
   float: 'as_integer_ratio conjugate fromhex hex imag is_integer real',
 };
-const pyHas = (type: string, name: string): boolean =>
-  (name.startsWith('__') && name.endsWith('__') && name.length > 4) || PY_NAMES[type]!.split(' ').includes(name);
+let pyNames: Map<string, Set<string>> | undefined; // built on first use (no import-time work)
+function pyHas(type: string, name: string): boolean {
+  if (name.startsWith('__') && name.endsWith('__') && name.length > 4) return true;
+  pyNames ??= new Map(Object.entries(PY_NAME_LISTS).map(([t, l]) => [t, new Set(l.split(' '))]));
+  return pyNames.get(type)!.has(name);
+}
 
 function bind<T>(table: Record<string, Method<T>>, self: T, owner: string, name: string): PyFunction | undefined {
   if (!Object.prototype.hasOwnProperty.call(table, name)) {

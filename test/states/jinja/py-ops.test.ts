@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binop, compare, getattr, getitem, iterate, len, pyAscii, pyRepr, pyStr, slice, truthy, type BinOp, type CmpOp } from '../../../states/jinja/py/ops.js';
-import { PyFloat, PyFunction, Undefined, type Value } from '../../../states/jinja/values.js';
+import { PyFloat, PyFunction, Tuple, Undefined, type Value } from '../../../states/jinja/values.js';
 import { dec, expected, loadCases, run, same, type Outcome } from './py-fixture.js';
 
 interface Cases {
@@ -90,4 +90,10 @@ test('Undefined: strict fails with the name, lenient is falsy and empty', () => 
   assert.throws(() => getattr(u, 'y'), { name: 'UndefinedError', message: "'x' is undefined" });
   assert.deepEqual(iterate(u, false), []);
   assert.throws(() => compare('==', u, 1), { name: 'UndefinedError' });
+  // Jinja2's lenient Undefined (Python: '%s|%r' % (x, x), 1 in x, x|length)
+  assert.equal(binop('%', '%s|%r', Tuple.make([u, u]), false), '|Undefined');
+  assert.throws(() => binop('%', '%s', u), { name: 'UndefinedError' });
+  assert.equal(compare('in', 1, u, false), false);
+  assert.equal(len(u, false), 0);
+  assert.throws(() => binop('+', u, 1, false), { name: 'UndefinedError' });
 });
