@@ -388,6 +388,14 @@ class Compiler {
   }
 
   private forStmt(n: N.For, cc: CC): Stmt {
+    walk([n.target, ...n.body, ...n.else_], (x) => {
+      const t = x.type === 'Assign' || x.type === 'AssignBlock' || x.type === 'LoadData' ? (x as N.Assign).target : x.type === 'For' ? (x as N.For).target : null;
+      const names: N.Name[] = [];
+      const collect = (e: N.Expr): void => { if (e.type === 'Name') names.push(e); else if (e.type === 'Tuple') e.items.forEach(collect); };
+      if (t) collect(t);
+      if (x === n.target) collect(n.target);
+      for (const nm of names) if (nm.name === 'loop') this.fail("Can't assign to special loop variable in for-loop target", nm.lineno);
+    });
     const sym = new Symbols(cc.sym);
     sym.target(n.target, true);
     sym.stmts(n.body);
@@ -428,15 +436,18 @@ class Compiler {
       const loop = usesLoop
         ? new LoopContext(items, depth0, recursive ? (it, d) => { const o: string[] = []; run(s, it, d, o); return o.join(''); } : null)
         : null;
-      let i = 0;
-      for (; i < items.length; i++) {
+      // Jinja2 runs the else block unless some iteration ran its body to the end
+      let completed = false;
+      for (let i = 0; i < items.length; i++) {
         const ls = Object.create(s) as Scope;
         if (missing.length) preset(ls, missing);
         if (loop) { loop.index0 = i; ls.loop = loop; }
         assign(ls, items[i]!);
-        if (body(ls, out) === BREAK) { i++; break; }
+        const c = body(ls, out);
+        if (c === BREAK) break;
+        if (c === 0) completed = true;
       }
-      if (i === 0 && else_) {
+      if (!completed && else_) {
         const es = Object.create(s) as Scope;
         preset(es, elseMissing);
         else_(es, out);
