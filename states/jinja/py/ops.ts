@@ -526,7 +526,7 @@ export function sliceIndices(n: number, start: Value | undefined, stop: Value | 
   return out;
 }
 
-/** obj[start:stop:step] (null/undefined = omitted). */
+/** obj[start:stop:step] (null/undefined = omitted); Python's errors for anything but str/list/tuple. */
 export function slice(obj: Value, start: Value | undefined, stop: Value | undefined, step: Value | undefined): Value {
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (typeof obj === 'string') {
@@ -537,12 +537,8 @@ export function slice(obj: Value, start: Value | undefined, stop: Value | undefi
     const out = sliceIndices(obj.length, start, stop, step).map((i) => obj[i]!);
     return obj instanceof Tuple ? Tuple.make(out) : out;
   }
-  if (obj instanceof PyObject) {
-    const it = obj.iter();
-    if (it && hasLen(obj)) return slice([...it], start, stop, step);
-  }
-  const show = (v: Value | undefined): string => (v === undefined ? 'None' : pyRepr(v));
-  if (obj instanceof Map) return new Undefined(undefined, `dict object has no element slice(${show(start)}, ${show(stop)}, ${show(step)})`);
+  // Jinja2 compiles a slice to Python's obj[a:b:c] (not environment.getitem): errors propagate
+  if (obj instanceof Map) throw typeError("unhashable type: 'slice'");
   throw typeError(`'${typeName(obj)}' object is not subscriptable`);
 }
 

@@ -10,6 +10,7 @@ import { dec, expected, loadCases, run, same, type Outcome } from './py-fixture.
 
 interface Cases {
   repr: { v: unknown; repr: string; str: string; bool: boolean; ascii: string }[];
+  floats: { f: unknown; repr: string }[];
   binop: ({ op: BinOp; a: unknown; b: unknown } & Outcome)[];
   compare: ({ op: CmpOp; a: unknown; b: unknown } & Outcome)[];
   access: { kind: 'getattr' | 'getitem'; obj: unknown; key: unknown; ok?: string; undefined?: string; callable?: boolean; err?: string; msg?: string }[];
@@ -27,6 +28,12 @@ test('repr, str, bool and ascii of values match Python', () => {
     assert.equal(truthy(v), c.bool, `bool ${c.repr}`);
     assert.equal(pyAscii(v), c.ascii, `ascii ${c.repr}`);
   }
+});
+
+test('float repr of random doubles (all bit patterns, decimals) matches Python', () => {
+  assert.ok(cases.floats.length > 2000);
+  const bad = cases.floats.filter((c) => pyRepr(dec(c.f)) !== c.repr).map((c) => [c.repr, pyRepr(dec(c.f))]);
+  assert.deepEqual(bad.slice(0, 10), []);
 });
 
 test('arithmetic operators match Python (results, types and errors)', () => {
