@@ -907,13 +907,21 @@ function toBool(v: Value, strict: boolean): boolean {
 
 const pyQuote = (s: string | undefined): string => (s === undefined ? 'None' : ops.pyRepr(s));
 
+/** The non-dunder attributes of Python 3.11's dict (dir(dict)). */
+const DICT_ATTRS = new Set(['clear', 'copy', 'fromkeys', 'get', 'items', 'keys', 'pop', 'popitem', 'setdefault', 'update', 'values']);
+
 /** Jinja2's environment.getattr plus the engine's own runtime objects. */
 export function getAttr(o: Value, name: string): Value {
+  // fast path for `grains.os`: a dict item whose name is no attribute of Python's dict
+  if (o instanceof Map && !DICT_ATTRS.has(name) && !name.startsWith('__')) {
+    const v = o.get(name);
+    if (v !== undefined) return v;
+  }
   if (o instanceof Undefined) throw ops.undefinedError(o);
   if (o instanceof Macro) return o.attr(name);
   if (o instanceof Namespace) return o.attrs.get(name) ?? noAttribute('jinja2.utils.Namespace', name);
   if (o instanceof LoopContext) return o.getattr(name) ?? noAttribute('jinja2.runtime.LoopContext', name);
-  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateModule', name);
+  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.environment.TemplateModule', name);
   if (o instanceof TemplateReference) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateReference', name);
   return ops.getattr(o, name);
 }
