@@ -264,7 +264,7 @@ class Compiler {
         const values = n.values.map((v) => this.expr(v, cc));
         const targets = n.targets.map((t) => this.assigner(t, inner));
         const body = this.stmts(n.body, inner);
-        return this.at((s, out) => {
+    return this.at((s, out) => {
           const ws = Object.create(s) as Scope;
           preset(ws, missing);
           const vs = values.map((v) => v(s));
@@ -286,8 +286,7 @@ class Compiler {
         const makeCaller = this.macro('caller', n.args, n.defaults, n.body, cc, n.lineno);
         const call = this.call(n.call, cc, makeCaller);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(call(s), strict));
           return 0;
         }, n.lineno);
@@ -302,8 +301,7 @@ class Compiler {
         const input: Expr = (s) => { const o: string[] = []; const bs = Object.create(s) as Scope; preset(bs, missing); body(bs, o); return o.join(''); };
         const value = this.filter(n.filter, inner, input);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(value(s), strict));
           return 0;
         }, n.lineno);
@@ -585,10 +583,8 @@ class Compiler {
     const tpl = this.expr(n.template, cc);
     const { ignoreMissing, withContext } = n;
     const myName = this.name;
-    const check = cc.checkOutput;
     return this.at((s, out) => {
       const ctx = s[CTX]!;
-      if (check && ctx.parentTpl) return 0;
       let t: CompiledTemplate;
       try {
         t = this.templateFrom(tpl(s), myName, ctx.session);
