@@ -9,7 +9,7 @@
  * `strict` parameters: true = StrictUndefined (Salt's default), false = Jinja2's Undefined.
  */
 import { JinjaError, typeError, valueError } from '../errors.js';
-import { PyFloat, PyFunction, PyObject, Tuple, Undefined, Namespace, type Dict, type Kwargs, type Value } from '../values.js';
+import { NamedTuple, PyFloat, PyFunction, PyObject, Tuple, Undefined, Namespace, type Dict, type Kwargs, type Value } from '../values.js';
 import { floatRepr, intRepr, powInt } from './float.js';
 import { boundMethod } from './methods.js';
 import { printf } from './format.js';
@@ -437,6 +437,7 @@ export function dictDelete(m: Dict, k: Value): boolean {
  */
 export function getattr(obj: Value, name: string): Value {
   if (obj instanceof Undefined) throw undefinedError(obj);
+  if (obj instanceof NamedTuple) { const f = obj.field(name); if (f !== undefined) return f; }
   if (obj instanceof Namespace) {
     const v = obj.attrs.get(name);
     return v === undefined ? missing(obj, name) : v;
