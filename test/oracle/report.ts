@@ -7,7 +7,7 @@
  *   --add-failing   list the failing cases that are not in known-differences.txt yet (reason:
  *                   what umec gave); only to baseline a new engine merge, never to hide a regression
  */
-import { describeOutcome, matches, readKnown, runOracle, writeKnown, type Outcome } from './corpus.js';
+import { describeOutcome, matches, readKnown, runOracle, samePosition, writeKnown, type Outcome } from './corpus.js';
 import { loadEngine } from './renderers.js';
 import { renderInChildren } from './run-cases.js';
 
@@ -29,10 +29,16 @@ async function main(): Promise<void> {
   const outcomes = await renderInChildren(oracle, nunjucks ? 'nunjucks' : 'umec');
   const groups = new Map<string, { pass: number; fail: number }>();
   const failing: Array<{ name: string; expected: Outcome; got: Outcome }> = [];
+  // error cases where both raise the same kind: is the error reported at Jinja2's file and line?
+  const positions = { same: 0, differ: [] as string[] };
   const passing = new Set<string>();
   for (const [i, c] of oracle.cases.entries()) {
     const got = outcomes[i]!;
     const ok = matches(c.expected, got, nunjucks);
+    if (ok && !nunjucks && 'kind' in c.expected && c.expected.where) {
+      if (samePosition(c.expected, got)) positions.same++;
+      else positions.differ.push(`${c.name}: jinja2 ${c.expected.where.filename}:${c.expected.where.lineno}, umec ${'kind' in got ? `${got.where?.filename}:${got.where?.lineno}` : '-'}`);
+    }
     const g = groups.get(c.group) ?? { pass: 0, fail: 0 };
     if (ok) { g.pass++; passing.add(c.name); } else { g.fail++; failing.push({ name: c.name, expected: c.expected, got }); }
     groups.set(c.group, g);
@@ -46,6 +52,10 @@ async function main(): Promise<void> {
     pass += g.pass; fail += g.fail;
   }
   console.log(`${'TOTAL'.padEnd(w)}  ${String(pass + fail).padStart(5)}  ${String(pass).padStart(5)}  ${String(fail).padStart(5)}  (${((100 * pass) / (pass + fail)).toFixed(1)}% pass)`);
+  if (!nunjucks) {
+    console.log(`\nerror positions (cases failing with Jinja2's exception kind): ${positions.same} at Jinja2's file:line, ${positions.differ.length} elsewhere`);
+    if (args.has('--failures')) for (const d of positions.differ) console.log(`  ${d}`);
+  }
   if (args.has('--failures')) {
     console.log('\nfailing cases:');
     for (const f of failing) console.log(`  ${f.name}\n    jinja2: ${short(describeOutcome(f.expected))}\n    got:    ${short(describeOutcome(f.got))}`);

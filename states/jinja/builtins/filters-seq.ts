@@ -4,6 +4,7 @@
  */
 import type { EvalEnv, FilterFn } from '../api.js';
 import { JinjaError, typeError } from '../errors.js';
+import { DictView } from '../py/methods.js';
 import { binop, compare, dictGet, getattr, pyEq, typeName, undefinedError } from '../py/ops.js';
 import { NamedTuple, Namespace, PyObject, Tuple, Undefined, type Kwargs, type Value } from '../values.js';
 import {
@@ -112,6 +113,7 @@ function reversedItems(env: EvalEnv, value: Value): { items: Value[]; kind: stri
   if (value instanceof Tuple) return { items: [...value].reverse(), kind: 'reversed' };
   if (Array.isArray(value)) return { items: [...value].reverse(), kind: 'list_reverseiterator' };
   if (value instanceof Map) return { items: [...value.keys()].reverse(), kind: 'dict_reversekeyiterator' };
+  if (value instanceof DictView) return { items: value.items().reverse(), kind: `dict_reverse${value.kind.replace(/s$/, '')}iterator` };
   throw typeError(`'${typeName(value)}' object is not reversible`);
 }
 
