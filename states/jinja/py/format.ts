@@ -53,7 +53,7 @@ function printfText(text: string, s: PrintfSpec): string {
 
 function printfConvert(c: string, v: Value, s: PrintfSpec, strict: boolean): string {
   // a lenient Undefined prints as '' (%s) or Undefined (%r); anything else with it fails
-  if (v instanceof Undefined && (strict || !'sra'.includes(c))) throw undefinedError(v);
+  if (v instanceof Undefined && ((strict && !v.lenient) || !'sra'.includes(c))) throw undefinedError(v);
   switch (c) {
     case 's': case 'r': case 'a': {
       let t = c === 's' ? pyStr(v, strict) : c === 'r' ? pyRepr(v) : pyAscii(v);
