@@ -41,7 +41,7 @@ export class MasterChannel {
     try {
       for await (const [head, data] of this.sock) {
         let body: Record<string, unknown>;
-        try { body = JSON.parse(head!.toString('utf8')) as Record<string, unknown>; } catch { continue; }
+        try { body = JSON.parse(head.toString('utf8')) as Record<string, unknown>; } catch { continue; }
         const w = this.waiting.get(String(body.re));
         if (!w) continue;
         this.waiting.delete(String(body.re));
@@ -56,7 +56,7 @@ export class MasterChannel {
   /** One request; rejects with RequestTimeout when no answer comes in `timeoutSec`. */
   async request(type: string, body: unknown, timeoutSec = 10): Promise<ChannelReply> {
     const frames = seal(this.macKey, type, this.id, body);
-    const nonce = (JSON.parse(frames[0]!.toString()) as { nonce: string }).nonce;
+    const nonce = (JSON.parse(frames[0].toString()) as { nonce: string }).nonce;
     const reply = new Promise<ChannelReply>((resolve, reject) => {
       const timer = setTimeout(() => { this.waiting.delete(nonce); reject(new RequestTimeout(type, timeoutSec)); }, timeoutSec * 1000);
       this.waiting.set(nonce, { resolve, reject, timer, type });

@@ -124,7 +124,7 @@ export class AgentDaemon {
   private connect(): void {
     this.channel?.close();
     this.channel = new MasterChannel({
-      endpoint: masterEndpoint(this.config.master[this.current]!), masterKey: this.config.master_pubkey,
+      endpoint: masterEndpoint(this.config.master[this.current]), masterKey: this.config.master_pubkey,
       publicKey: this.pair.publicKey, secretKey: this.pair.secretKey, id: this.config.id,
       macKey: sharedKey(this.pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000,
     });
@@ -269,7 +269,7 @@ export class AgentDaemon {
   private subEndpoint?: string;
 
   private subscribe(port: number): void {
-    const host = new URL(masterEndpoint(this.config.master[this.current]!).replace('tcp://', 'http://')).hostname;
+    const host = new URL(masterEndpoint(this.config.master[this.current]).replace('tcp://', 'http://')).hostname;
     const endpoint = `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (endpoint === this.subEndpoint) return;
     this.sub?.close();
@@ -289,7 +289,7 @@ export class AgentDaemon {
     try {
       for await (const [, payload] of sub) {
         let job: JobMessage;
-        try { job = JSON.parse(payload!.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
+        try { job = JSON.parse(payload.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
         if (job.targets !== '*' && !(Array.isArray(job.targets) && job.targets.includes(this.config.id))) continue;
         this.handle(job).catch((e: unknown) => this.log.error({ err: e, jid: job.jid }, 'job failed outside its own error handling'));
       }
@@ -315,7 +315,7 @@ export class AgentDaemon {
       exec: this.drivers.exec,
     });
     // one state run at a time, like Salt; other functions run at once
-    return job.fun === 'apply' ? await (this.applyQueue = this.applyQueue.then(exec, exec)) as Awaited<ReturnType<typeof exec>> : await exec();
+    return job.fun === 'apply' ? await (this.applyQueue = this.applyQueue.then(exec, exec)) : await exec();
   }
 
   private async deliver(item: OutboxItem): Promise<void> {

@@ -80,7 +80,7 @@ function startRaw(m: Extract<HostRequest, { op: 'raw' }>): void {
     raw.push({ sub, dealer });
     void (async () => {
       try {
-        for await (const [, payload] of sub) await dealer.send([id, payload!]);
+        for await (const [, payload] of sub) await dealer.send([id, payload]);
       } catch { /* closed */ }
     })();
   }

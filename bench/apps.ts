@@ -36,7 +36,7 @@ export async function appsRows(): Promise<Section> {
     });
     const req: RunRequest = { source: new LocalSlsSource(join(tmp.dir, 'tree')), sls: ['apps'], grains: { id: 'bench-box' }, pillar: {}, immutableTree: true };
     const apply = async (expectChanges: boolean) => {
-      const r = Object.values(await engine.apply(req))[0]!;
+      const r = Object.values(await engine.apply(req))[0];
       if (r.result !== true || (Object.keys(r.changes).length > 0) !== expectChanges) throw new Error(`unexpected apply result: ${r.comment}`);
     };
     const clear = async () => { await pm.podman('rm', '-af', '-t', '0'); };
@@ -49,7 +49,7 @@ export async function appsRows(): Promise<Section> {
     const runs = [['web', '/bin/httpd', '-f', '-p', '8080', '-h', '/www'], ['api', '/bin/sleep', '3600'], ['worker', '/bin/sleep', '3600']];
     const podmanRun = await timeIt(5, async () => {
       for (const [name, ...cmd] of runs) {
-        await pm.podman('run', '-d', '--name', `demo-${name!}`, '--cap-drop', 'ALL', '--restart', 'unless-stopped', '-e', `ROLE=${name!}`, 'localhost/demo/base:1', ...cmd);
+        await pm.podman('run', '-d', '--name', `demo-${name}`, '--cap-drop', 'ALL', '--restart', 'unless-stopped', '-e', `ROLE=${name}`, 'localhost/demo/base:1', ...cmd);
       }
     }, clear);
     await clear();

@@ -9,10 +9,10 @@ import { createFirmwareEngine, RecordingPowerDriver } from '../firmware/index.js
 import type { FirmwareSettings } from '../firmware/config.js';
 
 const [, , settingsFile, source] = process.argv;
-const settings = JSON.parse(readFileSync(settingsFile!, 'utf8')) as FirmwareSettings;
+const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as FirmwareSettings;
 const engine = createFirmwareEngine(settings, { power: new RecordingPowerDriver() });
 const t0 = performance.now();
-await engine.install(source!, { reboot: false });
+await engine.install(source, { reboot: false });
 const ms = performance.now() - t0;
 // VmHWM, not getrusage's maxRSS: Linux keeps ru_maxrss across fork+execve, so a big parent
 // (the bench after its 5,000-agent fleet part) would be reported as this process's peak

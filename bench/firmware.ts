@@ -105,19 +105,19 @@ export async function firmwareRows(): Promise<Section> {
       const slot = join(dir, 'slotB');
       const t0 = performance.now();
       await run('sh', ['-c', 'cat "$1" > "$2" && sync "$2"', 'sh', image, slot]);
-      t.cat!.push(performance.now() - t0);
+      t.cat.push(performance.now() - t0);
       await rm(slot, { force: true });
       for (const [key, src, verify] of [['local2', join(dir, 'big.umb'), true], ['local1', join(dir, 'big.umb'), false], ['http2', url, true], ['http1', url, false]] as const) {
         const r = await install(src, verify);
-        t[key]!.push(r.ms);
-        rss[key]!.push(r.maxRssKb);
+        t[key].push(r.ms);
+        rss[key].push(r.maxRssKb);
       }
     }
     const mbps = (ms: number) => GiB / (1 << 20) / (ms / 1000);
-    const catMs = median(t.cat!);
+    const catMs = median(t.cat);
     rows.push({ name: 'firmware: cat 1 GiB image > slot && sync', median: mbps(catMs), unit: 'MB/s', target: '(baseline)' });
     const row = (name: string, key: string, how: string) => {
-      const ms = median(t[key]!);
+      const ms = median(t[key]);
       rows.push({ name, median: mbps(ms), unit: 'MB/s', target: '>= 80% of cat', extra: `${((catMs / ms) * 100).toFixed(0)}% of cat; ${how}` });
     };
     row('firmware: install 1 GiB local, verify first', 'local2', 'verify pass, then write pass (hashed again)');
@@ -125,8 +125,8 @@ export async function firmwareRows(): Promise<Section> {
     row('firmware: install 1 GiB HTTP, verify first', 'http2', 'download+verify to staging, then write');
     row('firmware: install 1 GiB HTTP, single pass', 'http1', 'verify_before_write: false, no staging');
     const mb = (kb: number) => kb / 1024;
-    const rssRow = (name: string, key: string, small?: number) => rows.push({ name, median: mb(median(rss[key]!)), unit: 'MB', target: '< 80 MB',
-      extra: `max ${mb(Math.max(...rss[key]!)).toFixed(1)} MB at 1 GiB${small ? `; ${mb(small).toFixed(1)} MB at 64 MiB` : ''}${mb(Math.max(...rss[key]!)) >= 80 ? '; MISSED' : ''}` });
+    const rssRow = (name: string, key: string, small?: number) => rows.push({ name, median: mb(median(rss[key])), unit: 'MB', target: '< 80 MB',
+      extra: `max ${mb(Math.max(...rss[key])).toFixed(1)} MB at 1 GiB${small ? `; ${mb(small).toFixed(1)} MB at 64 MiB` : ''}${mb(Math.max(...rss[key])) >= 80 ? '; MISSED' : ''}` });
     rssRow('firmware: installer peak RSS, local, verify first', 'local2', smallRss.two);
     rssRow('firmware: installer peak RSS, local, single pass', 'local1', smallRss.one);
     rssRow('firmware: installer peak RSS, HTTP, verify first', 'http2');

@@ -154,8 +154,8 @@ async function rawZmq(ns: number[], capacity: number, deadline: number): Promise
     void (async () => {
       try {
         for await (const [, id, payload] of router) {
-          if (payload!.toString() !== want) continue;
-          got.add(id!.toString());
+          if (payload.toString() !== want) continue;
+          got.add(id.toString());
           if (got.size >= n) all?.();
         }
       } catch { /* closed */ }

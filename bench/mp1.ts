@@ -53,7 +53,7 @@ export async function mp1Rows(): Promise<Section> {
     const mins: Awaited<ReturnType<typeof load>>[] = [];
     const gets: Awaited<ReturnType<typeof load>>[] = [];
     for (let round = 0; round < 3; round++) {
-      mins.push(await load(base.info.url!));
+      mins.push(await load(base.info.url));
       gets.push(await load(`${url}/mec_service_mgmt/v1/services?ser_name=svc-500`, { headers: auth }));
     }
     // one connection: the server's own latency, without 50 requests queueing on a shared 2-core box
@@ -67,7 +67,7 @@ export async function mp1Rows(): Promise<Section> {
     const get = { rps: med(gets, (r) => r.requests.average), p99: med(gets, (r) => r.latency.p99), p50: med(gets, (r) => r.latency.p50) };
     const ratio = get.rps / minimal.rps;
     rows.push(
-      { name: 'mp1 minimal node:http handler (50 conns)', median: minimal.rps, unit: 'req/s', target: 'baseline', extra: `p99 ${minimal.p99} ms; median of 3 runs of 4 s; load avg ${loadavg()[0]!.toFixed(1)}` },
+      { name: 'mp1 minimal node:http handler (50 conns)', median: minimal.rps, unit: 'req/s', target: 'baseline', extra: `p99 ${minimal.p99} ms; median of 3 runs of 4 s; load avg ${loadavg()[0].toFixed(1)}` },
       { name: 'mp1 GET /services?ser_name (1,000 svcs, 50 conns)', median: get.rps, unit: 'req/s', target: '>= 0.5x baseline', extra: `${(ratio * 100).toFixed(0)}% of baseline` },
       { name: 'mp1 GET /services?ser_name p99', median: get.p99, unit: 'ms', target: '< 5 ms', extra: `p50 ${get.p50} ms (baseline p99 ${minimal.p99} ms)` },
       { name: 'mp1 GET /services?ser_name p99 (1 conn)', median: single.latency.p99, unit: 'ms', target: '-', extra: `p50 ${single.latency.p50} ms, ${single.requests.average} req/s` },

@@ -10,7 +10,7 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Median wall time of `runs` calls of fn (setup runs before each call, untimed). */
@@ -81,8 +81,8 @@ export async function timedRun(cmd: string, args: string[], timeoutMs: number): 
   const exited = track(proc);
   let stdout = '';
   let stderr = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => { stdout += s; });
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
   const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
   const code = await exited;
   const ms = performance.now() - t0;

@@ -25,7 +25,7 @@ export async function redfishRows(): Promise<Section> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./redfish-server.js', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).once('line', resolve);
+      createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', (c) => reject(new Error(`redfish bench server exited with ${c}`)));
     });
     const s = JSON.parse(line) as Started;

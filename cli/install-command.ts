@@ -32,12 +32,12 @@ export function installCommand(role: Role) {
         const { planInstall, executeInstall, enableUnit } = await import('./install.js');
         const settings: Record<string, string> = {};
         for (const [flag, key] of [['master', 'master'], ['master-pubkey', 'master_pubkey'], ['id', 'id']] as const) {
-          if (typeof flags[flag] === 'string') settings[key] = flags[flag] as string;
+          if (typeof flags[flag] === 'string') settings[key] = flags[flag];
         }
         const opts = { role, root: flags.root, config: flags.config, dataDir: flags['data-dir'], exec: flags.exec as string | undefined, confined: flags.confined === true, settings };
         const steps = await executeInstall(planInstall(opts), [join(flags.root, flags['data-dir'])]);
         const real = flags.root === '/' && !flags['no-enable'];
-        const ran = real ? await enableUnit(role, steps[0]!.action !== 'unchanged', flags.now === true) : [];
+        const ran = real ? await enableUnit(role, steps[0].action !== 'unchanged', flags.now === true) : [];
         if (flags.json) { this.log(JSON.stringify({ steps, ran }, null, 2)); return; }
         for (const s of steps) this.log(`${s.action.padEnd(9)} ${s.path}`);
         for (const r of ran) this.log(`ran       ${r}`);

@@ -19,7 +19,7 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     throw new UmecError('CONFIG', { file: `${path}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
   }
   const v = doc.toJS() as unknown;

@@ -7,6 +7,7 @@ export const redfishFlags = {
 
 /** The agent's Redfish account store, from agent.yaml (loaded on demand). */
 export async function accountStore(configFile: string) {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- module exports, not methods
   const [{ loadAgentConfig }, { AccountStore }, { join }] = await Promise.all([
     import('../agent/config.js'), import('../agent/redfish/accounts.js'), import('node:path')]);
   const c = await loadAgentConfig(configFile);
@@ -19,5 +20,5 @@ export async function accountStore(configFile: string) {
 export async function passwordFromStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]!;
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
 }

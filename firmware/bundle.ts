@@ -152,7 +152,7 @@ export async function inspectBundle(chunks: AsyncIterable<Buffer>, o: InspectOpt
       const rec: { bytes: number; hash?: string } = { bytes: 0 };
       done.set(want.file, rec);
       const sink = o.image;
-      const img = images[images.length - 1]!;
+      const img = images[images.length - 1];
       sink?.begin(img);
       entry.on('data', (c: Buffer) => { h.update(c); rec.bytes += c.length; sink?.data(img, c); });
       entry.on('end', () => {
@@ -206,10 +206,10 @@ export async function* fileChunks(file: string, size = 1 << 20): AsyncGenerator<
   try {
     const bufs = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)];
     for (let pos = 0, k = 0; ; k ^= 1) {
-      const { bytesRead } = await fh.read(bufs[k]!, 0, size, pos);
+      const { bytesRead } = await fh.read(bufs[k], 0, size, pos);
       if (bytesRead === 0) return;
       pos += bytesRead;
-      yield bufs[k]!.subarray(0, bytesRead);
+      yield bufs[k].subarray(0, bytesRead);
     }
   } finally {
     await fh.close();
@@ -249,7 +249,7 @@ export async function createBundle(manifestFile: string, out: string): Promise<M
   try {
     await writeFile(join(dir, MANIFEST), stringify(manifest));
     await writeFile(join(dir, SIGNATURE), sigRecord({ alg: 'none' }));
-    for (const [i, img] of images.entries()) await symlink(paths[i]!, join(dir, img.file));
+    for (const [i, img] of images.entries()) await symlink(paths[i], join(dir, img.file));
     await tarCreate({ file: tmpOut, cwd: dir, follow: true, noPax: true, portable: true }, [MANIFEST, SIGNATURE, ...images.map((x) => x.file)]);
     const fh = await open(tmpOut, 'r+');
     try { await fh.sync(); } finally { await fh.close(); }

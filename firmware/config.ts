@@ -170,5 +170,5 @@ export function firmwareSettings(raw: unknown, o: { dataDir: string; baseDir?: s
       services: r.health.services, master_within: r.health.master_within,
       commands: r.health.commands.map((c) => (typeof c === 'string' ? { run: c, timeout: 60 } : { run: c.run, timeout: c.timeout ?? 60 })),
     },
-  }) as FirmwareSettings;
+  });
 }

@@ -163,7 +163,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
         let size: number | undefined;
         let imagesTotal: number | undefined;
         const sink = new SlotSink({
-          device: (img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]!),
+          device: (img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]),
           beforeFirstWrite: async () => {
             j = await this.step({ ...j, phase: 'writing', slots: { ...j.slots, [target]: { state: 'unknown' } } });
             wroteSlot = true;
@@ -205,7 +205,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
               progress('downloading', offset, undefined, 0, 0, `retry ${attempt} from byte ${offset}: ${err.message}`);
             },
           });
-          let total: number | undefined;
+          const total: number | undefined = undefined; // a download's length is unknown until the bundle is read
           const tee = async function* (): AsyncGenerator<Buffer> {
             for await (const c of chunks) { await fh.write(c); yield c; }
           };
@@ -213,7 +213,6 @@ export class AbFirmwareEngine implements FirmwareEngine {
             label: source, keyring, check, signal: opts.signal,
             onBytes: (n) => progress('downloading', n, total, 0, 50),
           });
-          total = inspected.images.reduce((a, i) => a + i.size, 0);
           await fh.sync();
         } finally {
           await fh.close();
@@ -256,9 +255,9 @@ export class AbFirmwareEngine implements FirmwareEngine {
   /** Second pass of a verified bundle on disk: each image onto its device, hashed again as written. */
   private async writeStaged(bundleFile: string, source: string, images: BundleImage[], target: SlotName, total: number, opts: InstallOptions,
     progress: (phase: UpdatePhase, done: number, total?: number, base?: number, span?: number) => void, beforeWrite: () => Promise<void>): Promise<void> {
-    const devices = images.map((img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]!));
+    const devices = images.map((img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]));
     for (const [i, img] of images.entries()) {
-      const cap = await deviceCapacity(devices[i]!);
+      const cap = await deviceCapacity(devices[i]);
       if (cap !== undefined && cap < img.size) {
         throw new UmecError('FW_SLOT', { slot: target, device: devices[i], reason: `image ${img.file} is ${img.size} bytes, the device holds ${cap}` });
       }
@@ -270,7 +269,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
     let before = 0;
     for (const [i, img] of images.entries()) {
       try {
-        await copyToSlot(bundleFile, img.offset, img.size, devices[i]!, img.sha256, {
+        await copyToSlot(bundleFile, img.offset, img.size, devices[i], img.sha256, {
           signal: opts.signal,
           onBytes: async (n) => { progress('writing', before + n, total, 50, 50); await this.deps.hooks?.afterWrite?.(before + n); },
         });
@@ -342,7 +341,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
       }
       if (booted !== u.target) {
         const message = `slot ${u.target} did not come up (boot counter exhausted or reset before commit); running slot ${booted} again`;
-        j = await this.step({ ...j, phase: 'rolled-back', update: { ...u, message }, slots: { ...j.slots, [u.target]: { state: 'bad', ...(j.slots[u.target].version ? { version: j.slots[u.target].version } : {}) } } });
+        await this.step({ ...j, phase: 'rolled-back', update: { ...u, message }, slots: { ...j.slots, [u.target]: { state: 'bad', ...(j.slots[u.target].version ? { version: j.slots[u.target].version } : {}) } } });
         await this.boot.fallback(booted, u.target);
         return this.status();
       }

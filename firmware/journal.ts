@@ -60,7 +60,7 @@ export class Journal {
     try {
       j = JSON.parse(text) as JournalRecord;
     } catch (e) {
-      throw new Error(`firmware journal ${this.file} is damaged: ${(e as Error).message}`);
+      throw new Error(`firmware journal ${this.file} is damaged: ${(e as Error).message}`, { cause: e });
     }
     if (j.format !== 1 || !PHASES.has(j.phase) || !j.slots?.A || !j.slots?.B) throw new Error(`firmware journal ${this.file} is not a umec journal (format 1)`);
     return j;

@@ -17,8 +17,8 @@ export async function generateSigningKey(prefix: string): Promise<{ key: string;
     if (await access(f).then(() => true, () => false)) throw new UmecError('FW_KEY', { file: f, reason: 'already exists; not replaced' });
   }
   const pair = generateKeyPairSync('ed25519');
-  await writeFileAtomic(key, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, { mode: 0o600 });
-  await writeFileAtomic(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }) as string);
+  await writeFileAtomic(key, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFileAtomic(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }));
   return { key, pub, id: keyId(pair.publicKey) };
 }
 

@@ -67,7 +67,7 @@ export const sourceManifestSchema = {
 };
 
 function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
-  let node = doc.contents as Node | null;
+  let node = doc.contents;
   let line: number | undefined;
   for (const key of path) {
     if (isMap(node)) {
@@ -97,7 +97,7 @@ export function parseManifest<T = Manifest>(text: string, label: string, schema:
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${e.linePos?.[0].line ?? 0}: ${e.message.split('\n')[0]}` });
   }
   const data = doc.toJS() as unknown;

@@ -40,15 +40,15 @@ export async function copyToSlot(src: string, offset: number, size: number, devi
     const h = createHash('sha256');
     let k = 0;
     let done = 0;
-    let reading = size > 0 ? input.read(bufs[0]!, 0, Math.min(CHUNK, size), offset) : undefined;
+    let reading = size > 0 ? input.read(bufs[0], 0, Math.min(CHUNK, size), offset) : undefined;
     while (done < size) {
       if (o.signal?.aborted) throw o.signal.reason instanceof Error ? o.signal.reason : new Error('cancelled');
       const { bytesRead } = await reading!;
       if (bytesRead === 0) throw new Error(`source ${src} ended after ${done} of ${size} bytes`);
-      const cur = bufs[k]!;
+      const cur = bufs[k];
       k ^= 1;
       const nextAt = done + bytesRead;
-      reading = nextAt < size ? input.read(bufs[k]!, 0, Math.min(CHUNK, size - nextAt), offset + nextAt) : undefined;
+      reading = nextAt < size ? input.read(bufs[k], 0, Math.min(CHUNK, size - nextAt), offset + nextAt) : undefined;
       const chunk = cur.subarray(0, bytesRead);
       h.update(chunk);
       let w = 0;

@@ -14,7 +14,7 @@ function freeze<T>(o: T): T {
 
 /** Line of the deepest node on `path` (mapping keys and sequence indexes) that exists. */
 export function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
-  let node = doc.contents as Node | null;
+  let node = doc.contents;
   let line: number | undefined = node?.range ? lc.linePos(node.range[0]).line : undefined;
   for (const key of path) {
     if (isSeq(node)) {
@@ -58,7 +58,7 @@ export async function loadConfig<T>(file: string, schema: Record<string, unknown
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     throw new UmecError('CONFIG', { file: `${file}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
   }
   const data = (doc.toJS() ?? {}) as unknown;

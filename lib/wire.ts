@@ -54,9 +54,9 @@ export class WireError extends Error {
 
 /** Header of frames, parsed but not yet authenticated. Throws WireError('malformed'). */
 export function peekHeader(frames: Buffer[]): Header {
-  if (frames.length !== 3 || frames[2]!.length !== 32) throw new WireError('malformed', `expected 3 frames with a 32-byte MAC, got ${frames.length}`);
+  if (frames.length !== 3 || frames[2].length !== 32) throw new WireError('malformed', `expected 3 frames with a 32-byte MAC, got ${frames.length}`);
   let h: unknown;
-  try { h = JSON.parse(frames[0]!.toString('utf8')); } catch { throw new WireError('malformed', 'header is not JSON'); }
+  try { h = JSON.parse(frames[0].toString('utf8')); } catch { throw new WireError('malformed', 'header is not JSON'); }
   const ok = h && typeof h === 'object' && (h as Header).v === PROTOCOL_VERSION && typeof (h as Header).type === 'string'
     && typeof (h as Header).id === 'string' && Number.isFinite((h as Header).ts) && typeof (h as Header).nonce === 'string'
     && (h as Header).nonce.length >= 8 && (h as Header).nonce.length <= 64;
@@ -66,9 +66,9 @@ export function peekHeader(frames: Buffer[]): Header {
 
 /** Verifies the MAC with `key` and returns the body. Throws WireError. */
 export function openBody(frames: Buffer[], key: Buffer): unknown {
-  const expected = mac(key, frames[0]!, frames[1]!);
-  if (!timingSafeEqual(expected, frames[2]!)) throw new WireError('forged', 'MAC does not match the agent key');
-  try { return JSON.parse(frames[1]!.toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
+  const expected = mac(key, frames[0], frames[1]);
+  if (!timingSafeEqual(expected, frames[2])) throw new WireError('forged', 'MAC does not match the agent key');
+  try { return JSON.parse(frames[1].toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
 }
 
 /** Rejects messages outside a time window and nonces seen within it. */

@@ -10,7 +10,7 @@ export function z85Decode(s: string): Buffer {
   for (let i = 0, j = 0; i < s.length; i += 5, j += 4) {
     let v = 0;
     for (let k = 0; k < 5; k++) {
-      const d = DECODE.get(s[i + k]!);
+      const d = DECODE.get(s[i + k]);
       if (d === undefined) throw new Error(`invalid Z85 character ${JSON.stringify(s[i + k])}`);
       v = v * 85 + d;
     }
@@ -27,7 +27,7 @@ export function z85Encode(b: Uint8Array): string {
   for (let i = 0; i < b.length; i += 4) {
     let v = view.readUInt32BE(i);
     const chunk: string[] = [];
-    for (let k = 0; k < 5; k++) { chunk.unshift(ALPHABET[v % 85]!); v = Math.floor(v / 85); }
+    for (let k = 0; k < 5; k++) { chunk.unshift(ALPHABET[v % 85]); v = Math.floor(v / 85); }
     s += chunk.join('');
   }
   return s;

@@ -154,7 +154,7 @@ export class AppStore {
       throw new UmecError('APP_PACKAGE', { file: pkgPath, reason: `not a readable package tar: ${(e as Error).message}` });
     }
     const top = await readdir(root);
-    if (!top.includes('app.yaml') && top.length === 1 && (await stat(join(root, top[0]!))).isDirectory()) return join(root, top[0]!);
+    if (!top.includes('app.yaml') && top.length === 1 && (await stat(join(root, top[0]))).isDirectory()) return join(root, top[0]);
     return root;
   }
 

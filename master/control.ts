@@ -129,7 +129,7 @@ export function parseJobRequest(r: unknown): JobRequest {
   if (!JOB_FUNS.includes(q.fun as never)) bad(`unknown function ${JSON.stringify(q.fun)}`);
   if (typeof q.tgt !== 'string' || !q.tgt) bad('a target is required');
   if (!TARGET_TYPES.includes(q.tgt_type as TargetType)) bad(`unknown target type ${JSON.stringify(q.tgt_type)}`);
-  const args = (q.args ?? {}) as JobRequest['args'];
+  const args = (q.args ?? {});
   if (q.fun === 'run' && (!Array.isArray(args.cmd) || !args.cmd.length || !args.cmd.every((a) => typeof a === 'string'))) bad('run needs a command');
   if (args.sls !== undefined && (!Array.isArray(args.sls) || !args.sls.every((s) => typeof s === 'string'))) bad('sls must be a list of names');
   if (q.timeout !== undefined && !(Number(q.timeout) > 0 && Number(q.timeout) <= 86_400)) bad('timeout must be between 0 and 86400 seconds');

@@ -159,8 +159,8 @@ export class MasterDaemon {
       for await (const [routing, ...frames] of sock) {
         server.handle(frames).then(async (reply) => {
           if (!reply || !this.running) return;
-          const nonce = (() => { try { return (JSON.parse(frames[0]!.toString()) as { nonce?: string }).nonce; } catch { return undefined; } })();
-          const out = [routing!, JSON.stringify({ re: nonce, ...reply.body })];
+          const nonce = (() => { try { return (JSON.parse(frames[0].toString()) as { nonce?: string }).nonce; } catch { return undefined; } })();
+          const out = [routing, JSON.stringify({ re: nonce, ...reply.body })];
           await replies.send(reply.data ? [...out, reply.data] : out);
         }).catch((e: unknown) => this.log.error({ err: e }, 'request handling failed'));
       }

@@ -131,6 +131,6 @@ export class FileServer {
 
 async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  const worker = async () => { while (next < items.length) await fn(items[next++]!); };
+  const worker = async () => { while (next < items.length) await fn(items[next++]); };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -73,7 +73,7 @@ class PillarRun {
     for (const node of include.value.items as Node[]) {
       const inc = src.toJS(node);
       // `- name`, or Salt's `- name: {key: a:b}` which nests the included data under a:b
-      const target = typeof inc === 'string' ? inc : isObj(inc) && Object.keys(inc).length === 1 ? Object.keys(inc)[0]! : undefined;
+      const target = typeof inc === 'string' ? inc : isObj(inc) && Object.keys(inc).length === 1 ? Object.keys(inc)[0] : undefined;
       if (target === undefined) {
         this.errors.push(problem('INCLUDE_FORMAT', { got: src.describe(node) }, src.pos(node)));
         continue;

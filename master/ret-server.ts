@@ -81,7 +81,7 @@ export class RetServer {
 
   private async keyRequest(h: Header, frames: Buffer[]): Promise<Reply> {
     let claimed: unknown;
-    try { claimed = JSON.parse(frames[1]!.toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
+    try { claimed = JSON.parse(frames[1].toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
     const pub = (claimed as { pubkey?: unknown })?.pubkey;
     if (!isCurveKey(pub)) throw new WireError('malformed', 'key_request without a CURVE public key');
     // the MAC proves the sender holds the secret key of the public key it presents
@@ -130,7 +130,7 @@ export class RetServer {
     const b = (body ?? {}) as Record<string, unknown>;
     switch (h.type) {
       case 'hello': {
-        if (b.grains && typeof b.grains === 'object') await this.d.agents.setGrains(h.id, { ...(b.grains as object), id: h.id });
+        if (b.grains && typeof b.grains === 'object') await this.d.agents.setGrains(h.id, { ...(b.grains), id: h.id });
         if (b.start) this.d.events.fire(`umec/agent/${h.id}/start`, { id: h.id });
         return { body: { publish_port: this.d.publishPort } };
       }

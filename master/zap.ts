@@ -26,8 +26,8 @@ export class ZapHandler {
       for await (const frames of this.socket) {
         const [peer, empty, version, requestId, domain, address, , mechanism, credential] = frames;
         const ok = version?.toString() === '1.0' && mechanism?.toString() === 'CURVE' && credential?.length === 32
-          && this.allow(domain!.toString(), z85Encode(credential), address!.toString());
-        await this.socket.send([peer!, empty!, '1.0', requestId!, ok ? '200' : '400', ok ? 'OK' : 'Denied', '', '']);
+          && this.allow(domain.toString(), z85Encode(credential), address.toString());
+        await this.socket.send([peer, empty, '1.0', requestId, ok ? '200' : '400', ok ? 'OK' : 'Denied', '', '']);
       }
     } catch (e) {
       if (this.running) throw e;

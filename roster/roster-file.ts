@@ -46,7 +46,7 @@ export function defaultThinDir(user: string): string {
 export async function loadRoster(file: string, overrides: { knownHosts?: string } = {}): Promise<Roster> {
   let raw: Record<string, RawEntry>;
   try {
-    raw = await loadConfig<Record<string, RawEntry>>(file, rosterSchema as unknown as Record<string, unknown>);
+    raw = await loadConfig<Record<string, RawEntry>>(file, rosterSchema);
   } catch (e) {
     if (e instanceof UmecError && e.code === 'CONFIG') throw new UmecError('ROSTER', e.details);
     throw e;

@@ -69,7 +69,7 @@ export async function runRoster(entries: RosterEntry[], job: RosterJob, o: Roste
   let next = 0;
   const worker = async () => {
     while (next < entries.length) {
-      const entry = entries[next++]!;
+      const entry = entries[next++];
       const r = await runOnHost(entry, job, o, stats).catch(failureReturn);
       returns.set(entry.id, r);
       o.onReturn?.(entry.id, r);

@@ -66,7 +66,7 @@ export class SshSession {
 
     let hostKeyError: UmecError | undefined;
     let newKey: Buffer | undefined;
-    cfg.hostVerifier = ((key: Buffer, verify: (ok: boolean) => void) => {
+    cfg.hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
       o.knownHosts.verdict(host, port, key).then((v) => {
         const fp = fingerprint(key);
         const file = o.knownHosts.file;
@@ -77,7 +77,7 @@ export class SshSession {
         else hostKeyError = new UmecError('SSH_HOST_REVOKED', { ...where, file, line: v.line, fingerprint: fp });
         verify(false);
       }, () => verify(false));
-    }) as unknown as ConnectConfig['hostVerifier'];
+    };
 
     const client = new Client();
     client.on('error', () => { /* later errors surface through the channel or request that fails */ });

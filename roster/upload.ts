@@ -65,7 +65,7 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
       };
       let next = 0;
       await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-        while (next < offsets.length) await writeAt(offsets[next++]!);
+        while (next < offsets.length) await writeAt(offsets[next++]);
       }));
       await call<void>((cb) => sftp.ext_openssh_fsync(handle, cb)).catch(() => { /* server without fsync@openssh.com */ });
     } finally {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives for real (sshd, fw_setenv,
-# podman, ...) when they are missing. Idempotent; a no-op on a prepared machine.
+# podman, python3-jinja2 as the Jinja2 oracle, ...) when they are missing. Idempotent; a
+# no-op on a prepared machine.
 set -euo pipefail
-PKGS=(openssh-server sudo libubootenv-tool grub-common podman runc busybox-static nftables)
+PKGS=(openssh-server cron sudo libubootenv-tool grub-common podman runc busybox-static nftables python3-jinja2 python3-yaml)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -91,6 +91,8 @@ export class StateEngine {
     const context = (c: LowChunk, test: boolean): StateContext => ({
       test, id: c.id, sls: c.sls, grains: rctx.grains, pillar: rctx.pillar, opts: rctx.opts,
       files, drivers: this.deps.drivers,
+      required: c.requisites.filter((r) => r.kind === 'require').map((r) => plan.byKey.get(r.target))
+        .filter((t): t is LowChunk => t !== undefined).map((t) => ({ module: t.module, fun: t.fun, name: t.name })),
       render: async (tpl, name, extra) => renderer.render(tpl, name, { ...rctx, ...extra }),
     });
     return new Executor(plan, this.registry, { test: !!req.test, failhard: req.failhard, context }).run();

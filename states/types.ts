@@ -103,6 +103,9 @@ export interface Drivers {
   appPackages?: AppPackageSource;
   /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
   firmware?: import('../firmware/types.js').FirmwareEngine;
+  /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
+  cron?: import('./drivers/sysconf.js').CrontabDriver;
+  hosts?: import('./drivers/sysconf.js').HostsDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
@@ -122,6 +125,8 @@ export interface StateContext {
   opts: Record<string, unknown>;
   files: FileClient;
   drivers: Drivers;
+  /** The states this one requires (file.directory/recurse `clean` keeps the files they manage). */
+  required?: { module: string; fun: string; name: string }[];
   /** Renders a Jinja template string with grains/pillar/opts plus extra context. */
   render(template: string, name: string, extra?: Record<string, unknown>): Promise<string>;
 }

@@ -137,7 +137,7 @@ export class DockerRuntime implements ContainerRuntime {
   async pullImage(ref: string): Promise<void> {
     const d = await this.docker();
     try {
-      const stream = await d.pull(ref) as NodeJS.ReadableStream;
+      const stream = await d.pull(ref);
       await new Promise<void>((res, rej) => d.modem.followProgress(stream, (err: Error | null, out: { error?: string; errorDetail?: { message?: string } }[]) => {
         const bad = out?.find((o) => o.error || o.errorDetail);
         if (err) rej(err); else if (bad) rej(Object.assign(new Error(bad.errorDetail?.message ?? bad.error), { statusCode: 500 })); else res();
@@ -149,7 +149,7 @@ export class DockerRuntime implements ContainerRuntime {
   async loadImage(archive: Readable, what = 'image tarball'): Promise<void> {
     const d = await this.docker();
     try {
-      const res = await d.loadImage(archive) as NodeJS.ReadableStream;
+      const res = await d.loadImage(archive);
       // the body reports errors in-band as JSON lines
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(Buffer.from(c as Buffer));

@@ -24,7 +24,7 @@ export class FileAppIdentityProvider implements AppIdentityProvider {
       const v = JSON.parse(await readFile(this.file, 'utf8')) as Stored;
       this.data = v && typeof v.identities === 'object' ? v : { identities: {} };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`app identity store ${this.file} is unreadable: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`app identity store ${this.file} is unreadable: ${(e as Error).message}`, { cause: e });
       this.data = { identities: {} };
     }
     return this.data;

@@ -38,7 +38,7 @@ export class Journal {
     try {
       snap = JSON.parse(await readFile(this.snapshotFile, 'utf8')) as typeof snap;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${this.snapshotFile}: ${(e as Error).message} (the Mp1 registry is damaged; not starting rather than losing it)`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${this.snapshotFile}: ${(e as Error).message} (the Mp1 registry is damaged; not starting rather than losing it)`, { cause: e });
     }
     for (const [t, rows] of Object.entries(snap)) this.tables.set(t, new Map(Object.entries(rows)));
     let text = '';
@@ -49,7 +49,7 @@ export class Journal {
       let r: Record_;
       try { r = JSON.parse(line) as Record_; } catch (e) {
         if (i >= lines.length - 2) return; // torn tail of an unacknowledged write
-        throw new Error(`${this.journalFile}:${i + 1}: ${(e as Error).message}`);
+        throw new Error(`${this.journalFile}:${i + 1}: ${(e as Error).message}`, { cause: e });
       }
       this.apply(r);
     });

@@ -18,9 +18,9 @@ export function checkRulesFile(file: string, doc: Record<string, unknown>): { dn
     const ids = new Set<string>();
     (xs as unknown[]).forEach((r, i) => {
       const errs = schemas.check('mec_app_support', name, r);
-      if (errs.length) bad(`${k}[${i}].${errs[0]!.field}`, errs[0]!.message);
+      if (errs.length) bad(`${k}[${i}].${errs[0].field}`, errs[0].message);
       const extra = (more as (x: unknown) => string[])(r);
-      if (extra.length) bad(`${k}[${i}]`, extra[0]!);
+      if (extra.length) bad(`${k}[${i}]`, extra[0]);
       const id = String((r as Record<string, unknown>)[k === 'dnsRules' ? 'dnsRuleId' : 'trafficRuleId']);
       if (ids.has(id)) bad(`${k}[${i}]`, `duplicate id ${id}`);
       ids.add(id);

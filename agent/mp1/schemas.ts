@@ -8,8 +8,8 @@ import serviceMgmtApi from './openapi/MecServiceMgmtApi.json' with { type: 'json
 export type Mp1Api = 'mec_service_mgmt' | 'mec_app_support';
 
 const APIS: Record<Mp1Api, { components: { schemas: Record<string, object> } }> = {
-  mec_service_mgmt: serviceMgmtApi as never,
-  mec_app_support: appSupportApi as never,
+  mec_service_mgmt: serviceMgmtApi,
+  mec_app_support: appSupportApi,
 };
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on .default

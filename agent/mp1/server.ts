@@ -143,7 +143,7 @@ export class Mp1Server implements AppIdentityProvider {
     if (!m) throw new Mp1Problem(401, 'an access token is required (Authorization: Bearer, from POST /oauth/token)', challenge());
     let app: string;
     try {
-      app = (await this.tokens.verify(m[1]!)).appInstanceId;
+      app = (await this.tokens.verify(m[1])).appInstanceId;
     } catch (e) {
       if (e instanceof TokenError) throw new Mp1Problem(401, e.message, challenge('invalid_token'));
       throw e;
@@ -164,7 +164,7 @@ export class Mp1Server implements AppIdentityProvider {
     let secret = typeof body.client_secret === 'string' ? body.client_secret : undefined;
     const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (basic) {
-      const [u, ...p] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
+      const [u, ...p] = Buffer.from(basic[1], 'base64').toString('utf8').split(':');
       id = decodeURIComponent(u ?? '');
       secret = decodeURIComponent(p.join(':'));
     }

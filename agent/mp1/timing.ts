@@ -22,11 +22,11 @@ export async function configuredNtpServers(files = ['/etc/chrony/chrony.conf', '
     for (const line of text.split('\n').map((l) => l.replace(/#.*/, '').trim())) {
       const m = /^(?:server|pool)\s+(\S+)(.*)$/.exec(line);
       if (m) {
-        const opt = (k: string) => { const x = new RegExp(`\\b${k}\\s+(-?\\d+)`).exec(m[2]!); return x ? Number(x[1]) : undefined; };
-        out.push({ addr: m[1]!, minpoll: opt('minpoll'), maxpoll: opt('maxpoll') });
+        const opt = (k: string) => { const x = new RegExp(`\\b${k}\\s+(-?\\d+)`).exec(m[2]); return x ? Number(x[1]) : undefined; };
+        out.push({ addr: m[1], minpoll: opt('minpoll'), maxpoll: opt('maxpoll') });
       }
       const t = /^(?:NTP|FallbackNTP)\s*=\s*(.*)$/.exec(line);
-      if (t) for (const a of t[1]!.split(/\s+/).filter(Boolean)) out.push({ addr: a });
+      if (t) for (const a of t[1].split(/\s+/).filter(Boolean)) out.push({ addr: a });
     }
   }
   return out;

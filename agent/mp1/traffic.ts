@@ -29,7 +29,7 @@ type Family = 4 | 6;
 export function addressFamily(a: string): Family | undefined {
   const range = a.split('-');
   if (range.length === 2) {
-    const [f1, f2] = [isIP(range[0]!.trim()), isIP(range[1]!.trim())];
+    const [f1, f2] = [isIP(range[0].trim()), isIP(range[1].trim())];
     return f1 && f1 === f2 ? (f1 as Family) : undefined;
   }
   const [ip, len, more] = a.split('/');
@@ -71,7 +71,7 @@ export function checkTrafficRule(r: TrafficRule): string[] {
   const d = r.dstInterface;
   if (d) {
     if (d.dstIpAddress !== undefined && !isIP(d.dstIpAddress)) errs.push(`dstInterface.dstIpAddress: ${JSON.stringify(d.dstIpAddress)} is not an IP address`);
-    for (const k of ['srcMacAddress', 'dstMacAddress'] as const) if (d[k] !== undefined && !MAC.test(d[k]!)) errs.push(`dstInterface.${k}: ${JSON.stringify(d[k])} is not a MAC address`);
+    for (const k of ['srcMacAddress', 'dstMacAddress'] as const) if (d[k] !== undefined && !MAC.test(d[k])) errs.push(`dstInterface.${k}: ${JSON.stringify(d[k])} is not a MAC address`);
     for (const k of ['tunnelDstAddress', 'tunnelSrcAddress'] as const) {
       const a = d.tunnelInfo?.[k];
       if (a !== undefined && !isIP(a)) errs.push(`dstInterface.tunnelInfo.${k}: ${JSON.stringify(a)} is not an IP address`);
@@ -81,7 +81,7 @@ export function checkTrafficRule(r: TrafficRule): string[] {
   return errs;
 }
 
-const set = (xs: string[]) => (xs.length === 1 ? xs[0]! : `{ ${xs.join(', ')} }`);
+const set = (xs: string[]) => (xs.length === 1 ? xs[0] : `{ ${xs.join(', ')} }`);
 const ports = (xs: string[]) => xs.map((p) => p.trim());
 
 interface Rendered { filter: string[]; nat: string[] }
@@ -96,7 +96,7 @@ function filterMatches(f: TrafficFilter, fam: Family): string | undefined {
     if (all.length && !mine.length) return undefined;
     if (mine.length) parts.push(`${ipk} ${dir} ${set(mine.map((a) => a.replace(/\s*-\s*/, '-')))}`);
   }
-  const protos = [...new Set((f.protocol ?? []).map((p) => PROTOCOLS[p.toUpperCase()]!))]
+  const protos = [...new Set((f.protocol ?? []).map((p) => PROTOCOLS[p.toUpperCase()]))]
     .filter((p) => (fam === 4 ? p !== 'ipv6-icmp' : p !== 'icmp'));
   const hasPorts = (f.srcPort?.length ?? 0) + (f.dstPort?.length ?? 0) > 0;
   const l4 = hasPorts ? (protos.length ? protos.filter((p) => PORTED.has(p)) : ['tcp', 'udp', 'sctp']) : protos;

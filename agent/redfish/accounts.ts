@@ -78,7 +78,7 @@ export class AccountStore {
     let data: unknown;
     try { data = JSON.parse(text); } catch (e) { throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `not JSON: ${(e as Error).message}` }); }
     if (!validateFile(data)) {
-      const err = validateFile.errors![0]!;
+      const err = validateFile.errors![0];
       throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `${err.instancePath || '(top)'} ${err.message}` });
     }
     const list = (data as { accounts: Account[] }).accounts;

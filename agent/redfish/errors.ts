@@ -9,7 +9,7 @@ export class RedfishHttpError extends Error {
 
   body(): Record<string, unknown> {
     // one message: its id is the code; several: GeneralError, details in ExtendedInfo (DSP0266 "Error responses")
-    const head = this.messages.length === 1 ? this.messages[0]! : baseMessage('GeneralError');
+    const head = this.messages.length === 1 ? this.messages[0] : baseMessage('GeneralError');
     return { error: { code: head.MessageId, message: head.Message, '@Message.ExtendedInfo': this.messages } };
   }
 }

@@ -14,7 +14,7 @@ export interface RedfishMessage {
 }
 
 function fill<R extends Registry>(reg: R, id: keyof R['messages'] & string, args: Array<string | number>, related?: string[]): RedfishMessage {
-  const m = reg.messages[id]!;
+  const m = reg.messages[id];
   const a = args.map(String);
   if (a.length !== m.args) throw new Error(`${reg.prefix}.${id} takes ${m.args} arguments, got ${a.length}`);
   const msg: RedfishMessage = {

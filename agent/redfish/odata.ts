@@ -42,5 +42,5 @@ export function collection(type: string, id: string, name: string, members: stri
 /** The CSDL namespace of an @odata.type: `#Sensor.v1_12_0.Sensor` → Sensor, Sensor.v1_12_0. */
 export function namespaces(type: string): string[] {
   const parts = type.slice(1).split('.');
-  return parts.length === 3 ? [parts[0]!, `${parts[0]}.${parts[1]}`] : [parts[0]!];
+  return parts.length === 3 ? [parts[0], `${parts[0]}.${parts[1]}`] : [parts[0]];
 }

@@ -29,7 +29,7 @@ export function generatePassword(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
   const out: string[] = [];
   while (out.length < 20) {
-    for (const b of randomBytes(32)) if (b < 224 && out.length < 20) out.push(alphabet[b % 56]!);
+    for (const b of randomBytes(32)) if (b < 224 && out.length < 20) out.push(alphabet[b % 56]);
   }
   return out.join('');
 }

@@ -69,7 +69,7 @@ export async function redfishPlugin(app: FastifyInstance, deps: RedfishDeps): Pr
 
   // the onRequest hook has authenticated the caller already: no hint about what exists without credentials
   app.setNotFoundHandler(async (req, reply) => {
-    const path = req.url.split('?')[0]!;
+    const path = req.url.split('?')[0];
     reply.code(404);
     return notFound(path).body();
   });

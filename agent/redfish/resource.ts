@@ -33,7 +33,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
 /** 405 with Allow for the methods of `url` that are not in `allow` (for routes registered by hand). */
 export function otherMethods(app: FastifyInstance, url: string, allow: string[]): void {
   app.route({
-    method: METHODS.filter((m) => !allow.includes(m)) as unknown as string[], url, config: { privilege: 'Login' },
+    method: METHODS.filter((m) => !allow.includes(m)), url, config: { privilege: 'Login' },
     handler: async () => { throw methodNotAllowed(allow); },
   });
 }
@@ -105,7 +105,7 @@ export function resource(app: FastifyInstance, url: string, spec: ResourceSpec):
   const others = METHODS.filter((m) => !allow.includes(m));
   if (others.length) {
     app.route({
-      method: others as unknown as string[], url, config: { privilege: 'Login', public: spec.public ?? false },
+      method: others, url, config: { privilege: 'Login', public: spec.public ?? false },
       handler: async () => { throw methodNotAllowed(allow); },
     });
   }

@@ -63,7 +63,7 @@ async function hwmon(root: string): Promise<SensorReading[]> {
       if (!m) continue;
       const raw = await number(join(dir, dev, f));
       if (raw === undefined) continue;
-      const kind = HWMON[m[1]!]!;
+      const kind = HWMON[m[1]];
       const label = (await text(join(dir, dev, `${m[1]}${m[2]}_label`))) || `${chip} ${m[1]}${m[2]}`;
       const context: PhysicalContext = m[1] === 'fan' ? 'Fan' : CPU_HINT.test(`${chip} ${label}`) ? 'CPU'
         : m[1] === 'power' || m[1] === 'curr' || m[1] === 'in' ? 'PowerSupply' : 'SystemBoard';

@@ -13,7 +13,7 @@ export class FileBootEnv implements BootEnv {
       text = await readFile(this.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw new Error(`cannot read ${this.where}: ${(e as Error).message}`);
+      throw new Error(`cannot read ${this.where}: ${(e as Error).message}`, { cause: e });
     }
     return parseEnvLines(text);
   }

@@ -52,7 +52,7 @@ export function parseGrainPairs(pairs: string[]): Record<string, string> {
     const m = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/.exec(p);
     if (!m) throw new UmecError('USAGE', { reason: `--grains takes key=value, got ${JSON.stringify(p)}` });
     if (m[1] === 'id') throw new UmecError('USAGE', { reason: 'the id grain cannot be preset by a token' });
-    out[m[1]!] = m[2]!;
+    out[m[1]] = m[2]!;
   }
   return out;
 }

@@ -6,7 +6,7 @@
  */
 import { cachedMachineGrains } from '../../agent/grains-cache.js';
 import { runJob } from '../../agent/job-runner.js';
-import { TreeCache, type Manifest } from '../../agent/tree-cache.js';
+import { TreeCache } from '../../agent/tree-cache.js';
 import { chunkKey, type Plan } from '../../states/compile.js';
 import { StateEngine } from '../../states/engine.js';
 import { builtinModules, linuxDrivers } from '../../states/modules/index.js';
@@ -74,7 +74,7 @@ async function serve(thinDir: string): Promise<void> {
   send({ t: 'grains', grains });
   const { msg: plan } = await inbox.next('plan');
   const cache = new TreeCache(thinDir);
-  const treeDir = await cache.materialize(plan.manifest as Manifest, async (hashes, put) => {
+  const treeDir = await cache.materialize(plan.manifest, async (hashes, put) => {
     send({ t: 'need', hashes });
     for (let left = hashes.length; left > 0; left--) {
       const { msg, body } = await inbox.next('blob');

@@ -1,6 +1,8 @@
 import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
+import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
+import { FileHostsDriver } from './hosts-file.js';
 import { ShadowUserDriver } from './shadow.js';
 import { SystemdServiceDriver } from './systemd.js';
 
@@ -12,5 +14,7 @@ export function linuxDrivers(): Drivers {
     pkg: new AptPkgDriver(exec),
     service: new SystemdServiceDriver(exec),
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
+    cron: new CrontabCommandDriver(exec),
+    hosts: new FileHostsDriver(),
   };
 }

@@ -13,6 +13,10 @@ export type TestFn = (env: EvalEnv, value: Value, args: Value[], kwargs: Kwargs)
 
 /** Where `import`, `from ... import`, `include` and `import_yaml` find templates. */
 export interface TemplateLoader {
-  /** `name` as written in the template; undefined when there is no such template. */
-  getSource(name: string): { source: string; filename: string } | undefined;
+  /**
+   * `name` as written in the template; undefined when there is no such template.
+   * `parent` is the name of the template that imports/includes/extends it (undefined for
+   * the top template or one made with fromString), for loaders that resolve relative names.
+   */
+  getSource(name: string, parent?: string): { source: string; filename: string } | undefined;
 }

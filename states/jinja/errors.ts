@@ -6,7 +6,7 @@
  */
 export type JinjaErrorKind =
   | 'TemplateSyntaxError' | 'TemplateNotFound' | 'UndefinedError' | 'TemplateRuntimeError'
-  | 'TypeError' | 'ValueError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'ZeroDivisionError'
+  | 'TypeError' | 'ValueError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'ZeroDivisionError' | 'OverflowError' | 'MemoryError'
   | 'NotProvided'; // a Python method, filter, test or salt function umec does not provide
 
 export class JinjaError extends Error {

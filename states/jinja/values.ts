@@ -40,7 +40,11 @@ export type Kwargs = Map<string, Value>;
 
 /** An undefined name or attribute; `hint` says what was looked up ("'dict object' has no attribute 'x'"). */
 export class Undefined {
-  constructor(readonly name: string | undefined, readonly hint?: string) {}
+  /**
+   * `lenient`: behaves like jinja2.Undefined even under StrictUndefined (Jinja2 uses the
+   * plain Undefined for the missing else of `a if c`).
+   */
+  constructor(readonly name: string | undefined, readonly hint?: string, readonly lenient = false) {}
 }
 
 /** jinja2's namespace(): attributes assignable with `{% set ns.x = ... %}`. */

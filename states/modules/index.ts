@@ -3,9 +3,11 @@ import type { StateModule } from '../types.js';
 import { appModule } from './app.js';
 import { cmdModule } from './cmd.js';
 import { containerModule } from './container.js';
+import { cronModule } from './cron/index.js';
 import { fileModule } from './file/index.js';
 import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
+import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
@@ -14,7 +16,10 @@ import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
   return [fileModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testModule,
-    containerModule, imageModule, appModule, firmwareModule];
+    containerModule, imageModule, appModule, firmwareModule,
+    cronModule,
+    hostModule,
+  ];
 }
 
 export { linuxDrivers };

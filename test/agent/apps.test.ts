@@ -84,7 +84,7 @@ describe('apps through the master: on-board with the CLI, deploy with an apply j
   test('app.deployed on the agent fetches the package from the master and starts three containers', async () => {
     const ret = await apply('apps');
     assert.equal(ret.success, true, JSON.stringify(ret.ret));
-    const r = Object.values(ret.ret as RunResults)[0]!;
+    const r = Object.values(ret.ret as RunResults)[0];
     assert.deepEqual(r.changes, { version: '1.0.0', containers: { 'demo-api': 'created', 'demo-web': 'created', 'demo-worker': 'created' } });
     const fetched = agent.apps.bytesFetched;
     assert.ok(fetched > 1_000_000, `the image tarball came from the master (${fetched} bytes)`);
@@ -105,7 +105,7 @@ describe('apps through the master: on-board with the CLI, deploy with an apply j
     const before = agent.apps.bytesFetched;
     const ret = await apply('apps');
     assert.equal(ret.success, true);
-    const r = Object.values(ret.ret as RunResults)[0]!;
+    const r = Object.values(ret.ret as RunResults)[0];
     assert.deepEqual(r.changes, {});
     assert.equal(agent.apps.bytesFetched, before);
   });
@@ -113,7 +113,7 @@ describe('apps through the master: on-board with the CLI, deploy with an apply j
   test('an app that is not on-boarded fails with a clear reason', async () => {
     const ret = await apply('other');
     assert.equal(ret.success, false);
-    const r = Object.values(ret.ret as RunResults)[0]!;
+    const r = Object.values(ret.ret as RunResults)[0];
     assert.match(r.comment, /app nosuch \(any version\) is not on-boarded on the master/);
   });
 

@@ -15,7 +15,7 @@ const PUB_B = 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7';
 
 function cfg(dir: string, extra: Record<string, unknown> = {}): AgentConfig {
   const c = validateConfig<AgentConfig & { master?: string[] }>({ id: 'box', data_dir: join(dir, 'data'), bootstrap: { file: join(dir, 'boot.yaml') }, ...extra }, agentConfigSchema, 'agent.yaml');
-  return { ...c, master: (c.master ?? [undefined]) as string[] };
+  return { ...c, master: (c.master ?? [undefined]) };
 }
 
 test('bootstrap settings: agent.yaml, then the boot file, then the environment; saved for the next boot; nothing read once commissioned', async () => {

@@ -103,10 +103,10 @@ test('first boot from a bootstrap file: token accepts the key, highstate applied
     assert.equal(boot.master, `127.0.0.1:${s.retPort}`);
     assert.match(readFileSync(bootFile, 'utf8'), /# umec bootstrap: copy to the box's boot partition/);
     const list = JSON.parse(umec(['token', 'list', '--json', '--config', s.cfg]).stdout) as { status: string; used_by: string[]; hash?: string }[];
-    assert.equal(list[0]!.status, 'used');
-    assert.deepEqual(list[0]!.used_by, ['box1']);
-    assert.equal(list[0]!.hash, undefined);
-    assert.ok(!readFileSync(join(s.dir, 'm', 'tokens.json'), 'utf8').includes(token.split('_')[2]!), 'only the hash is stored');
+    assert.equal(list[0].status, 'used');
+    assert.deepEqual(list[0].used_by, ['box1']);
+    assert.equal(list[0].hash, undefined);
+    assert.ok(!readFileSync(join(s.dir, 'm', 'tokens.json'), 'utf8').includes(token.split('_')[2]), 'only the hash is stored');
 
     // restart, even with the bootstrap file gone: no second commissioning, still managed
     assert.equal(await stop(agent), 0);
@@ -174,7 +174,7 @@ test('bad, expired and reused tokens leave the key pending and say why (events, 
     assert.doesNotMatch(umec(['key', 'list', '--config', s.cfg]).stdout, /late {2}\(/);
 
     // revoking: list shows it
-    const id = good.split('_')[1]!;
+    const id = good.split('_')[1];
     assert.match(umec(['token', 'revoke', id, '--config', s.cfg]).stdout, new RegExp(`Token ${id} revoked`));
     assert.match(umec(['token', 'list', '--config', s.cfg]).stdout, new RegExp(`${id}\\trevoked`));
     assert.equal(umec(['token', 'revoke', 'ffffffff', '--config', s.cfg]).code, 1);
@@ -234,7 +234,7 @@ test('schedules in master.yaml and agent.yaml fire on seconds-level cron and lan
     }, 40_000, 500);
     const local = jobs(s).find((x) => x.user === 'schedule:local-grains')!;
     const shown = JSON.parse(umec(['job', 'show', local.jid, '--json', '--config', s.cfg]).stdout) as { returns: Record<string, { id: string }> };
-    assert.equal(shown.returns.sch!.id, 'sch', 'the agent-local grains job returned its grains');
+    assert.equal(shown.returns.sch.id, 'sch', 'the agent-local grains job returned its grains');
     const list = JSON.parse(umec(['schedule', 'list', '--json', '--config', s.cfg]).stdout) as { name: string; runs: number; next?: string; last?: { jid?: string } }[];
     const ping = list.find((x) => x.name === 'fleet-ping')!;
     assert.ok(ping.runs >= 1 && ping.last?.jid);
@@ -272,7 +272,7 @@ test('a failing highstate is reported on every attempt and retried with backoff;
       return f.length >= 2 ? f : undefined;
     }, 40_000);
     assert.deepEqual(failed.map((e) => e.data.attempt).slice(0, 2), [1, 2]);
-    assert.equal(failed[0]!.data.failed, 1);
+    assert.equal(failed[0].data.failed, 1);
     assert.match(umec(['key', 'list', '--config', s.cfg]).stdout, /Accepted Keys:\nflaky\n/);
     assert.ok(!existsSync(join(s.dir, 'flaky', 'commissioned')));
     assert.match(agent.err(), /commissioning: highstate failed; retrying/);

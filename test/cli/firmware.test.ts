@@ -63,7 +63,7 @@ test('umec firmware: keygen, bundle create/sign/verify, then status/install/resu
     await simulateBoot(box);
     r = umec(['firmware', 'resume', '-c', agentYaml]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /booted slot B, phase committed\n  A  -\s+good .*\n  B  7\.1\.0\s+good .*\(booted, next\)/);
+    assert.match(r.stdout, /booted slot B, phase committed\n {2}A {2}-\s+good .*\n {2}B {2}7\.1\.0\s+good .*\(booted, next\)/);
     r = umec(['firmware', 'rollback', '-c', agentYaml]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /phase rolled-back/);

@@ -43,7 +43,7 @@ test('operator flow with real processes: master, two agents, keys, ping/run/appl
     const master = spawn(process.execPath, [BIN, 'master', 'start', '--config', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
     procs.push(master);
     let masterLog = '';
-    master.stderr!.on('data', (d: Buffer) => { masterLog += d.toString(); });
+    master.stderr.on('data', (d: Buffer) => { masterLog += d.toString(); });
     await until('master control socket', () => existsSync(join(dir, 'm', 'master.sock')));
     const pub = umec(['key', 'master', '--config', cfg]).stdout.trim();
     assert.equal(pub.length, 40);
@@ -54,7 +54,7 @@ test('operator flow with real processes: master, two agents, keys, ping/run/appl
     const events = spawn(process.execPath, [BIN, 'events', '--json', '--config', cfg], { stdio: ['ignore', 'pipe', 'ignore'] });
     procs.push(events);
     let eventLog = '';
-    events.stdout!.on('data', (d: Buffer) => { eventLog += d.toString(); });
+    events.stdout.on('data', (d: Buffer) => { eventLog += d.toString(); });
 
     await until('pending keys', () => { const k = JSON.parse(umec(['key', 'list', '--json', '--config', cfg]).stdout) as { pending: string[] }; return k.pending.length === 2 || undefined; });
     const finger = JSON.parse(umec(['key', 'finger', 'b1', '--json', '--config', cfg]).stdout) as { agents: { b1: { state: string; fingerprint: string } } };

@@ -11,7 +11,7 @@ test('umec quickstart --once: master and agent on loopback, token enrolment, exa
   const out = JSON.parse(r.stdout) as { root: string; success: boolean; jid: string; returns: Record<string, Record<string, { result: boolean; changes: object }>> };
   assert.equal(out.success, true);
   assert.match(out.jid, /^\d{20}$/);
-  const states = Object.values(out.returns['quickstart-box']!);
+  const states = Object.values(out.returns['quickstart-box']);
   assert.equal(states.length, 7, 'every state of the example tree ran');
   assert.ok(states.every((s) => s.result === true));
   assert.ok(!existsSync(out.root), 'temporary data removed');
@@ -23,7 +23,7 @@ test('umec quickstart (interactive): prints results and next commands that work 
     const q = umecProc(['quickstart', '--state-output', 'terse'], procs);
     await until('next commands', () => /Press Ctrl-C/.test(q.out()) || undefined, 60_000);
     assert.match(q.out(), /Summary for quickstart-box\n-+\nSucceeded: 7 \(changed=\d\)\nFailed: {4}0/);
-    const cfg = /umec key list -c (\S+)/.exec(q.out())![1]!;
+    const cfg = /umec key list -c (\S+)/.exec(q.out())![1];
     const keys = JSON.parse(umec(['key', 'list', '--json', '-c', cfg]).stdout) as { accepted: string[] };
     assert.deepEqual(keys.accepted, ['quickstart-box']);
     const motd = readFileSync(join(cfg, '..', 'demo', 'motd'), 'utf8');

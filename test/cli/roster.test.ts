@@ -15,8 +15,8 @@ function umec(args: string[]): Promise<{ code: number | null; stdout: string; st
     const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d; });
-    p.stderr.on('data', (d: Buffer) => { stderr += d; });
+    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     p.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -72,13 +72,13 @@ describe('umec roster commands against a real sshd', { skip: sshdAvailable() ? f
     const dry = await umec([...base, '--test']);
     assert.equal(dry.code, 0, dry.stderr);
     const key = `file_|-${work.dir}/out/edge-1.txt_|-${work.dir}/out/edge-1.txt_|-managed`;
-    const dryRet = (JSON.parse(dry.stdout) as { returns: Record<string, Record<string, { result: unknown }>> }).returns['edge-1']!;
-    assert.equal(dryRet[key]!.result, null);
+    const dryRet = (JSON.parse(dry.stdout) as { returns: Record<string, Record<string, { result: unknown }>> }).returns['edge-1'];
+    assert.equal(dryRet[key].result, null);
     const real = await umec(base);
     assert.equal(real.code, 0, real.stderr);
-    const ret = (JSON.parse(real.stdout) as { returns: Record<string, Record<string, { result: unknown; changes: unknown }>> }).returns['edge-1']!;
-    assert.equal(ret[key]!.result, true);
-    assert.ok(Object.keys(ret[key]!.changes as object).length);
+    const ret = (JSON.parse(real.stdout) as { returns: Record<string, Record<string, { result: unknown; changes: unknown }>> }).returns['edge-1'];
+    assert.equal(ret[key].result, true);
+    assert.ok(Object.keys(ret[key].changes as object).length);
   });
 
   test('usage errors exit 2: nothing matched, a bad roster names file, line and field', async () => {

@@ -32,7 +32,7 @@ export class FirmwareEngineDouble implements FirmwareEngine {
       // the image's first line is its version
       const head = Buffer.alloc(32);
       await fh.read(head, 0, 32, 0);
-      const version = head.toString('utf8').split('\n')[0]!.trim();
+      const version = head.toString('utf8').split('\n')[0].trim();
       try {
         for (;;) {
           if (opts.signal?.aborted) throw new Error('install aborted');

@@ -23,7 +23,7 @@ async function refused(box: Box, bundle: string, code: string, pattern: RegExp):
   const s = await engine.status();
   assert.equal(s.phase, 'failed');
   assert.match(s.update!.message!, pattern);
-  assert.equal(s.slots[1]!.state, 'unknown');
+  assert.equal(s.slots[1].state, 'unknown');
   assert.equal(box.power.calls.length, 0);
   assert.equal(await simulateBoot(box), 'A');
 }
@@ -42,7 +42,7 @@ describe('firmware bundles: refused before a byte reaches a slot', () => {
     const r = await inspectBundleFile(file, { keyring: await loadKeyring(b.settings.keyring) });
     assert.equal(r.manifest.version, '1.2.3');
     assert.equal(r.images.length, 1);
-    assert.deepEqual((await readFile(file)).subarray(r.images[0]!.offset, r.images[0]!.offset + img.length), img);
+    assert.deepEqual((await readFile(file)).subarray(r.images[0].offset, r.images[0].offset + img.length), img);
   });
 
   it('unsigned', async () => {

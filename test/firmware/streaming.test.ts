@@ -58,13 +58,13 @@ describe('firmware single-pass install (verify_before_write: false): images stre
     const bundle = await makeBundle(b, randomBytes(3 << 20));
     const buf = await readFile(bundle);
     const fh = await open(bundle, 'r+');
-    await fh.write(Buffer.from([buf[2_000_000]! ^ 0xff]), 0, 1, 2_000_000);
+    await fh.write(Buffer.from([buf[2_000_000] ^ 0xff]), 0, 1, 2_000_000);
     await fh.close();
     await assert.rejects(engineFor(b).install(bundle), (e: UmecError) => e.code === 'FW_BUNDLE' && /does not match its sha256/.test(e.message));
     const s = await engineFor(b).status();
     assert.equal(s.phase, 'failed');
-    assert.equal(s.slots[1]!.state, 'bad');
-    assert.equal(s.slots[0]!.next, true);
+    assert.equal(s.slots[1].state, 'bad');
+    assert.equal(s.slots[0].next, true);
     assert.equal(b.power.calls.length, 0);
     assert.equal(await simulateBoot(b), 'A');
   });
@@ -72,7 +72,7 @@ describe('firmware single-pass install (verify_before_write: false): images stre
   it('disk full while streaming (/dev/full) fails the update and keeps A', async () => {
     const b = await makeBox(join(t.dir, 'full'), { streaming: true, slotB: '/dev/full' });
     await assert.rejects(engineFor(b).install(await makeBundle(b, randomBytes(200_000))), (e: UmecError) => e.code === 'FW_SLOT' && /ENOSPC|no space/i.test(e.message));
-    assert.equal((await engineFor(b).status()).slots[1]!.state, 'bad');
+    assert.equal((await engineFor(b).status()).slots[1].state, 'bad');
     assert.equal(await simulateBoot(b), 'A');
   });
 });

@@ -10,7 +10,7 @@ import { RecordingPowerDriver } from '../../firmware/power.js';
 import type { FirmwareSettings } from '../../firmware/config.js';
 
 const [, , boxFile, op, source] = process.argv;
-const box = JSON.parse(readFileSync(boxFile!, 'utf8')) as { settings: FirmwareSettings; powerLog: string };
+const box = JSON.parse(readFileSync(boxFile, 'utf8')) as { settings: FirmwareSettings; powerLog: string };
 const stopPhase = process.env.STOP_PHASE;
 
 const stop = async (what: string): Promise<never> => {
@@ -24,7 +24,7 @@ const engine = createFirmwareEngine(box.settings, {
 });
 
 try {
-  const r = op === 'install' ? await engine.install(source!) : await engine.resume();
+  const r = op === 'install' ? await engine.install(source) : await engine.resume();
   process.stdout.write(`DONE ${JSON.stringify(r)}\n`);
 } catch (e) {
   process.stdout.write(`DONE ${JSON.stringify({ error: (e as Error).message })}\n`);

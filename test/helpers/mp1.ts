@@ -34,7 +34,7 @@ for (const f of ['uint8', 'uint16', 'uint32']) gs032.addFormat(f, { type: 'numbe
 /** Asserts value against ETSI's GS MEC 032-2 conformance-test schema, e.g. 'SAQ/ServiceInfo'. */
 export function assertConformance(schema: string, value: unknown): void {
   const [dir, name] = schema.split('/');
-  const file = join(ROOT, 'test/fixtures/etsi-gs032p2/SRV', dir!, 'schemas', `${name}.schema.json`);
+  const file = join(ROOT, 'test/fixtures/etsi-gs032p2/SRV', dir, 'schemas', `${name}.schema.json`);
   const v = gs032.getSchema(file) ?? (gs032.addSchema(JSON.parse(readFileSync(file, 'utf8')), file), gs032.getSchema(file)!);
   assert.ok(v(value), `${schema}: ${JSON.stringify(v.errors)} in ${JSON.stringify(value).slice(0, 400)}`);
 }
@@ -51,14 +51,14 @@ export function assertResponse(api: Mp1Api, method: string, path: string, status
   const doc = OPENAPI[api];
   const template = Object.keys(doc.paths).find((p) => new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
   assert.ok(template, `${path} is not a path of ${api}`);
-  const op = doc.paths[template!]![method.toLowerCase()];
+  const op = doc.paths[template][method.toLowerCase()];
   assert.ok(op, `${method} ${template} is not an operation of ${api}`);
-  let resp = op!.responses[String(status)] as { $ref?: string; content?: Record<string, { schema: Record<string, unknown> }> } | undefined;
+  let resp = op.responses[String(status)] as { $ref?: string; content?: Record<string, { schema: Record<string, unknown> }> } | undefined;
   // a few error statuses the standard forgot for an operation (400 on confirm_ready's bad body) still carry ProblemDetails
   if (!resp && status >= 400) { assertSchema(api, 'ProblemDetails', body); return; }
   assert.ok(resp, `${method} ${template} does not define status ${status}`);
-  if (resp!.$ref) resp = doc.components.responses[resp!.$ref.split('/').pop()!] as typeof resp;
-  const content = resp!.content?.['application/json'] ?? resp!.content?.['application/problem+json'];
+  if (resp.$ref) resp = doc.components.responses[resp.$ref.split('/').pop()!] as typeof resp;
+  const content = resp.content?.['application/json'] ?? resp.content?.['application/problem+json'];
   if (!content) { assert.ok(body === undefined || body === '', `${method} ${template} ${status} has no body`); return; }
   const s = content.schema as { $ref?: string; type?: string; items?: { $ref: string } };
   const name = (ref: string) => ref.split('/').pop()!;
@@ -110,7 +110,7 @@ export class Mp1Harness {
     const [, api, rest] = /^\/(mec_service_mgmt|mec_app_support)\/v1(\/[^?]*)/.exec(path) ?? [];
     if (api) {
       if (r.status >= 400) assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      if (r.status !== 401 && r.status !== 429 && r.status !== 415) assertResponse(api as Mp1Api, method, rest!, r.status, parsed);
+      if (r.status !== 401 && r.status !== 429 && r.status !== 415) assertResponse(api as Mp1Api, method, rest, r.status, parsed);
       else { assertSchema(api as Mp1Api, 'ProblemDetails', parsed); assert.equal(parsed.status, r.status); }
     }
     return { status: r.status, headers: r.headers, body: parsed };
@@ -137,6 +137,7 @@ export class CallbackServer {
 
   static async start(): Promise<CallbackServer> {
     const port = await freePort();
+    // eslint-disable-next-line prefer-const -- assigned after the server that closes over it
     let self: CallbackServer;
     const srv = createServer((req: IncomingMessage, res) => {
       const chunks: Buffer[] = [];

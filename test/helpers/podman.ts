@@ -80,7 +80,7 @@ export class PrivatePodman {
     try {
       return (await run('podman', args, { env: this.env, maxBuffer: 64 * 1024 * 1024 })).stdout;
     } catch (e) {
-      throw new Error(`podman ${args.join(' ')}: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`);
+      throw new Error(`podman ${args.join(' ')}: ${(e as { stderr?: string }).stderr ?? (e as Error).message}`, { cause: e });
     }
   }
 

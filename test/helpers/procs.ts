@@ -16,8 +16,8 @@ export function umecProc(args: string[], all: Proc[], env: NodeJS.ProcessEnv = p
   const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   let err = '';
-  proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const p = { proc, out: () => out, err: () => err, exited };
   all.push(p);

@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** The DMTF bundle shared by every developer (../shared/specs/redfish from the repository). */
-export const REDFISH_SPECS = process.env.UMEC_REDFISH_SPECS ?? '/work/shared/specs/redfish';
+/** DMTF's Redfish schema bundle, kept in the repository (test/fixtures/redfish; DMTF's licence beside it). */
+export const REDFISH_SPECS = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/redfish');
 
 type Json = Record<string, unknown>;
 
@@ -24,9 +25,9 @@ function dropMissingBranches(node: unknown, have: Set<string>): unknown {
   for (const [k, v] of Object.entries(node as Json)) {
     if (k === 'anyOf' && Array.isArray(v)) {
       // a link to another resource: responses carry links only ($expand is not supported), so it must be an idRef
-      const isLink = v.some((b: Json) => typeof b?.$ref === 'string' && (b.$ref as string).endsWith('odata-v4.json#/definitions/idRef'));
-      out[k] = v.filter((b: Json) => typeof b?.$ref !== 'string' || (b.$ref as string).startsWith('#')
-        || (have.has((b.$ref as string).split('#')[0]!) && !(isLink && /\.v\d+_\d+_\d+\.json#/.test(b.$ref as string))))
+      const isLink = v.some((b: Json) => typeof b?.$ref === 'string' && (b.$ref).endsWith('odata-v4.json#/definitions/idRef'));
+      out[k] = v.filter((b: Json) => typeof b?.$ref !== 'string' || (b.$ref).startsWith('#')
+        || (have.has((b.$ref).split('#')[0]) && !(isLink && /\.v\d+_\d+_\d+\.json#/.test(b.$ref))))
         .map((b) => dropMissingBranches(b, have));
     } else out[k] = dropMissingBranches(v, have);
   }

@@ -57,7 +57,7 @@ export async function withStateRoot(module: StateModule, fn: (env: StateEnv) => 
     const { name, ...own } = args;
     const { args: valid, errors } = registry.validate(module.name, fun, own);
     assert.deepEqual(errors, []);
-    return module.functions[fun]!.run({ ...valid, name }, makeContext({ test: testMode, drivers: { users: driver } }));
+    return module.functions[fun].run({ ...valid, name }, makeContext({ test: testMode, drivers: { users: driver } }));
   };
   try {
     await prepare(driver);

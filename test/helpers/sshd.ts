@@ -67,7 +67,7 @@ export async function startSshd(): Promise<TestSshd> {
     await waitForPort(port, 5000);
   } catch (e) {
     child.kill('SIGKILL');
-    throw new Error(`${(e as Error).message}: ${log}`);
+    throw new Error(`${(e as Error).message}: ${log}`, { cause: e });
   }
   const [type, key] = (await readFile(join(dir, 'host_ed25519.pub'), 'utf8')).trim().split(/\s+/);
   const hostKeyLine = `[127.0.0.1]:${port} ${type} ${key}`;

@@ -36,7 +36,7 @@ test('on-board a package directory: stored whole with hashes and the image id; a
     assert.deepEqual(r.app.images['images/detector.tar'], { id, tags: ['localhost/cam/detector:1.0'] });
     const tarBytes = await readFile(join(pkg, 'images', 'detector.tar'));
     const h = createHash('sha256').update(tarBytes).digest('hex');
-    assert.equal(r.app.files['images/detector.tar']!.sha256, h);
+    assert.equal(r.app.files['images/detector.tar'].sha256, h);
     assert.deepEqual(await store.read(h), tarBytes, 'package files are served by hash');
     assert.equal(await readFile(join(dir, 'apps', 'cam', '1.0', 'app.yaml'), 'utf8'), YAML('1.0'));
     assert.equal((await store.onboard(pkg)).status, 'unchanged');

@@ -48,9 +48,9 @@ test('read returns the bytes for a hash in the manifest; unknown or malformed ha
   await withTree({ 'files/motd': 'hello\n' }, async (root) => {
     const fs = new FileServer(root);
     const m = await fs.manifest();
-    assert.equal((await fs.read(m.files['files/motd']!))?.toString(), 'hello\n');
+    assert.equal((await fs.read(m.files['files/motd']))?.toString(), 'hello\n');
     assert.equal(await fs.read(sha('not in the tree')), undefined);
-    for (const bad of ['', 'abc', '../../etc/passwd', m.files['files/motd']!.toUpperCase(), `${m.files['files/motd']}0`, 'g'.repeat(64)]) {
+    for (const bad of ['', 'abc', '../../etc/passwd', m.files['files/motd'].toUpperCase(), `${m.files['files/motd']}0`, 'g'.repeat(64)]) {
       assert.equal(await fs.read(bad), undefined, bad);
     }
   });
@@ -61,7 +61,7 @@ test('read gives undefined once the file has changed after the manifest', async 
     const fs = new FileServer(root);
     const m = await fs.manifest();
     await writeFile(join(root, 'a.txt'), 'two\n');
-    assert.equal(await fs.read(m.files['a.txt']!), undefined);
+    assert.equal(await fs.read(m.files['a.txt']), undefined);
   });
 });
 
@@ -80,7 +80,7 @@ test('symlinks escaping the root are neither listed nor served; links inside the
     assert.deepEqual(Object.keys(m.files).sort(), ['alias.txt', 'dir/x.txt', 'dirlink/x.txt', 'real.txt']);
     assert.equal(await fs.read(sha('outside\n')), undefined);
     assert.equal(await fs.read(sha('o\n')), undefined);
-    assert.equal((await fs.read(m.files['alias.txt']!))?.toString(), 'inside\n');
+    assert.equal((await fs.read(m.files['alias.txt']))?.toString(), 'inside\n');
   });
 });
 
@@ -114,7 +114,7 @@ test('a second manifest of 2,000 files re-hashes only the file whose size/mtime 
     await writeFile(join(root, 'd1/f1.sls'), 'v: changed\n');
     const third = await fs.manifest();
     assert.equal(hashed.length, 1);
-    assert.ok(hashed[0]!.endsWith('/d1/f1.sls'), hashed[0]);
+    assert.ok(hashed[0].endsWith('/d1/f1.sls'), hashed[0]);
     assert.equal(third.files['d0/f0.sls'], first.files['d0/f0.sls']);
     assert.equal(third.files['d1/f1.sls'], sha('v: changed\n'));
   });

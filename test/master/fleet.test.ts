@@ -95,7 +95,7 @@ test('apply writes a real file from the state tree with a pillar value and retur
     assert.equal(dry.success, true, JSON.stringify(dry.ret));
     const dryResults = Object.values(dry.ret as Record<string, { result: unknown }>);
     assert.equal(dryResults.length, 1);
-    assert.equal(dryResults[0]!.result, null, 'test mode predicts a change');
+    assert.equal(dryResults[0].result, null, 'test mode predicts a change');
     await assert.rejects(readFile(file), { code: 'ENOENT' }, 'test mode writes nothing');
 
     const r = (await f.runJob({ fun: 'apply', args: { sls: ['web'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
@@ -107,7 +107,7 @@ test('apply writes a real file from the state tree with a pillar value and retur
     const results = r.ret as Record<string, Record<string, unknown>>;
     const key = `file_|-${file}_|-${file}_|-managed`;
     assert.deepEqual(Object.keys(results), [key]);
-    const s = results[key]!;
+    const s = results[key];
     assert.equal(s.result, true);
     assert.equal(s.name, file);
     assert.equal(s.__id__, file);
@@ -119,7 +119,7 @@ test('apply writes a real file from the state tree with a pillar value and retur
     assert.ok(s.changes && typeof s.changes === 'object' && Object.keys(s.changes).length > 0, 'first apply reports changes');
 
     const again = (await f.runJob({ fun: 'apply', args: { sls: ['web'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
-    const s2 = (again.ret as Record<string, Record<string, unknown>>)[key]!;
+    const s2 = (again.ret as Record<string, Record<string, unknown>>)[key];
     assert.equal(s2.result, true);
     assert.deepEqual(s2.changes, {}, 'second apply is a no-op');
 
@@ -230,7 +230,7 @@ test('batch 1 runs the targets one at a time', async () => {
       if (what === 'start') {
         assert.equal(running, undefined, `a second command started while ${running} ran:\n${lines.join('\n')}`);
         running = pid;
-        pids.add(pid!);
+        pids.add(pid);
       } else {
         assert.equal(pid, running, lines.join('\n'));
         running = undefined;
@@ -254,7 +254,7 @@ test('a second apply of the same tree transfers no file bytes', async () => {
     const first = (await f.runJob({ fun: 'apply', args: { sls: ['web'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
     assert.equal(first.success, true, JSON.stringify(first.ret));
     const fetched = agent.bytesFetched;
-    const treeBytes = Buffer.byteLength(STATES['web/init.sls']!) + Buffer.byteLength(STATES['dump/init.sls']!);
+    const treeBytes = Buffer.byteLength(STATES['web/init.sls']) + Buffer.byteLength(STATES['dump/init.sls']);
     assert.equal(fetched, treeBytes, 'the first apply fetches each file of the tree once');
 
     const second = (await f.runJob({ fun: 'apply', args: { sls: ['web'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
@@ -263,10 +263,10 @@ test('a second apply of the same tree transfers no file bytes', async () => {
 
     // one changed file: only that file is transferred
     const extra = '# a comment\n';
-    await writeFile(join(f.stateRoot, 'dump/init.sls'), extra + STATES['dump/init.sls']!);
+    await writeFile(join(f.stateRoot, 'dump/init.sls'), extra + STATES['dump/init.sls']);
     const third = (await f.runJob({ fun: 'apply', args: { sls: ['web'] }, tgt: 'pa', tgt_type: 'glob' })).returns.get('pa')!;
     assert.equal(third.success, true);
-    assert.equal(agent.bytesFetched, fetched + Buffer.byteLength(extra + STATES['dump/init.sls']!));
+    assert.equal(agent.bytesFetched, fetched + Buffer.byteLength(extra + STATES['dump/init.sls']));
   });
 });
 
@@ -301,7 +301,7 @@ test('every return is in the job cache and survives a master restart', async () 
     const byId = Object.fromEntries(stored.returns.map((x) => [x.id, x]));
     for (const id of ['c1', 'c2']) {
       assert.deepEqual(byId[id], r.returns.get(id), `${id}: the stored return is the one the job saw`);
-      assert.equal(byId[id]!.ret, 'cached');
+      assert.equal(byId[id].ret, 'cached');
     }
 
     await f.stopAgent('c1');
@@ -353,9 +353,9 @@ test('events: key pending/accepted, agent start, job new, ret and done', async (
     assert.deepEqual(keyTags, ['umec/key/e1/pending', 'umec/key/e1/accepted']);
     const jobEvents = f.since(mark, (e) => e.tag.startsWith(`umec/job/${r.jid}/`));
     assert.deepEqual(tags(jobEvents), [`umec/job/${r.jid}/new`, `umec/job/${r.jid}/ret/e1`, `umec/job/${r.jid}/done`]);
-    assert.deepEqual(jobEvents[0]!.data, { jid: r.jid, fun: 'ping', tgt: 'e1', tgt_type: 'glob', targets: ['e1'] });
-    assert.deepEqual(jobEvents[1]!.data, { jid: r.jid, id: 'e1', fun: 'ping', success: true, retcode: 0 });
-    assert.deepEqual(jobEvents[2]!.data, { jid: r.jid, returned: 1, missing: [] });
+    assert.deepEqual(jobEvents[0].data, { jid: r.jid, fun: 'ping', tgt: 'e1', tgt_type: 'glob', targets: ['e1'] });
+    assert.deepEqual(jobEvents[1].data, { jid: r.jid, id: 'e1', fun: 'ping', success: true, retcode: 0 });
+    assert.deepEqual(jobEvents[2].data, { jid: r.jid, returned: 1, missing: [] });
     for (const e of jobEvents) assert.ok(!Number.isNaN(Date.parse(e.ts)));
 
     // the control socket streams the same events

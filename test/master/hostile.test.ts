@@ -32,7 +32,7 @@ class Client {
   private async loop(): Promise<void> {
     try {
       for await (const [head] of this.sock) {
-        try { this.replies.push(JSON.parse(head!.toString('utf8')) as Record<string, unknown>); } catch { this.replies.push({ unreadable: head!.toString('utf8') }); }
+        try { this.replies.push(JSON.parse(head.toString('utf8')) as Record<string, unknown>); } catch { this.replies.push({ unreadable: head.toString('utf8') }); }
       }
     } catch { /* closed */ }
   }
@@ -53,7 +53,7 @@ class Client {
 
   /** The reply to frames (matched by nonce), or undefined when none comes within ms. */
   async request(frames: Buffer[], ms = 3000): Promise<Record<string, unknown> | undefined> {
-    const nonce = (JSON.parse(frames[0]!.toString()) as { nonce: string }).nonce;
+    const nonce = (JSON.parse(frames[0].toString()) as { nonce: string }).nonce;
     await this.send(frames);
     const until = Date.now() + ms;
     while (Date.now() < until) {
@@ -65,7 +65,7 @@ class Client {
   }
 
   repliesTo(frames: Buffer[]): Record<string, unknown>[] {
-    const nonce = (JSON.parse(frames[0]!.toString()) as { nonce: string }).nonce;
+    const nonce = (JSON.parse(frames[0].toString()) as { nonce: string }).nonce;
     return this.replies.filter((x) => x.re === nonce);
   }
 
@@ -93,7 +93,7 @@ const keyRequest = (pair: Pair, id: string) => seal(macKey(pair), 'key_request',
 async function agentPair(id: string): Promise<Pair> {
   const dir = join(f.agentDir(id), 'pki');
   const [publicKey, secretKey] = await Promise.all(['agent.pub', 'agent.key'].map(async (n) => (await readFile(join(dir, n), 'utf8')).trim()));
-  return { publicKey: publicKey!, secretKey: secretKey! };
+  return { publicKey: publicKey, secretKey: secretKey };
 }
 
 /** A new key pair registered under id and moved to `state` on the master. */
@@ -272,13 +272,13 @@ test('(f) malformed frames are dropped as malformed and the master keeps serving
   const mac32 = Buffer.alloc(32, 7);
   const cases: [string, (Buffer | string)[]][] = [
     ['one frame', [Buffer.from('hello')]],
-    ['two frames', [good[0]!, good[1]!]],
+    ['two frames', [good[0], good[1]]],
     ['four frames', [...good, Buffer.from('x')]],
-    ['garbage header JSON', [Buffer.from('{not json'), good[1]!, mac32]],
-    ['header is a JSON string', [Buffer.from('"manifest"'), good[1]!, mac32]],
-    ['header without nonce', [Buffer.from(JSON.stringify({ v: 1, type: 'manifest', id: 'garbler', ts: Date.now() })), good[1]!, mac32]],
-    ['wrong protocol version', [header({ v: 2 }), good[1]!, mac32]],
-    ['short MAC', [good[0]!, good[1]!, good[2]!.subarray(0, 16)]],
+    ['garbage header JSON', [Buffer.from('{not json'), good[1], mac32]],
+    ['header is a JSON string', [Buffer.from('"manifest"'), good[1], mac32]],
+    ['header without nonce', [Buffer.from(JSON.stringify({ v: 1, type: 'manifest', id: 'garbler', ts: Date.now() })), good[1], mac32]],
+    ['wrong protocol version', [header({ v: 2 }), good[1], mac32]],
+    ['short MAC', [good[0], good[1], good[2].subarray(0, 16)]],
     ['empty frames', [Buffer.alloc(0), Buffer.alloc(0), Buffer.alloc(0)]],
     ['huge id', seal(macKey(pair), 'manifest', 'x'.repeat(100_000), {})],
     ['id with a path', seal(macKey(pair), 'manifest', '../../etc/passwd', {})],
@@ -379,7 +379,7 @@ test('(k) rejecting an accepted key cuts its job subscription and its requests',
   const got: string[] = [];
   sub.connect(pubEndpoint);
   sub.subscribe('job');
-  void (async () => { try { for await (const [, m] of sub) got.push(m!.toString()); } catch { /* closed */ } })();
+  void (async () => { try { for await (const [, m] of sub) got.push(m.toString()); } catch { /* closed */ } })();
   await waitFor(async () => {
     const r = await f.runJob({ fun: 'ping', args: {}, tgt: 'A', tgt_type: 'glob', timeout: 2 });
     return got.some((m) => m.includes(r.jid));

@@ -61,7 +61,7 @@ test('save, get and list round trip', async (t) => {
 test('listJobs is newest first, honours limit and since', async (t) => {
   const store = new FileJobStore(join(await tempRoot(t), 'jobs'));
   const jids = ['2024-01-01', '2024-01-02', '2024-01-03'].map((d) => jidAt(new Date(`${d}T00:00:00Z`)));
-  for (const jid of [jids[1], jids[0], jids[2]]) await store.saveJob(job(jid!));
+  for (const jid of [jids[1], jids[0], jids[2]]) await store.saveJob(job(jid));
   assert.deepEqual((await store.listJobs()).map((s) => s.jid), [...jids].reverse());
   assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [jids[2], jids[1]]);
   assert.deepEqual(await store.listJobs({ limit: 0 }), []);
@@ -213,7 +213,7 @@ test('5,000 concurrent returns for one job share a few fsyncs and survive a rest
   const got = await again.getJob(jid);
   assert.deepEqual(got?.returns.map((r) => r.id), [...ids, ...more, 'trigger'].sort());
   assert.deepEqual((await again.listJobs()).map((s) => [s.returned, s.expected]), [[5501, 5000]]);
-  const dups = await Promise.all([ids[0]!, ids[4999]!, more[7]!].map((id) => again.saveReturn(ret(jid, id, { ret: 'dup' }))));
+  const dups = await Promise.all([ids[0], ids[4999], more[7]].map((id) => again.saveReturn(ret(jid, id, { ret: 'dup' }))));
   assert.deepEqual(dups, [false, false, false]);
   assert.equal(await again.saveReturn(ret(jid, 'newcomer')), true);
   assert.equal((await again.listJobs())[0]?.returned, 5502);

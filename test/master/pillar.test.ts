@@ -144,9 +144,9 @@ test('a template error is reported at its line; the file contributes nothing', a
     const { pillar, errors } = await p.compile('x', {});
     assert.deepEqual(pillar, { ok: true });
     assert.equal(errors.length, 1);
-    assert.equal(errors[0]!.code, 'TEMPLATE');
-    assert.match(errors[0]!.file!, /t\.sls$/);
-    assert.equal(errors[0]!.line, 2);
+    assert.equal(errors[0].code, 'TEMPLATE');
+    assert.match(errors[0].file!, /t\.sls$/);
+    assert.equal(errors[0].line, 2);
   });
 });
 

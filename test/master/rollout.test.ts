@@ -53,7 +53,7 @@ test('firmware rollout in batches of 1 over real agents stops at --max-failures 
       const r = await f.runJob({ fun: 'apply', args: { sls: ['firmware'] }, tgt: 'edge-*', tgt_type: 'glob', batch: '1', max_failures: '0' }, 30_000);
       assert.equal(r.returns.get('edge-1')?.success, true, JSON.stringify(r.returns.get('edge-1')?.ret));
       assert.equal(r.returns.get('edge-2')?.success, false);
-      const ret2 = Object.values(r.returns.get('edge-2')!.ret as Record<string, { comment: string }>)[0]!;
+      const ret2 = Object.values(r.returns.get('edge-2')!.ret as Record<string, { comment: string }>)[0];
       assert.match(ret2.comment, /does not fit this box: made for "umec-test-board", this box is "other-board"/);
       assert.deepEqual(r.job.stopped, { failures: 1, max_failures: '0', not_run: ['edge-3', 'edge-4'] });
       assert.equal(r.returns.has('edge-3') || r.returns.has('edge-4'), false);

@@ -17,7 +17,7 @@ test('tokens: stored hashed, single-use by default, expire, revoke; a retry by t
     const { token, record } = await s.create({ ttlSeconds: 3600, uses: 1, grains: { role: 'camera' }, now });
     assert.equal(record.status, 'valid');
     const disk = await readFile(join(dir, 'tokens.json'), 'utf8');
-    assert.ok(!disk.includes(token.split('_')[2]!));
+    assert.ok(!disk.includes(token.split('_')[2]));
     assert.deepEqual(await s.redeem(token, 'a', KEY_A, now), { ok: true, token: record.id, grains: { role: 'camera' } });
     assert.deepEqual(await s.redeem(token, 'a', KEY_A, now), { ok: true, token: record.id, grains: { role: 'camera' } }, 'same agent, same key: a retry');
     const other = await s.redeem(token, 'b', KEY_B, now);
@@ -29,7 +29,7 @@ test('tokens: stored hashed, single-use by default, expire, revoke; a retry by t
     // the use survives a restart of the master
     const reopened = await TokenStore.open(dir);
     assert.equal((await reopened.redeem(token, 'c', KEY_B, now)).ok, false);
-    assert.equal(reopened.list(now)[0]!.status, 'used');
+    assert.equal(reopened.list(now)[0].status, 'used');
 
     const multi = await reopened.create({ ttlSeconds: 60, uses: 2, now });
     assert.equal((await reopened.redeem(multi.token, 'x', KEY_A, now)).ok, true);

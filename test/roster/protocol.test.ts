@@ -17,8 +17,8 @@ test('messages and raw blobs survive any split of the byte stream; shell noise i
     const r = new MessageReader<ToThin>({ message: (m, body) => got.push({ m, body }), noise: (l) => noise.push(l) });
     for (let i = 0; i < stream.length; i += step) r.push(stream.subarray(i, i + step));
     assert.deepEqual(got.map((g) => g.m.t), ['bye', 'blob', 'blob', 'bye']);
-    assert.deepEqual(got[1]!.body, blob);
-    assert.equal(got[2]!.body!.length, 0);
+    assert.deepEqual(got[1].body, blob);
+    assert.equal(got[2].body!.length, 0);
     assert.deepEqual(noise, ['Welcome to the box']);
   }
   assert.ok(encode({ t: 'bye' }).startsWith(PREFIX));

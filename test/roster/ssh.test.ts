@@ -135,7 +135,7 @@ describe('roster over a real OpenSSH server', { skip, timeout: 180_000 }, () => 
     test('a failing state fails the host with retcode 1 and its comment', async () => {
       const r = (await run([entry('cam-5')], { fun: 'apply', args: {}, compiler: compiler({ sls: ['failing'] }) })).returns.get('cam-5')!;
       assert.equal(r.retcode, 1);
-      const only = Object.values(r.ret as RunResults)[0]!;
+      const only = Object.values(r.ret as RunResults)[0];
       assert.equal(only.result, false);
     });
   });

@@ -85,9 +85,9 @@ test('lines shifted by a template loop are mapped back to the template line', as
   const t = await stateTree({ 'main.sls': '{% for i in [1,2,3] %}\nx{{ i }}:\n  test.nop: []\n{% endfor %}\ny:\n  test.nopp: []\n' });
   try {
     const [p] = await t.problems(['main']);
-    assert.equal(p!.code, 'UNKNOWN_FUNCTION');
-    assert.match(p!.file!, /main\.sls$/);
-    assert.equal(p!.line, 6);
+    assert.equal(p.code, 'UNKNOWN_FUNCTION');
+    assert.match(p.file!, /main\.sls$/);
+    assert.equal(p.line, 6);
   } finally { await t.cleanup(); }
 });
 

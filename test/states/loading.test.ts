@@ -54,7 +54,7 @@ extend:
   try {
     const ids = byId(await t.apply(['main']));
     assert.equal(await readFile(`${t.out}/app.conf`, 'utf8'), 'v2\n');
-    assert.equal(ids.reload!.comment, 'Watch statement fired.');
+    assert.equal(ids.reload.comment, 'Watch statement fired.');
   } finally { await t.cleanup(); }
 });
 
@@ -107,7 +107,7 @@ test('highstate with no matching target is an error, not an empty success', asyn
   const t = await stateTree({ 'top.sls': "base:\n  'nobody':\n    - x\n", 'x.sls': 'x:\n  test.nop: []\n' });
   try {
     const problems = await t.problems(undefined);
-    assert.equal(problems[0]!.code, 'NOTHING_MATCHED');
+    assert.equal(problems[0].code, 'NOTHING_MATCHED');
   } finally { await t.cleanup(); }
 });
 
@@ -126,7 +126,7 @@ touch-it:
   try {
     const ids = byId(await t.apply(['main'], { test: true }));
     for (const r of Object.values(ids)) assert.equal(r.result, null, `${r.__id__}: ${r.comment}`);
-    assert.deepEqual(ids[`${t.out}/new.conf`]!.changes, { diff: 'New file', mode: '0600' });
+    assert.deepEqual(ids[`${t.out}/new.conf`].changes, { diff: 'New file', mode: '0600' });
     assert.ok(!existsSync(`${t.out}/new.conf`) && !existsSync(`${t.out}/dir`) && !existsSync(`${t.out}/touched`));
   } finally { await t.cleanup(); }
 });

@@ -10,7 +10,7 @@ test('an immutable tree reuses its compiled plan; grains or pillar changes compi
   try {
     const run = async (immutableTree: boolean, n = 1) => byId(await t.engine.apply({
       source: new LocalSlsSource(t.root), sls: ['main'], grains: { id: 'g' }, pillar: { n }, immutableTree,
-    })).x!.comment;
+    })).x.comment;
     assert.equal(await run(true), 'v1 1');
     await writeFile(join(t.root, 'main.sls'), 'x:\n  test.show_notification:\n    - text: "v2 {{ pillar.n }}"\n');
     assert.equal(await run(true), 'v1 1', 'same tree, grains and pillar: the cached plan');

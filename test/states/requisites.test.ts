@@ -22,8 +22,8 @@ a:
 b:
   test.nop: []
 `);
-  assert.ok(ids.b!.__run_num__ < ids.a!.__run_num__);
-  assert.equal(ids.a!.result, true);
+  assert.ok(ids.b.__run_num__ < ids.a.__run_num__);
+  assert.equal(ids.a.result, true);
 });
 
 test('require: a failed requisite stops the dependent and says which one failed', async () => {
@@ -39,11 +39,11 @@ chained:
     - require:
       - dependent
 `);
-  assert.equal(ids.dependent!.result, false);
-  assert.match(ids.dependent!.comment, /One or more requisite failed: main\.broken/);
-  assert.deepEqual(ids.dependent!.changes, {});
-  assert.equal(ids.chained!.result, false, 'failure propagates down the chain');
-  assert.match(ids.chained!.comment, /main\.dependent/);
+  assert.equal(ids.dependent.result, false);
+  assert.match(ids.dependent.comment, /One or more requisite failed: main\.broken/);
+  assert.deepEqual(ids.dependent.changes, {});
+  assert.equal(ids.chained.result, false, 'failure propagates down the chain');
+  assert.match(ids.chained.comment, /main\.dependent/);
 });
 
 test('require_in: the target requires the declaring state', async () => {
@@ -55,8 +55,8 @@ early:
     - require_in:
       - test: late
 `);
-  assert.equal(ids.late!.result, false);
-  assert.ok(ids.early!.__run_num__ < ids.late!.__run_num__);
+  assert.equal(ids.late.result, false);
+  assert.ok(ids.early.__run_num__ < ids.late.__run_num__);
 });
 
 test('require_any: runs when at least one requisite succeeded', async () => {
@@ -71,7 +71,7 @@ either:
       - test: bad
       - test: good
 `);
-  assert.equal(ids.either!.result, true);
+  assert.equal(ids.either.result, true);
 });
 
 test('require sls: depends on every state of an SLS', async () => {
@@ -81,8 +81,8 @@ test('require sls: depends on every state of an SLS', async () => {
   });
   try {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, false);
-    assert.match(ids.x!.comment, /other\.o2/);
+    assert.equal(ids.x.result, false);
+    assert.match(ids.x.comment, /other\.o2/);
   } finally { await t.cleanup(); }
 });
 
@@ -101,8 +101,8 @@ quiet:
     - watch:
       - test: unchanged
 `);
-  assert.equal(ids.watcher!.comment, 'Watch statement fired.');
-  assert.equal(ids.quiet!.comment, 'Success!');
+  assert.equal(ids.watcher.comment, 'Watch statement fired.');
+  assert.equal(ids.quiet.comment, 'Success!');
 });
 
 test('watch_in and watch failure propagation', async () => {
@@ -120,9 +120,9 @@ failing:
 svc2:
   test.nop: []
 `);
-  assert.equal(ids.svc!.comment, 'Watch statement fired.');
-  assert.equal(ids.svc2!.result, false);
-  assert.match(ids.svc2!.comment, /requisite failed/);
+  assert.equal(ids.svc.comment, 'Watch statement fired.');
+  assert.equal(ids.svc2.result, false);
+  assert.match(ids.svc2.comment, /requisite failed/);
 });
 
 test('watch on a real service state restarts it through the driver', async () => {
@@ -140,11 +140,11 @@ nginx:
     const svc = new FakeServiceDriver({ nginx: { exists: true, active: true, enabled: true } } as never);
     (t.engine as unknown as { deps: { drivers: { service: unknown } } }).deps.drivers.service = svc;
     const first = byId(await t.apply(['main']));
-    assert.equal(first.nginx!.result, true);
+    assert.equal(first.nginx.result, true);
     assert.ok(svc.calls.some(([verb]) => verb === 'restart'), JSON.stringify(svc.calls));
     svc.calls.length = 0;
     const second = byId(await t.apply(['main']));
-    assert.deepEqual(second.nginx!.changes, {});
+    assert.deepEqual(second.nginx.changes, {});
     assert.ok(!svc.calls.some(([verb]) => verb === 'restart'), 'no restart without a change');
   } finally { await t.cleanup(); }
 });
@@ -164,10 +164,10 @@ no-change:
     - onchanges:
       - test: same
 `);
-  assert.equal(ids['on-change']!.comment, 'Success!');
-  assert.deepEqual(ids['no-change']!.changes, {});
-  assert.equal(ids['no-change']!.result, true);
-  assert.match(ids['no-change']!.comment, /none of the onchanges reqs changed/);
+  assert.equal(ids['on-change'].comment, 'Success!');
+  assert.deepEqual(ids['no-change'].changes, {});
+  assert.equal(ids['no-change'].result, true);
+  assert.match(ids['no-change'].comment, /none of the onchanges reqs changed/);
 });
 
 test('onchanges_in: declared on the changing state', async () => {
@@ -185,8 +185,8 @@ idle:
 reload2:
   test.succeed_with_changes: []
 `);
-  assert.equal(ids.reload!.comment, 'Success!');
-  assert.match(ids.reload2!.comment, /none of the onchanges reqs changed/);
+  assert.equal(ids.reload.comment, 'Success!');
+  assert.match(ids.reload2.comment, /none of the onchanges reqs changed/);
 });
 
 test('onfail: runs only when a target failed, and does not fail itself', async () => {
@@ -209,12 +209,12 @@ all-failed:
       - test: bad
       - test: good
 `);
-  assert.equal(ids.recover!.result, true);
-  assert.notDeepEqual(ids.recover!.changes, {});
-  assert.equal(ids['not-needed']!.result, true);
-  assert.deepEqual(ids['not-needed']!.changes, {});
-  assert.match(ids['not-needed']!.comment, /onfail req did not change/);
-  assert.match(ids['all-failed']!.comment, /onfail req did not change/);
+  assert.equal(ids.recover.result, true);
+  assert.notDeepEqual(ids.recover.changes, {});
+  assert.equal(ids['not-needed'].result, true);
+  assert.deepEqual(ids['not-needed'].changes, {});
+  assert.match(ids['not-needed'].comment, /onfail req did not change/);
+  assert.match(ids['all-failed'].comment, /onfail req did not change/);
 });
 
 test('onfail_in: declared on the failing state', async () => {
@@ -226,8 +226,8 @@ risky:
     - onfail_in:
       - test: cleanup
 `);
-  assert.equal(ids.cleanup!.comment, 'Success!');
-  assert.ok(ids.risky!.__run_num__ < ids.cleanup!.__run_num__);
+  assert.equal(ids.cleanup.comment, 'Success!');
+  assert.ok(ids.risky.__run_num__ < ids.cleanup.__run_num__);
 });
 
 test('prereq: runs before the target only when the target is about to change', async () => {
@@ -243,12 +243,12 @@ stop-app:
 ` });
   try {
     const first = byId(await t.apply(['main']));
-    assert.equal(first['stop-app']!.result, true);
-    assert.ok(first['stop-app']!.__run_num__ < first[`${t.out}/app.conf`]!.__run_num__);
+    assert.equal(first['stop-app'].result, true);
+    assert.ok(first['stop-app'].__run_num__ < first[`${t.out}/app.conf`].__run_num__);
     assert.ok(existsSync(`${t.out}/stopped`));
     const second = byId(await t.apply(['main']));
-    assert.equal(second['stop-app']!.comment, 'No changes detected');
-    assert.deepEqual(second['stop-app']!.changes, {});
+    assert.equal(second['stop-app'].comment, 'No changes detected');
+    assert.deepEqual(second['stop-app'].changes, {});
   } finally { await t.cleanup(); }
 });
 
@@ -265,8 +265,8 @@ drain:
 ` });
   try {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.drain!.result, false);
-    assert.equal(ids[`${t.out}/app.conf`]!.result, false);
+    assert.equal(ids.drain.result, false);
+    assert.equal(ids[`${t.out}/app.conf`].result, false);
     assert.ok(!existsSync(`${t.out}/app.conf`), 'the prereq target did not run');
   } finally { await t.cleanup(); }
 });
@@ -295,7 +295,7 @@ giver:
 ` });
   try {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids['other-conf']!.result, true, ids['other-conf']!.comment);
+    assert.equal(ids['other-conf'].result, true, ids['other-conf'].comment);
     const { readFile, stat } = await import('node:fs/promises');
     assert.equal(await readFile(`${t.out}/b`, 'utf8'), 'shared\n');
     assert.equal((await stat(`${t.out}/b`)).mode & 0o777, 0o600);
@@ -316,9 +316,9 @@ after:
 `);
   const key = 'test_|-listener_svc_|-svc_|-mod_watch';
   assert.ok(results[key], Object.keys(results).join(', '));
-  assert.equal(results[key]!.comment, 'Watch statement fired.');
-  assert.ok(results[key]!.__run_num__ > ids.after!.__run_num__, 'listener runs after every other state');
-  assert.ok(ids.svc!.__run_num__ < ids.conf!.__run_num__, 'listen does not reorder');
+  assert.equal(results[key].comment, 'Watch statement fired.');
+  assert.ok(results[key].__run_num__ > ids.after.__run_num__, 'listener runs after every other state');
+  assert.ok(ids.svc.__run_num__ < ids.conf.__run_num__, 'listen does not reorder');
 });
 
 test('listen_in: no change, no listener', async () => {
@@ -362,7 +362,7 @@ later:
 ` });
   try {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.first!.result, false);
+    assert.equal(ids.first.result, false);
     assert.equal(ids.later, undefined);
     assert.ok(!existsSync(`${t.out}/ran`));
   } finally { await t.cleanup(); }
@@ -381,9 +381,9 @@ skipped:
     - unless:
       - 'true'
 `);
-  assert.equal(ids['gated-off']!.comment, 'onlyif condition is false');
-  assert.equal(ids['gated-on']!.comment, 'Success!');
-  assert.equal(ids.skipped!.comment, 'unless condition is true');
+  assert.equal(ids['gated-off'].comment, 'onlyif condition is false');
+  assert.equal(ids['gated-on'].comment, 'Success!');
+  assert.equal(ids.skipped.comment, 'unless condition is true');
 });
 
 test('result structure: Salt key format and every field', async () => {
@@ -393,7 +393,7 @@ thing:
     - name: display-name
 `);
   const key = 'test_|-thing_|-display-name_|-succeed_with_changes';
-  const r = results[key]!;
+  const r = results[key];
   assert.ok(r, Object.keys(results).join(','));
   assert.deepEqual(Object.keys(r).sort(), ['__id__', '__run_num__', '__sls__', 'changes', 'comment', 'duration', 'name', 'result', 'start_time'].sort());
   assert.equal(r.__sls__, 'main');
@@ -422,8 +422,8 @@ test('a module that throws gives result false with the message; the run goes on'
   const t = await stateTree({ 'main.sls': 'x:\n  boom.now: []\ny:\n  test.nop: []\n' }, [boom]);
   try {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, false);
-    assert.match(ids.x!.comment, /kaboom/);
-    assert.equal(ids.y!.result, true);
+    assert.equal(ids.x.result, false);
+    assert.match(ids.x.comment, /kaboom/);
+    assert.equal(ids.y.result, true);
   } finally { await t.cleanup(); }
 });

@@ -66,7 +66,7 @@ export function chassisRoutes(app: FastifyInstance, deps: RedfishDeps): void {
         ?? temps.sort((a, b) => b.reading - a.reading)[0];
       if (temp) body.TemperatureCelsius = { DataSourceUri: sensorUri(temp), Reading: temp.reading };
       const power = sensors.filter((s) => s.type === 'Power');
-      if (power.length) body.PowerWatts = { Reading: Math.round(power.reduce((n, s) => n + s.reading, 0) * 1000) / 1000, ...(power.length === 1 && { DataSourceUri: sensorUri(power[0]!) }) };
+      if (power.length) body.PowerWatts = { Reading: Math.round(power.reduce((n, s) => n + s.reading, 0) * 1000) / 1000, ...(power.length === 1 && { DataSourceUri: sensorUri(power[0]) }) };
       return body;
     },
   });

@@ -14,7 +14,7 @@ const SERVICES: Array<[string, string]> = [
 export function metadataXml(): string {
   const refs = Object.values(TYPES).map((t) => {
     const [ns, ...versioned] = namespaces(t);
-    const includes = [ns!, ...versioned].map((n) => `    <edmx:Include Namespace="${n}"/>`).join('\n');
+    const includes = [ns, ...versioned].map((n) => `    <edmx:Include Namespace="${n}"/>`).join('\n');
     return `  <edmx:Reference Uri="http://redfish.dmtf.org/schemas/v1/${ns}_v1.xml">\n${includes}\n  </edmx:Reference>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>

@@ -15,8 +15,8 @@ export default class AppList extends Command {
       if (!apps.length) { this.log('No apps on-boarded'); return; }
       const rows = apps.map((a) => [a.name, a.version, a.containers.join(','), a.onboarded.slice(0, 19).replace('T', ' '), a.digest.slice(0, 12)]);
       const head = ['NAME', 'VERSION', 'CONTAINERS', 'ONBOARDED', 'DIGEST'];
-      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-      for (const r of [head, ...rows]) this.log(r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd());
+      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      for (const r of [head, ...rows]) this.log(r.map((c, i) => c.padEnd(w[i])).join('  ').trimEnd());
     } catch (e) {
       process.exitCode = reportInputError(e, flags.json);
     }

@@ -26,7 +26,7 @@ export default class Mp1Services extends Command {
       const ids = Object.keys(boxes).sort();
       if (!ids.length) { process.stderr.write('No agents matched the target.\n'); return; }
       for (const id of ids) {
-        const b = boxes[id]!;
+        const b = boxes[id];
         if (b.services === null) { this.log(`${id}: no Mp1 server reported`); continue; }
         this.log(`${id}: ${b.services.length} service${b.services.length === 1 ? '' : 's'}`);
         for (const s of b.services) this.log(`    ${String(s.serName)} ${String(s.version)} ${String(s.state)}  app=${String(s.appInstanceId)} id=${String(s.serInstanceId)}`);

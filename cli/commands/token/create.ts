@@ -24,6 +24,7 @@ export default class TokenCreate extends Command {
       const { parseTtl, parseGrainPairs } = await import('../../../master/enrol/tokens.js');
       if (flags.bootstrap) {
         // checked first, so a failed write does not leave a token nobody has seen
+        // eslint-disable-next-line @typescript-eslint/unbound-method -- module functions, not methods
         const [{ access, constants }, { dirname }] = await Promise.all([import('node:fs/promises'), import('node:path')]);
         await access(dirname(flags.bootstrap), constants.W_OK).catch((e: Error) => {
           throw new UmecError('USAGE', { reason: `cannot write the bootstrap file ${flags.bootstrap}: ${e.message}` });

@@ -1,9 +1,14 @@
 import type { StateModule } from '../../types.js';
+import { blockreplace, commentState, replace, uncommentState } from './edit.js';
 import { append, line } from './lines.js';
 import { managed } from './managed.js';
-import { absent, directory, symlinkState } from './paths.js';
+import { directory } from './directory.js';
+import { absent, symlinkState } from './paths.js';
 
 export const fileModule: StateModule = {
   name: 'file',
-  functions: { managed, directory, absent, symlink: symlinkState, append, line },
+  functions: {
+    managed, directory, absent, symlink: symlinkState, append, line,
+    replace, comment: commentState, uncomment: uncommentState, blockreplace,
+  },
 };

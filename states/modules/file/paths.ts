@@ -2,44 +2,9 @@ import { mkdir, readlink, rm, symlink, unlink, rename } from 'node:fs/promises';
 import type { StateFunction } from '../../types.js';
 import { ensureParent, fail, modeSchema, ownershipChanges, parseMode, requireAbsolute, statOrUndefined } from './common.js';
 
-/** Salt's file.directory. */
-export const directory: StateFunction = {
-  schema: {
-    type: 'object',
-    properties: {
-      user: { type: 'string' }, group: { type: 'string' }, mode: modeSchema, dir_mode: modeSchema,
-      makedirs: { type: 'boolean', default: false },
-    },
-    additionalProperties: false,
-  },
-  async run(a, ctx) {
-    const bad = requireAbsolute(a.name);
-    if (bad) return bad;
-    const st = await statOrUndefined(a.name);
-    if (st && !st.isDirectory()) return fail(a.name, `Specified location ${a.name} exists and is a file`);
-    const mode = a.dir_mode ?? a.mode;
-    const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode }, ctx);
-    if (own.error) return fail(a.name, own.error);
-    const changes: Record<string, unknown> = st ? { ...own.changes } : { [a.name]: 'New Dir', ...own.changes };
-    if (!st && mode === undefined) delete changes.mode;
-    if (Object.keys(changes).length === 0) {
-      return { name: a.name, result: true, changes: {}, comment: `The directory ${a.name} is in the correct state` };
-    }
-    if (ctx.test) return { name: a.name, result: null, changes, comment: `The directory ${a.name} is set to be changed` };
-    if (!st) {
-      const parentErr = await ensureParent(a.name, a.makedirs as boolean);
-      if (parentErr) return fail(a.name, parentErr);
-      await mkdir(a.name, { mode: parseMode(mode) ?? 0o755 });
-    }
-    const own2 = await ownershipChanges(a.name, await statOrUndefined(a.name), { user: a.user as string, group: a.group as string, mode }, ctx);
-    await own2.apply();
-    return { name: a.name, result: true, changes, comment: `Directory ${a.name} updated` };
-  },
-};
-
-/** Salt's file.absent. */
+/** Salt's file.absent; like Salt (`absent(name, **kwargs)`) it accepts and ignores other arguments. */
 export const absent: StateFunction = {
-  schema: { type: 'object', properties: {}, additionalProperties: false },
+  schema: { type: 'object', properties: {}, additionalProperties: true },
   async run(a, ctx) {
     const bad = requireAbsolute(a.name);
     if (bad) return bad;

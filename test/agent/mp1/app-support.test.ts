@@ -147,7 +147,7 @@ describe('Mp1 app support (mec_app_support/v1)', () => {
     const n0 = cb.received.length;
     const removing = h.server.remove(app);
     await cb.waitFor(n0 + 1);
-    const note = cb.received[n0]!;
+    const note = cb.received[n0];
     assert.equal(note.path, '/term');
     assertSchema('mec_app_support', 'AppTerminationNotification', note.body);
     assert.equal(note.body.operationAction, 'TERMINATING');

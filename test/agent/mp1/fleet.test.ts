@@ -79,8 +79,8 @@ describe('Mp1 on an agent, seen fleet-wide from the master', () => {
     assert.equal(r.status, 0, r.stderr);
     const boxes = JSON.parse(r.stdout) as Record<string, { services: Array<Record<string, unknown>> | null }>;
     assert.deepEqual(Object.keys(boxes).sort(), ['box1', 'box2']);
-    assert.equal(boxes.box2!.services, null);
-    assert.deepEqual(boxes.box1!.services, [{ serInstanceId, serName: 'video-analytics', version: '2.1', state: 'ACTIVE', appInstanceId: 'video-1', transport: 'REST_HTTP' }]);
+    assert.equal(boxes.box2.services, null);
+    assert.deepEqual(boxes.box1.services, [{ serInstanceId, serName: 'video-analytics', version: '2.1', state: 'ACTIVE', appInstanceId: 'video-1', transport: 'REST_HTTP' }]);
     const human = await umec('mp1', 'services', 'box1', '-L', '--config', masterYaml);
     assert.match(human.stdout, /box1: 1 service\n\s+video-analytics 2\.1 ACTIVE {2}app=video-1/);
     assert.match(human.stdout, /^box1/m);

@@ -71,7 +71,7 @@ describe('Mp1 persistence and delivery', () => {
       while (cb.failed < 2) await new Promise((r) => setTimeout(r, 10));
       cb.status = 204;
       await cb.waitFor(1);
-      assert.equal(cb.received[0]!.body.serviceReferences[0].serName, 'one');
+      assert.equal(cb.received[0].body.serviceReferences[0].serName, 'one');
 
       await h.call(t, 'POST', `${S}/applications/app-n/subscriptions`, { subscriptionType: 'SerAvailabilityNotificationSubscription', callbackReference: 'http://127.0.0.1:9/closed', filteringCriteria: { serNames: ['two'] } });
       await h.call(t, 'POST', `${S}/applications/app-n/services`, svc('two'));
@@ -82,7 +82,7 @@ describe('Mp1 persistence and delivery', () => {
       assert.equal(rec.callbackReference, 'http://127.0.0.1:9/closed');
       assert.equal(rec.attempts.length, 3);
       assert.equal(rec.notificationType, 'SerAvailabilityNotification');
-      assert.match(rec.attempts[0]!.error, /ECONNREFUSED/);
+      assert.match(rec.attempts[0].error, /ECONNREFUSED/);
       assert.equal(h.server.notifier.dropped, 1);
     } finally { await cb.close(); await h.cleanup(); }
   });
@@ -102,7 +102,7 @@ describe('Mp1 persistence and delivery', () => {
       cb.status = 204;
       const h2 = await Mp1Harness.start({ dir: h1.dir, config: { port: h1.opts.config.port, notify } });
       await cb.waitFor(1);
-      assert.equal(cb.received[0]!.body.serviceReferences[0].serName, 'pending');
+      assert.equal(cb.received[0].body.serviceReferences[0].serName, 'pending');
       await new Promise((r) => setTimeout(r, 100));
       await h2.stop();
       const h3 = await Mp1Harness.start({ dir: h1.dir, config: { port: h1.opts.config.port, notify } });

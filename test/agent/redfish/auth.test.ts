@@ -132,9 +132,9 @@ test('a ReadOnly user changes their own password and nothing else; the store kee
   const me = await svc.req('GET', '/redfish/v1/AccountService/Accounts', { auth: 'reader' });
   const uris = (me.body.Members as Array<{ '@odata.id': string }>).map((m) => m['@odata.id']);
   assert.equal(uris.length, 1, 'a ReadOnly user sees only their own account');
-  assert.equal((await svc.req('PATCH', uris[0]!, { auth: 'reader', body: { RoleId: 'Administrator' } })).status, 403);
+  assert.equal((await svc.req('PATCH', uris[0], { auth: 'reader', body: { RoleId: 'Administrator' } })).status, 403);
   assert.equal((await svc.req('PATCH', '/redfish/v1/AccountService/Accounts/1', { auth: 'reader', body: { Password: 'hijack-pass-1' } })).status, 403);
-  const ok = await svc.req('PATCH', uris[0]!, { auth: 'reader', body: { Password: 'reader-pass-2' } });
+  const ok = await svc.req('PATCH', uris[0], { auth: 'reader', body: { Password: 'reader-pass-2' } });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.Password, null);
   assert.equal((await svc.req('GET', '/redfish/v1/Systems', { auth: 'reader' })).status, 401);
@@ -145,7 +145,7 @@ test('a ReadOnly user changes their own password and nothing else; the store kee
   assert.match(text, /"hash": "scrypt\$16384\$8\$1\$/);
   assert.equal((await stat(file)).mode & 0o777, 0o600);
   // put it back for the other tests
-  await svc.req('PATCH', uris[0]!, { auth: 'admin', body: { Password: PASSWORDS.reader } });
+  await svc.req('PATCH', uris[0], { auth: 'admin', body: { Password: PASSWORDS.reader } });
 });
 
 test('the last enabled Administrator can be neither deleted nor demoted', async () => {

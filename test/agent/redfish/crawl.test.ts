@@ -13,7 +13,7 @@ function links(body: unknown, out = new Set<string>()): Set<string> {
   if (Array.isArray(body)) body.forEach((b) => links(b, out));
   else if (body && typeof body === 'object') {
     for (const [k, v] of Object.entries(body)) {
-      if (k === '@odata.id' && typeof v === 'string') out.add(v.split('#')[0]!);
+      if (k === '@odata.id' && typeof v === 'string') out.add(v.split('#')[0]);
       else if ((k === '@Redfish.ActionInfo' || k === 'DataSourceUri') && typeof v === 'string') out.add(v);
       else links(v, out);
     }

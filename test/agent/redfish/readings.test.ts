@@ -14,12 +14,12 @@ test('sysfs readings: thermal zones and hwmon temp/fan/power/voltage/current in 
     const s = await sysfsSensors(dir);
     const by = Object.fromEntries(s.map((x) => [x.id, x]));
     assert.deepEqual(Object.keys(by).sort(), ['hwmon0_fan1', 'hwmon1_curr1', 'hwmon1_in1', 'hwmon1_power1', 'thermal_zone0', 'thermal_zone1']);
-    assert.deepEqual([by.thermal_zone0!.reading, by.thermal_zone0!.units, by.thermal_zone0!.context], [48.312, 'Cel', 'CPU']);
-    assert.equal(by.thermal_zone1!.context, 'SystemBoard');
-    assert.deepEqual([by.hwmon0_fan1!.reading, by.hwmon0_fan1!.type, by.hwmon0_fan1!.context], [3120, 'Rotational', 'Fan']);
-    assert.deepEqual([by.hwmon1_power1!.reading, by.hwmon1_power1!.units], [5.25, 'W']);
-    assert.deepEqual([by.hwmon1_in1!.reading, by.hwmon1_in1!.name], [5.04, 'VIN']);
-    assert.equal(by.hwmon1_curr1!.reading, 1.042);
+    assert.deepEqual([by.thermal_zone0.reading, by.thermal_zone0.units, by.thermal_zone0.context], [48.312, 'Cel', 'CPU']);
+    assert.equal(by.thermal_zone1.context, 'SystemBoard');
+    assert.deepEqual([by.hwmon0_fan1.reading, by.hwmon0_fan1.type, by.hwmon0_fan1.context], [3120, 'Rotational', 'Fan']);
+    assert.deepEqual([by.hwmon1_power1.reading, by.hwmon1_power1.units], [5.25, 'W']);
+    assert.deepEqual([by.hwmon1_in1.reading, by.hwmon1_in1.name], [5.04, 'VIN']);
+    assert.equal(by.hwmon1_curr1.reading, 1.042);
     // no sysfs at all: no readings, not zeros
     assert.deepEqual(await sysfsSensors(`${dir}/missing`), []);
   } finally { await cleanup(); }
@@ -45,10 +45,10 @@ test('Sensors and EnvironmentMetrics over HTTPS show what the board measures, ea
     const sys = await svc.req('GET', '/redfish/v1/Systems/box1', { token });
     assert.equal(sys.body.PowerState, 'On');
     assert.ok(Number((sys.body.MemorySummary as { TotalSystemMemoryGiB: number }).TotalSystemMemoryGiB) > 0);
-    assert.deepEqual((sys.body.Actions as Record<string, { 'ResetType@Redfish.AllowableValues': string[] }>)['#ComputerSystem.Reset']!['ResetType@Redfish.AllowableValues'],
+    assert.deepEqual((sys.body.Actions as Record<string, { 'ResetType@Redfish.AllowableValues': string[] }>)['#ComputerSystem.Reset']['ResetType@Redfish.AllowableValues'],
       ['On', 'ForceOff', 'GracefulShutdown', 'GracefulRestart', 'ForceRestart']);
     const info = await svc.req('GET', '/redfish/v1/Systems/box1/ResetActionInfo', { token });
-    assert.deepEqual((info.body.Parameters as Array<{ Name: string }>)[0]!.Name, 'ResetType');
+    assert.deepEqual((info.body.Parameters as Array<{ Name: string }>)[0].Name, 'ResetType');
   } finally { await svc.close(); }
 });
 

@@ -153,7 +153,7 @@ test('SimpleUpdate through the real A/B engine: a signed bundle is written to th
     assert.equal(slotB.body.Version, '2.1.0');
     // Immediate: the reboot follows after a short delay, through the same power driver as Reset
     await waitFor(() => b.power.calls.length > 0, 'reboot into slot B', 15_000);
-    assert.equal(b.power.calls[0]!.kind, 'GracefulRestart');
+    assert.equal(b.power.calls[0].kind, 'GracefulRestart');
     assert.match(await readFile(b.powerLog, 'utf8'), /GracefulRestart/);
     // until the new slot has booted and committed, another update is refused up front
     const busy = await real.req('POST', SIMPLE, { token, body: { ImageURI: bundle } });

@@ -72,9 +72,9 @@ test('installed() runs one dpkg-query with the exact argv and maps versions', as
   const runner = new RecordingRunner([{ stdout: DPKG_OUTPUT }]);
   const m = await new AptPkgDriver(runner).installed(['bash', 'nginx', 'vim', 'curl']);
   assert.equal(runner.calls.length, 1);
-  assert.deepEqual(runner.calls[0]!.cmd, ['dpkg-query', '-W', '-f', DPKG_FMT, 'bash', 'nginx', 'vim', 'curl']);
-  assert.equal(runner.calls[0]!.opts?.shell, undefined);
-  assert.equal(runner.calls[0]!.opts?.env?.LC_ALL, 'C');
+  assert.deepEqual(runner.calls[0].cmd, ['dpkg-query', '-W', '-f', DPKG_FMT, 'bash', 'nginx', 'vim', 'curl']);
+  assert.equal(runner.calls[0].opts?.shell, undefined);
+  assert.equal(runner.calls[0].opts?.env?.LC_ALL, 'C');
   assert.deepEqual(Object.fromEntries(m), { bash: '5.2.15-2+b8', curl: '7.88.1-10+deb12u5' });
 });
 
@@ -104,7 +104,7 @@ test('candidates() runs apt-cache policy with the names and parses candidates', 
   const runner = new RecordingRunner([{ stdout: POLICY_OUTPUT }]);
   const m = await new AptPkgDriver(runner).candidates(['bash', 'nginx', 'mail-transport-agent', 'nosuch'], false);
   assert.deepEqual(runner.calls.map((c) => c.cmd), [['apt-cache', 'policy', 'bash', 'nginx', 'mail-transport-agent', 'nosuch']]);
-  assert.equal(runner.calls[0]!.opts?.env?.LC_ALL, 'C');
+  assert.equal(runner.calls[0].opts?.env?.LC_ALL, 'C');
   assert.deepEqual(Object.fromEntries(m), { bash: '5.2.15-2+b13', nginx: '1.22.1-9+deb12u1' });
 });
 
@@ -126,9 +126,9 @@ test('install() builds the apt-get install argv with confold/confdef, name=versi
   const runner = new RecordingRunner();
   await new AptPkgDriver(runner).install([{ name: 'nginx' }, { name: 'curl', version: '7.88.1-10' }], { refresh: false });
   assert.equal(runner.calls.length, 1);
-  assert.deepEqual(runner.calls[0]!.cmd, ['apt-get', 'install', '-y', '-q',
+  assert.deepEqual(runner.calls[0].cmd, ['apt-get', 'install', '-y', '-q',
     '-o', 'DPkg::Options::=--force-confold', '-o', 'DPkg::Options::=--force-confdef', 'nginx', 'curl=7.88.1-10']);
-  assert.deepEqual(runner.calls[0]!.opts?.env, {
+  assert.deepEqual(runner.calls[0].opts?.env, {
     DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', APT_LISTBUGS_FRONTEND: 'none',
   });
 });
@@ -154,7 +154,7 @@ test('remove() uses apt-get remove, or apt-get purge when purging', async () => 
     ['apt-get', 'remove', '-y', '-q', 'nginx', 'curl'],
     ['apt-get', 'purge', '-y', '-q', 'nginx'],
   ]);
-  assert.equal(runner.calls[0]!.opts?.env?.DEBIAN_FRONTEND, 'noninteractive');
+  assert.equal(runner.calls[0].opts?.env?.DEBIAN_FRONTEND, 'noninteractive');
 });
 
 test('remove() throws with the command when apt-get fails', async () => {

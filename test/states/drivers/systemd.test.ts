@@ -26,7 +26,7 @@ test('unitName appends .service only when the name has no unit suffix', () => {
 test('status() runs systemctl show with the three properties and parses an active enabled unit', async () => {
   const runner = new RecordingRunner([{ stdout: 'LoadState=loaded\nActiveState=active\nUnitFileState=enabled\n' }]);
   const st = await new SystemdServiceDriver(runner).status('nginx');
-  assert.deepEqual(runner.calls[0]!.cmd, ['systemctl', ...SHOW_ARGS, 'nginx.service']);
+  assert.deepEqual(runner.calls[0].cmd, ['systemctl', ...SHOW_ARGS, 'nginx.service']);
   assert.deepEqual(st, { exists: true, active: true, enabled: true });
 });
 

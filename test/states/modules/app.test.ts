@@ -14,8 +14,8 @@ import { recordingRuntime } from '../../helpers/containers.js';
 import { PrivatePodman, podmanMissing } from '../../helpers/podman.js';
 import { demoAppYaml } from '../../helpers/app-package.js';
 
-const deployed = appModule.functions.deployed!;
-const absent = appModule.functions.absent!;
+const deployed = appModule.functions.deployed;
+const absent = appModule.functions.absent;
 
 describe('app.deployed / app.absent against a real Podman service', { skip: podmanMissing(), concurrency: false }, () => {
   let pm: PrivatePodman;

@@ -7,7 +7,7 @@ import { cmdModule } from '../../../states/modules/cmd.js';
 import type { StateArgs } from '../../../states/types.js';
 import { makeContext, tempDir } from '../../helpers/context.js';
 
-const run = (args: StateArgs, test = false) => cmdModule.functions.run!.run(args, makeContext({ test }));
+const run = (args: StateArgs, test = false) => cmdModule.functions.run.run(args, makeContext({ test }));
 
 test('a successful command returns result true, retcode 0 and its stdout in changes', async () => {
   const r = await run({ name: 'echo hello; echo oops >&2' });
@@ -142,7 +142,7 @@ test('cmd.wait run() does nothing; its modWatch runs the command', async () => {
   const { dir, cleanup } = await tempDir();
   try {
     const target = join(dir, 'made');
-    const wait = cmdModule.functions.wait!;
+    const wait = cmdModule.functions.wait;
     const idle = await wait.run({ name: `touch ${target}` }, makeContext());
     assert.equal(idle.result, true);
     assert.deepEqual(idle.changes, {});
@@ -155,17 +155,17 @@ test('cmd.wait run() does nothing; its modWatch runs the command', async () => {
 });
 
 test('cmd.run modWatch runs the command like run', async () => {
-  const r = await cmdModule.functions.run!.modWatch!({ name: 'echo watched' }, makeContext());
+  const r = await cmdModule.functions.run.modWatch!({ name: 'echo watched' }, makeContext());
   assert.equal(r.result, true);
   assert.equal(r.changes.stdout, 'watched');
 });
 
 test('run and wait schemas exclude name and default shell and success_retcodes', () => {
   for (const fn of ['run', 'wait']) {
-    const schema = cmdModule.functions[fn]!.schema as { properties: Record<string, { default?: unknown }>; additionalProperties: boolean };
+    const schema = cmdModule.functions[fn].schema as { properties: Record<string, { default?: unknown }>; additionalProperties: boolean };
     assert.equal(schema.additionalProperties, false);
     assert.equal('name' in schema.properties, false);
-    assert.equal(schema.properties.shell!.default, '/bin/sh');
-    assert.deepEqual(schema.properties.success_retcodes!.default, [0]);
+    assert.equal(schema.properties.shell.default, '/bin/sh');
+    assert.deepEqual(schema.properties.success_retcodes.default, [0]);
   }
 });

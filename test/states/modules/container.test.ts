@@ -12,9 +12,9 @@ import { freePort } from '../../helpers/net.js';
 import { PrivatePodman, podmanMissing } from '../../helpers/podman.js';
 
 const skip = podmanMissing();
-const running = containerModule.functions.running!;
-const absent = containerModule.functions.absent!;
-const present = imageModule.functions.present!;
+const running = containerModule.functions.running;
+const absent = containerModule.functions.absent;
+const present = imageModule.functions.present;
 
 /** Arguments as the compiler hands them over: schema defaults applied. */
 function args(name: string, a: Record<string, unknown>): StateArgs {
@@ -157,7 +157,7 @@ describe('container and image states against a real Podman service', { skip, con
       healthcheck: { test: 'test -e /nonexistent', interval: 0.2, timeout: 2, retries: 1, start_period: 0 } };
     const r = await running.run(bad, ctx(rt)).catch((e: Error & { code?: string }) => e);
     assert.ok(r instanceof Error, 'the state fails');
-    assert.equal((r as Error & { code?: string }).code, 'CONTAINER_FAILED');
+    assert.equal((r).code, 'CONTAINER_FAILED');
     assert.match(r.message, /failed its health check after the update; rolled back/);
     const now = await inspect('svc');
     assert.equal(now.Id, oldId, 'the previous container is back');

@@ -37,7 +37,7 @@ async function withEnv(fn: (env: Env) => Promise<void>): Promise<void> {
     const { args: valid, errors } = registry.validate('file', fun, own);
     assert.deepEqual(errors, []);
     const ctx = makeContext({ root: tree, test: o.test ?? false, drivers: { users }, grains: o.grains, pillar: o.pillar });
-    return fileModule.functions[fun]!.run({ ...valid, name }, ctx);
+    return fileModule.functions[fun].run({ ...valid, name }, ctx);
   };
   try {
     await fn({ dir: work.dir, tree, outside: top.dir, p: (...parts) => join(work.dir, ...parts), state });
@@ -55,7 +55,8 @@ const text = (path: string): Promise<string> => readFile(path, 'utf8');
 test('file schemas fill Salt defaults and reject unknown arguments', () => {
   assert.deepEqual(registry.validate('file', 'managed', {}).args,
     { contents_newline: true, makedirs: false, replace: true, create: true, show_changes: true });
-  assert.deepEqual(registry.validate('file', 'directory', {}).args, { makedirs: false });
+  assert.deepEqual(registry.validate('file', 'directory', {}).args,
+    { makedirs: false, clean: false, follow_symlinks: false, force: false, allow_symlink: true, children_only: false });
   assert.deepEqual(registry.validate('file', 'symlink', { target: '/x' }).args, { target: '/x', force: false, makedirs: false });
   assert.deepEqual(registry.validate('file', 'line', { mode: 'ensure' }).args, { mode: 'ensure', create: false });
   assert.ok(registry.validate('file', 'managed', { bogus: 1 }).errors.length > 0);
@@ -479,13 +480,13 @@ test('managed with show_changes: false hides the diff', async () => {
 
 // ---------------------------------------------------------------- file.directory
 
-test('directory creates a missing directory and reports New Dir', async () => {
+test('directory creates a missing directory and reports it as Salt 3006 does ({path: {directory: new}}, no comment)', async () => {
   await withEnv(async ({ p, state }) => {
     const d = p('newdir');
     const r = await state('directory', { name: d });
     assert.equal(r.result, true);
-    assert.deepEqual(r.changes, { [d]: 'New Dir' });
-    assert.equal(r.comment, `Directory ${d} updated`);
+    assert.deepEqual(r.changes, { [d]: { directory: 'new' } });
+    assert.equal(r.comment, '');
     assert.ok((await stat(d)).isDirectory());
   });
 });
@@ -505,14 +506,16 @@ test('directory applies a requested mode on creation and on an existing director
   await withEnv(async ({ p, state }) => {
     const d = p('moded');
     const c = await state('directory', { name: d, mode: '0750' });
-    assert.deepEqual(c.changes, { [d]: 'New Dir', mode: '0750' });
+    assert.deepEqual(c.changes, { [d]: { directory: 'new' } });
     assert.equal(await modeOf(d), 0o750);
     const r = await state('directory', { name: d, mode: 700 });
     assert.equal(r.result, true);
-    assert.deepEqual(r.changes, { mode: '0700' });
+    // Salt: the planned change under the path, and check_perms' change at the top
+    assert.deepEqual(r.changes, { [d]: { mode: '0700' }, mode: '0700' });
+    assert.equal(r.comment, `Directory ${d} updated`);
     assert.equal(await modeOf(d), 0o700);
     const dm = await state('directory', { name: d, dir_mode: '0711' });
-    assert.deepEqual(dm.changes, { mode: '0711' });
+    assert.deepEqual(dm.changes, { [d]: { mode: '0711' }, mode: '0711' });
     assert.equal(await modeOf(d), 0o711);
   });
 });
@@ -533,7 +536,7 @@ test('directory needs makedirs for missing parents and creates them with it', as
     const d = p('a', 'b', 'c');
     const no = await state('directory', { name: d });
     assert.equal(no.result, false);
-    assert.match(no.comment, /Parent directory not present/);
+    assert.equal(no.comment, `No directory to create ${d} in`);
     assert.equal(existsSync(p('a')), false);
     const yes = await state('directory', { name: d, makedirs: true });
     assert.equal(yes.result, true);
@@ -546,13 +549,14 @@ test('directory in test mode predicts creation and mode change without acting', 
     const d = p('maybe');
     const r = await state('directory', { name: d }, { test: true });
     assert.equal(r.result, null);
-    assert.deepEqual(r.changes, { [d]: 'New Dir' });
+    assert.deepEqual(r.changes, { [d]: { directory: 'new' } });
+    assert.equal(r.comment, `The following files will be changed:\n${d}: directory - new\n`);
     assert.equal(existsSync(d), false);
     await mkdir(d);
     await chmod(d, 0o755);
     const m = await state('directory', { name: d, mode: '0700' }, { test: true });
     assert.equal(m.result, null);
-    assert.deepEqual(m.changes, { mode: '0700' });
+    assert.deepEqual(m.changes, { [d]: { mode: '0700' } });
     assert.equal(await modeOf(d), 0o755);
   });
 });

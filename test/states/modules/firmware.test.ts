@@ -8,7 +8,7 @@ import { engineFor, makeBox, makeBundle, simulateBoot } from '../../helpers/firm
 import { firmwareModule } from '../../../states/modules/firmware.js';
 import type { StateArgs } from '../../../states/types.js';
 
-const updated = firmwareModule.functions.updated!;
+const updated = firmwareModule.functions.updated;
 const args = (name: string, version: string, extra: Record<string, unknown> = {}) => ({ name, version, reboot: true, force: false, reboot_delay: 0, ...extra }) as StateArgs;
 
 describe('firmware.updated', () => {
