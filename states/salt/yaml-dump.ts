@@ -20,6 +20,10 @@ export interface DumpOptions {
   /** PyYAML's default_flow_style: true (Salt's `|yaml`), false (`|yaml(False)`), null (PyYAML's choice per collection). */
   flowStyle?: boolean | null;
   width?: number;
+  /** PyYAML's allow_unicode (Salt's safe_dump: on; salt.serializers.yaml: off, non-ASCII escaped). */
+  allowUnicode?: boolean;
+  /** Sort OrderedDict keys too (salt.serializers.yaml represents OrderedDict as a plain dict). */
+  sortOrdered?: boolean;
 }
 
 /** Python's float repr as YAML writes it (PyYAML represent_float). */
@@ -53,7 +57,7 @@ function sortKeys(keys: Value[]): Value[] | undefined {
 
 class Representer {
   private readonly nodes = new Map<object, Node>();
-  constructor(private readonly flowStyle: boolean | null) {}
+  constructor(private readonly flowStyle: boolean | null, private readonly sortOrdered = false) {}
 
   represent(v: Value): Node {
     if (v === null) return { kind: 'scalar', tag: 'null', value: 'null' };
@@ -74,7 +78,7 @@ class Representer {
       const node: Node = { kind: 'map', pairs: [], flow: false };
       this.nodes.set(v, node);
       // a dict is dumped sorted (when Python can sort its keys), an OrderedDict as it is
-      const keys = v instanceof OrderedDict ? [...v.keys()] : sortKeys([...v.keys()]) ?? [...v.keys()];
+      const keys = v instanceof OrderedDict && !this.sortOrdered ? [...v.keys()] : sortKeys([...v.keys()]) ?? [...v.keys()];
       for (const k of keys) node.pairs.push([this.represent(k), this.represent(v.get(k)!)]);
       node.flow = this.flowStyle ?? node.pairs.every(([a, b]) => a.kind === 'scalar' && b.kind === 'scalar');
       return node;
@@ -91,7 +95,7 @@ interface Analysis {
 const BREAKS = '\n\x85\u2028\u2029';
 const WS = '\0 \t\r\n\x85\u2028\u2029';
 
-function analyze(scalar: string): Analysis {
+function analyze(scalar: string, allowUnicode: boolean): Analysis {
   const chars = [...scalar];
   if (chars.length === 0) return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingle: true };
   let blockInd = false, flowInd = false, lineBreaks = false, special = false;
@@ -115,7 +119,7 @@ function analyze(scalar: string): Analysis {
     const cp = ch.codePointAt(0)!;
     if (!(ch === '\n' || (cp >= 0x20 && cp <= 0x7e))) {
       const uni = (cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp < 0x10ffff)) && cp !== 0xfeff;
-      if (!uni) special = true; // allow_unicode: other unicode characters are fine
+      if (!uni || !allowUnicode) special = true;
     }
     if (ch === ' ') {
       if (i === 0) leadingSpace = true;
@@ -164,7 +168,7 @@ class Emitter {
   private readonly serialized = new Set<Node>();
   private lastAnchor = 0;
 
-  constructor(private readonly bestWidth: number) {}
+  constructor(private readonly bestWidth: number, private readonly allowUnicode = true) {}
 
   dump(root: Node): string {
     this.anchorNode(root);
@@ -257,7 +261,7 @@ class Emitter {
   }
 
   private chooseStyle(n: Extract<Node, { kind: 'scalar' }>): '' | "'" | '"' {
-    const a = analyze(n.value);
+    const a = analyze(n.value, this.allowUnicode);
     if (this.implicitPlain(n)) {
       if (!(this.simpleKeyContext && (a.empty || a.multiline))
         && ((this.flowLevel > 0 && a.allowFlowPlain) || (this.flowLevel === 0 && a.allowBlockPlain))) return '';
@@ -273,7 +277,7 @@ class Emitter {
     if (anchor) length += anchor.length;
     if (n.kind === 'scalar') {
       length += `!!${n.tag}`.length + n.value.length; // the serializer's event carries the tag
-      const a = analyze(n.value);
+      const a = analyze(n.value, this.allowUnicode);
       return length < 128 && !a.empty && !a.multiline;
     }
     return length < 128 && ((n.kind === 'seq' && n.items.length === 0) || (n.kind === 'map' && n.pairs.length === 0));
@@ -413,7 +417,7 @@ class Emitter {
       const ch = end < t.length ? t[end] : undefined;
       const cp = ch?.codePointAt(0) ?? 0;
       if (ch === undefined || '"\\\x85\u2028\u2029\ufeff'.includes(ch)
-        || !((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd))) {
+        || !((cp >= 0x20 && cp <= 0x7e) || (this.allowUnicode && ((cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd))))) {
         if (start < end) { this.write(t.slice(start, end).join('')); start = end; }
         if (ch !== undefined) {
           const data = ch in ESCAPES ? `\\${ESCAPES[ch]}` : cp <= 0xff ? `\\x${hex(cp, 2)}` : cp <= 0xffff ? `\\u${hex(cp, 4)}` : `\\U${hex(cp, 8)}`;
@@ -437,8 +441,8 @@ class Emitter {
 
 /** yaml.safe_dump(value, default_flow_style=..., allow_unicode=True) exactly (the whole stream text). */
 export function safeDump(value: Value, o: DumpOptions = {}): string {
-  const root = new Representer(o.flowStyle === undefined ? null : o.flowStyle).represent(value);
-  return new Emitter(o.width ?? 80).dump(root);
+  const root = new Representer(o.flowStyle === undefined ? null : o.flowStyle, o.sortOrdered).represent(value);
+  return new Emitter(o.width ?? 80, o.allowUnicode ?? true).dump(root);
 }
 
 /** Salt's `yaml` filter (SerializerExtension.format_yaml): safe_dump, stripped, without a final "\n...". */
@@ -448,10 +452,11 @@ export function formatYaml(value: Value, flowStyle: boolean = true): string {
   return text;
 }
 
-/** Salt's yaml_dquote filter: a double-quoted YAML scalar, never folded. */
-export const yamlDquote = (text: string): string => new Emitter(Number.MAX_SAFE_INTEGER).quoted('"', text);
-/** Salt's yaml_squote filter: a single-quoted YAML scalar, never folded. */
-export const yamlSquote = (text: string): string => new Emitter(Number.MAX_SAFE_INTEGER).quoted("'", text);
+// Salt's yaml_dquote/yaml_squote use a bare yaml.emitter.Emitter: never folded, and (allow_unicode off) non-ASCII escaped
+/** Salt's yaml_dquote filter: a double-quoted YAML scalar. */
+export const yamlDquote = (text: string): string => new Emitter(Number.MAX_SAFE_INTEGER, false).quoted('"', text);
+/** Salt's yaml_squote filter: a single-quoted YAML scalar. */
+export const yamlSquote = (text: string): string => new Emitter(Number.MAX_SAFE_INTEGER, false).quoted("'", text);
 
 /** Salt's yaml_encode filter: a scalar as YAML text (strings double-quoted); a collection is a TypeError. */
 export function yamlEncode(value: Value): string {

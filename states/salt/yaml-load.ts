@@ -39,6 +39,8 @@ const keyText = (k: Value): string =>
 export interface ConstructOptions {
   /** Mappings become OrderedDict (Salt's SLS/pillar renderer) instead of dict (import_yaml, load_yaml). */
   ordered?: boolean;
+  /** PyYAML's own SafeLoader rules without Salt's int tweak (salt.serializers.yaml): 0644 is octal 420. */
+  plainPyYaml?: boolean;
 }
 
 /** Builds Python values from a parsed document's nodes; errors carry the node's line and column. */
@@ -102,7 +104,7 @@ export class SaltYamlConstructor {
     if (tag === 'merge') this.fail(`could not determine a constructor for the tag 'tag:yaml.org,2002:merge'`, n);
     if (tag === 'bool' && explicit && !/^(yes|no|true|false|on|off)$/i.test(text)) this.fail(`'${text}' is not a YAML boolean`, n);
     try {
-      return constructScalar(tag, text);
+      return constructScalar(tag, text, !this.o.plainPyYaml);
     } catch (e) {
       return this.fail((e as Error).message, n);
     }

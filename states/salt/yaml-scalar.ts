@@ -27,10 +27,10 @@ export function resolvePlain(text: string): YamlTag {
 }
 
 /** PyYAML's construct_yaml_int after Salt's construct_scalar strips leading zeros. */
-export function constructInt(raw: string): number {
+export function constructInt(raw: string, saltTweak = true): number {
   let value = raw;
   // Salt: "Verify integers and pass them in correctly is they are declared as octal"
-  if (value !== '0' && value.startsWith('0') && !value.startsWith('0b') && !value.startsWith('0x')) {
+  if (saltTweak && value !== '0' && value.startsWith('0') && !value.startsWith('0b') && !value.startsWith('0x')) {
     value = value.replace(/^0+/, '') || '0';
   }
   value = value.replace(/_/g, '');
@@ -72,11 +72,11 @@ export function constructFloat(raw: string): PyFloat {
 }
 
 /** The Python value of a scalar with a resolved (or explicit) tag. */
-export function constructScalar(tag: YamlTag, text: string): Value {
+export function constructScalar(tag: YamlTag, text: string, saltTweak = true): Value {
   switch (tag) {
     case 'bool': return /^(yes|true|on)$/i.test(text);
     case 'float': return constructFloat(text);
-    case 'int': return constructInt(text);
+    case 'int': return constructInt(text, saltTweak);
     case 'null': return null;
     default: return text; // str, timestamp (Salt keeps the text), merge key used as a value
   }

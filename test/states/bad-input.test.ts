@@ -21,7 +21,7 @@ const guard = (extra: string) => `{{OUT}}/guard:\n  file.managed:\n    - content
 
 const cases: Case[] = [
   { title: 'YAML syntax error', files: { 'main.sls': guard('bad:\n  test.nop: [\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /Flow sequence/ },
-  { title: 'duplicate state ID in one file', files: { 'main.sls': guard('x:\n  test.nop: []\nx:\n  test.nop: []\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /unique/ },
+  { title: 'duplicate state ID in one file', files: { 'main.sls': guard('x:\n  test.nop: []\nx:\n  test.nop: []\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /found conflicting ID 'x'/ },
   { title: 'unknown module', files: { 'main.sls': guard('x:\n  nosuch.thing: []\n') }, code: 'UNKNOWN_MODULE', file: 'main.sls', line: 5, stateId: 'x', message: /nosuch/ },
   { title: 'unknown function', files: { 'main.sls': guard('x:\n  file.manged: []\n') }, code: 'UNKNOWN_FUNCTION', file: 'main.sls', line: 5, stateId: 'x', message: /file\.manged.*managed/ },
   { title: 'module without a function', files: { 'main.sls': guard('x:\n  file:\n    - mode: 644\n') }, code: 'NO_FUNCTION', file: 'main.sls', line: 5, stateId: 'x' },

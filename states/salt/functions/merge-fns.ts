@@ -9,9 +9,12 @@ import { safeDump } from '../yaml-dump.js';
 import { REQUIRED, saltFn } from './args.js';
 import type { SaltDeps } from './deps.js';
 
-/** salt.serializers.yaml.serialize: yaml.dump with default_flow_style None, the final newline (or "\n...\n") cut. */
+/**
+ * salt.serializers.yaml.serialize: yaml.dump with its own SafeDumper (OrderedDict sorted like a dict,
+ * allow_unicode off), default_flow_style None, the final newline (or "\n...\n") cut.
+ */
 function serializeYaml(obj: Value): string {
-  const text = safeDump(obj, { flowStyle: null });
+  const text = safeDump(obj, { flowStyle: null, allowUnicode: false, sortOrdered: true });
   if (text.endsWith('\n...\n')) return text.slice(0, -5);
   return text.endsWith('\n') ? text.slice(0, -1) : text;
 }
@@ -64,7 +67,7 @@ export function mergeFunctions(d: SaltDeps): Record<string, PyFunction> {
       throw new JinjaError('NotProvided', `slsutil.serialize with serializer ${String(a.serializer)} is not provided (yaml, json are)`);
     }, { varkw: true }),
     'slsutil.deserialize': saltFn('slsutil.deserialize', [['serializer', REQUIRED], ['stream_or_string', REQUIRED]], ({ a }) => {
-      if (a.serializer === 'yaml') return loadSaltYaml(String(a.stream_or_string));
+      if (a.serializer === 'yaml') return loadSaltYaml(String(a.stream_or_string), { plainPyYaml: true });
       if (a.serializer === 'json') return parseJson(String(a.stream_or_string));
       throw new JinjaError('NotProvided', `slsutil.deserialize with serializer ${String(a.serializer)} is not provided (yaml, json are)`);
     }, { varkw: true }),
