@@ -14,17 +14,18 @@ import { FileAppIdentityProvider } from './containers/file-identity.js';
 import { MasterAppPackages } from './containers/master-packages.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
 import { startFirmware } from './firmware.js';
-import { cachedMachineGrains } from './grains-cache.js';
-import { runJob } from './job-runner.js';
+import { cachedMachineGrains } from '../states/grains-cache.js';
+import { runJob } from '../states/job-runner.js';
 import type { AppIdentityProvider } from '../lib/app-identity.js';
 import type { Mp1Server } from './mp1/server.js';
 import { Outbox } from './outbox.js';
-import { TreeCache } from './tree-cache.js';
+import { TreeCache } from '../states/tree-cache.js';
 import { type Bootstrap, saveBootstrap, scrubBootstrapFile } from './commission/bootstrap.js';
 import { backoffSeconds, localJid } from './commission/local-jid.js';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { JobArgs, JobFun, ReturnMessage } from '../lib/messages.js';
 import { Scheduler } from '../lib/scheduler.js';
+import { backoffDelay, sleep } from '../lib/retry.js';
 
 /** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
 type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
@@ -32,7 +33,6 @@ import { createPowerDriver } from '../firmware/power.js';
 import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
 import type { RedfishServer } from './redfish/server.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The agent daemon: asks to be accepted, then says hello, subscribes to jobs,
@@ -104,14 +104,16 @@ export class AgentDaemon {
       const machine = await cachedMachineGrains({ cacheDir: join(this.config.data_dir, 'cache') });
       this.grains = { ...machine, ...this.bootstrap?.presetGrains, ...this.config.grains, id: this.config.id };
     }
+    let firmware = this.o.firmware;
     if (this.config.firmware && !this.drivers.firmware) {
-      this.drivers.firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready, power: this.power() });
+      firmware = await startFirmware(this.config, { drivers: this.drivers, grains: this.grains, log: this.log, ready: this.ready, power: this.power() });
+      this.drivers.firmware = firmware;
     }
     if (this.config.redfish?.enabled) {
       // loaded only when configured: fastify, TLS and systeminformation stay out of agents without Redfish
       const { startRedfishServer } = await import('./redfish/server.js');
       this.redfish = await startRedfishServer({ config: this.config.redfish, dataDir: this.config.data_dir, systemId: this.config.id,
-        log: this.log, firmware: this.o.firmware ?? this.drivers.firmware, power: this.power() });
+        log: this.log, firmware, power: this.power() });
     }
     if (this.config.mp1) await this.startMp1(this.config.mp1);
     this.connect();
@@ -261,7 +263,7 @@ export class AgentDaemon {
       } catch (e) {
         if (!(e instanceof RequestTimeout) || !this.running) throw e;
         if (attempt > 0) this.failover();
-        await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+        await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
       }
     }
   }
@@ -329,7 +331,7 @@ export class AgentDaemon {
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
       }
-      await sleep(Math.min(30_000, 500 * 2 ** attempt) * (0.5 + Math.random()));
+      await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
     }
   }
 

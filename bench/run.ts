@@ -6,6 +6,7 @@ import { appsRows } from './apps.js';
 import { firmwareRows } from './firmware.js';
 import { commissionRows } from './commission.js';
 import { fleetRows } from './fleet.js';
+import { jinjaRows } from './jinja.js';
 import { rosterRows } from './roster.js';
 import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
@@ -14,6 +15,7 @@ import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
+  ['jinja', jinjaRows],
   ['fleet', fleetRows],
   ['roster', rosterRows],
   ['apps', appsRows],

@@ -9,11 +9,15 @@ export const configFlag = {
 
 /** The firmware engine of this box, from agent.yaml (loaded on demand). */
 export async function localEngine(configFile: string) {
-  const [{ loadAgentConfig }, fw, { UmecError }] = await Promise.all([
-    import('../agent/config.js'), import('../firmware/index.js'), import('../lib/errors.js')]);
+  const [{ loadAgentConfig }, fw, { UmecError }, { ProcessRunner }, { SystemdServiceDriver }] = await Promise.all([
+    import('../agent/config.js'), import('../firmware/index.js'), import('../lib/errors.js'), import('../lib/exec.js'),
+    import('../states/drivers/systemd.js')]);
   const config = await loadAgentConfig(configFile);
   if (!config.firmware) throw new UmecError('CONFIG', { file: configFile, reason: 'no firmware: section; this box takes no firmware updates' });
-  return fw.createFirmwareEngine(config.firmware, { power: fw.createPowerDriver(config.power), grains: { ...config.grains, id: config.id } });
+  const exec = new ProcessRunner();
+  return fw.createFirmwareEngine(config.firmware, {
+    power: fw.createPowerDriver(config.power, exec), exec, services: new SystemdServiceDriver(exec), grains: { ...config.grains, id: config.id },
+  });
 }
 
 export function formatStatus(s: FirmwareStatus): string {

@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import { join } from 'node:path';
 import { DockerRuntime } from '../agent/containers/docker-runtime.js';
 import { FileAppIdentityProvider } from '../agent/containers/file-identity.js';
-import { cachedMachineGrains } from '../agent/grains-cache.js';
+import { cachedMachineGrains } from '../states/grains-cache.js';
 import { UmecError } from '../lib/errors.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';

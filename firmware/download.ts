@@ -1,5 +1,6 @@
 import type { Request } from 'got';
 import { UmecError } from '../lib/errors.js';
+import { backoffDelay, sleep } from '../lib/retry.js';
 
 export interface DownloadOptions {
   /** Attempts after the first one, each resuming where the last stopped. */
@@ -15,10 +16,6 @@ export interface DownloadOptions {
   onSize?: (bytes: number) => void;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
-  const t = setTimeout(resolve, ms);
-  signal?.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled')); }, { once: true });
-});
 
 /** Status codes a retry may fix. */
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -92,7 +89,7 @@ export async function* httpChunks(url: string, o: DownloadOptions): AsyncGenerat
       }
       failures++;
       o.onRetry?.(failures, offset, e as Error);
-      await sleep(Math.min(30_000, (o.backoffMs ?? 500) * 2 ** (failures - 1)) * (0.75 + Math.random() / 2), o.signal);
+      await sleep(backoffDelay(failures, { base: o.backoffMs ?? 500, max: 30_000 }), o.signal);
     }
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../lib/errors.js';
-import type { CommandRunner, ServiceDriver } from '../states/types.js';
+import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
 import { BootControl, nextBoot, other } from './boot-control.js';
 import { checkImageHeader, fileChunks, inspectBundle, inspectBundleFile, type BundleImage, type InspectedBundle } from './bundle.js';
 import type { FirmwareSettings } from './config.js';
@@ -17,6 +17,7 @@ import { stat } from 'node:fs/promises';
 import type {
   FirmwareEngine, FirmwareStatus, InstallOptions, InstallProgress, InstallResult, PowerDriver, SlotName, UpdatePhase,
 } from './types.js';
+import { Serial } from '../lib/serial.js';
 
 type Log = { info(o: object, msg?: string): void; warn(o: object, msg?: string): void; error(o: object, msg?: string): void };
 
@@ -52,7 +53,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
   readonly journal: Journal;
   readonly boot: BootControl;
   private installing = false;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Serial();
   private readonly log: Log;
 
   constructor(readonly settings: FirmwareSettings, readonly bootControl: BootControl, private readonly deps: FirmwareDeps) {
@@ -85,9 +86,7 @@ export class AbFirmwareEngine implements FirmwareEngine {
       const release = await acquireLock(this.settings.journal_dir);
       try { return await fn(); } finally { await release(); }
     };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+    return this.queue.run(run);
   }
 
   /** Journals `j` (atomic, fsynced), then lets a test stop here. */

@@ -2,8 +2,7 @@
  * The firmware engine's entry point: build an engine from validated settings
  * (agent.yaml `firmware:`) and the box's drivers.
  */
-import { ProcessRunner } from '../states/drivers/exec.js';
-import { SystemdServiceDriver } from '../states/drivers/systemd.js';
+import { ProcessRunner } from '../lib/exec.js';
 import { createBootEnv } from './bootenv/index.js';
 import { BootControl } from './boot-control.js';
 import type { FirmwareSettings } from './config.js';
@@ -24,6 +23,6 @@ export function createFirmwareEngine(settings: FirmwareSettings, deps: FirmwareE
   const exec = deps.exec ?? new ProcessRunner();
   const env = createBootEnv(settings.bootenv, exec, settings.journal_dir);
   return new AbFirmwareEngine(settings, new BootControl(env, settings.good_tries), {
-    ...deps, exec, services: deps.services ?? new SystemdServiceDriver(exec),
+    ...deps, exec,
   });
 }

@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
-import { ProcessRunner } from '../states/drivers/exec.js';
-import type { CommandRunner } from '../states/types.js';
+import { ProcessRunner } from '../lib/exec.js';
+import type { CommandRunner } from '../lib/drivers.js';
 import type { PowerDriver, ResetKind } from './types.js';
 
 export interface PowerSettings {

@@ -8,7 +8,7 @@ import { UmecError } from '../lib/errors.js';
 import { parseAppYaml, type AppDescriptor } from '../states/apps/descriptor.js';
 import type { AppIndex } from '../states/apps/package.js';
 import { readArchiveManifest } from '../states/containers/images.js';
-import { manifestHash, sha256File } from './fileserver.js';
+import { manifestHash, sha256File } from '../lib/manifest.js';
 
 const INDEX = '.umec-index.json';
 

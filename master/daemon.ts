@@ -12,6 +12,7 @@ import { ZapHandler } from './zap.js';
 import { masterScheduler } from './schedule.js';
 import type { Scheduler } from '../lib/scheduler.js';
 import { SendQueue } from '../lib/send-queue.js';
+import { backoffDelay, sleep } from '../lib/retry.js';
 
 const PUB_DOMAIN = 'umec-pub';
 
@@ -129,7 +130,7 @@ export class MasterDaemon {
         return pub;
       } catch (e) {
         if (attempt >= 20 || (e as UmecError).details?.code !== 'EADDRINUSE') throw e;
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
     }
   }
@@ -143,7 +144,7 @@ export class MasterDaemon {
         return;
       } catch (e) {
         this.log.error({ err: e, attempt }, 'rebinding the publish socket failed; retrying');
-        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** attempt)));
+        await sleep(backoffDelay(attempt + 1, { base: 100, max: 5000, jitter: 0 }));
       }
     }
   }

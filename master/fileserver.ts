@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { manifestHash, sha256File } from '../lib/manifest.js';
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
@@ -19,20 +19,6 @@ interface CacheEntry { size: number; mtimeMs: number; hash: string }
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const HASH_CONCURRENCY = 16;
-
-export function sha256File(absPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(absPath).on('error', reject).on('data', (c) => h.update(c)).on('end', () => resolve(h.digest('hex')));
-  });
-}
-
-export function manifestHash(files: Record<string, string>): string {
-  const h = createHash('sha256');
-  // code-unit order, not locale order, so every host computes the same hash
-  for (const path of Object.keys(files).sort()) h.update(`${path}\0${files[path]}\n`);
-  return h.digest('hex');
-}
 
 const inside = (realRoot: string, p: string) => p === realRoot || p.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
 

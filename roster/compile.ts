@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, manifestHash } from '../master/fileserver.js';
-import type { Manifest } from '../agent/tree-cache.js';
+import { sha256File, manifestHash } from '../lib/manifest.js';
+import type { Manifest } from '../states/tree-cache.js';
 import type { StateEngine } from '../states/engine.js';
 import { isTreeUrl, treePath } from '../states/file-client.js';
 import { LocalSlsSource } from '../states/sls/tree.js';

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { Serial } from '../lib/serial.js';
 
 /** One key line of an OpenSSH known_hosts file. */
 export interface KnownHostLine {
@@ -79,7 +80,7 @@ const RSA_ALGOS = ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
  */
 export class KnownHosts {
   private lines: KnownHostLine[] | undefined;
-  private appendChain: Promise<void> = Promise.resolve();
+  private readonly appends = new Serial();
 
   constructor(readonly file: string) {}
 
@@ -131,7 +132,6 @@ export class KnownHosts {
       await writeFileAtomic(this.file, next, { mode: 0o644 });
       this.lines = parseKnownHosts(next);
     };
-    this.appendChain = this.appendChain.then(run, run);
-    return this.appendChain;
+    return this.appends.run(run);
   }
 }

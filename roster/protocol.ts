@@ -4,7 +4,7 @@
  * a login shell prints is ignored); a blob is a header line followed by
  * exactly `size` raw bytes.
  */
-import type { Manifest } from '../agent/tree-cache.js';
+import type { Manifest } from '../states/tree-cache.js';
 import type { JobFun } from '../lib/messages.js';
 
 export const PREFIX = 'umec1 ';

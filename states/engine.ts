@@ -44,7 +44,11 @@ export class StateEngine {
     this.registry = new StateRegistry(deps.modules);
   }
 
-  /** Render, validate and order; throws CompileError listing every problem. Nothing runs. */
+  /**
+   * Render, validate and order; throws CompileError listing every problem Salt would refuse too.
+   * What Salt compiles but cannot run (unknown state functions, bad arguments) is in plan.warnings
+   * and fails its chunk at apply. Nothing runs.
+   */
   async plan(req: RunRequest): Promise<Plan> {
     const ctx = this.renderContext(req);
     const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root), ctx);
@@ -60,11 +64,12 @@ export class StateEngine {
       if (res.sls.length === 0) throw new CompileError([problem('NOTHING_MATCHED', { id: ctx.opts.id }, { file: top.path })]);
       names = res.sls;
     }
-    const { high, problems: loadProblems } = await loader.load(names);
+    const { high, problems: loadProblems, warnings: loadWarnings } = await loader.load(names);
     problems.push(...loadProblems);
     const { plan, problems: compileProblems } = compile(high, this.registry);
     problems.push(...compileProblems);
     if (problems.length || !plan) throw new CompileError(problems);
+    plan.warnings = [...loadWarnings, ...(plan.warnings ?? [])];
     return plan;
   }
 

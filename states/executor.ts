@@ -7,6 +7,8 @@ export interface ExecuteOptions {
   test: boolean;
   /** Stop at the first failure (Salt's global failhard). */
   failhard?: boolean;
+  /** Waits between retries (tests pass a fast one). */
+  sleep?: (ms: number) => Promise<void>;
   /** Builds the context each state function gets. */
   context(chunk: LowChunk, test: boolean): StateContext;
 }
@@ -34,9 +36,11 @@ export class Executor {
   private readonly prereqOf: Map<string, string[]>;
   private runNum = 0;
   private stopped = false;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly plan: Plan, private readonly registry: StateRegistry, private readonly opts: ExecuteOptions) {
     this.prereqOf = prereqIndex(plan.chunks);
+    this.sleep = opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   async run(): Promise<RunResults> {
@@ -71,17 +75,23 @@ export class Executor {
       __sls__: c.sls,
       __id__: c.id,
     };
+    if (c.warnings?.length) result.warnings = [...c.warnings];
     this.results[key] = result;
   }
 
   private async evaluate(c: LowChunk): Promise<StateReturn> {
     const name = c.name;
     try {
+      if (c.unresolved?.length) return { name, result: false, changes: {}, comment: notFoundComment(c.unresolved) };
       const gate = await this.gate(c);
       if (!gate.run) return { name, ...gate.ret };
+      // Salt's verify_data: a state function it does not have, or arguments it cannot take, fail the chunk
+      if (c.unavailable) return { name, result: false, changes: {}, comment: c.unavailable };
       const cond = await this.conditions(c);
-      if (cond) return { name, result: true, changes: {}, comment: cond };
-      return await this.invoke(c, gate.modWatch, this.opts.test);
+      let ret = cond.skip ? { name, result: true, changes: {}, comment: cond.comment } : await this.invoke(c, gate.modWatch, this.opts.test);
+      if (!cond.skip && c.retry) ret = await this.retry(c, ret, gate.modWatch);
+      if (c.checkCmd?.length) ret = { ...ret, ...await this.checkCmd(c) };
+      return ret;
     } catch (e) {
       return { name, result: false, changes: {}, comment: `An exception occurred in this state: ${(e as Error).stack ?? String(e)}` };
     }
@@ -146,36 +156,116 @@ export class Executor {
   private async predict(key: string): Promise<StateReturn> {
     const t = this.plan.byKey.get(key)!;
     try {
+      if (t.unavailable) return { name: t.name, result: false, changes: {}, comment: t.unavailable };
       const cond = await this.conditions(t);
-      if (cond) return { name: t.name, result: true, changes: {}, comment: cond };
+      if (cond.skip) return { name: t.name, result: true, changes: {}, comment: cond.comment };
       return await this.invoke(t, false, true);
     } catch (e) {
       return { name: t.name, result: false, changes: {}, comment: String((e as Error).message) };
     }
   }
 
-  /** Salt's global onlyif/unless; returns the skip comment, or undefined to run. */
-  private async conditions(c: LowChunk): Promise<string | undefined> {
-    if (!c.onlyif.length && !c.unless.length) return undefined;
+  /**
+   * Salt's onlyif/unless (State._run_check): a command string runs through the shell with the
+   * state's cwd/runas/env/timeout; onlyif skips the state at the first command that fails, unless
+   * skips it when every command succeeds. An entry that is neither a command nor a function call
+   * (`onlyif: true` from a template) is a "bad type": Salt then runs the state.
+   */
+  private async conditions(c: LowChunk): Promise<{ skip: boolean; comment: string }> {
+    if (!c.onlyif.length && !c.unless.length) return { skip: false, comment: '' };
     const exec = this.opts.context(c, this.opts.test).drivers.exec;
-    for (const cmd of c.onlyif) {
-      const r = await exec.run(String(cmd), { shell: true });
-      if (r.code !== 0) return 'onlyif condition is false';
+    const a = c.args as Record<string, unknown>;
+    const opts = {
+      shell: true,
+      ...(typeof a.cwd === 'string' ? { cwd: a.cwd } : {}),
+      ...(typeof a.runas === 'string' ? { runas: a.runas } : {}),
+      ...(typeof a.timeout === 'number' ? { timeout: a.timeout } : {}),
+    };
+    const retcode = async (cmd: string, onError: number | null = null) => {
+      try {
+        return (await exec.run(cmd, opts)).code;
+      } catch {
+        return onError;
+      }
+    };
+    const comments: string[] = [];
+    let skip = false;
+    if (c.onlyif.length) {
+      let r = { skip: false, comment: '' };
+      for (const entry of c.onlyif) {
+        if (typeof entry === 'string') {
+          const code = await retcode(entry);
+          if (code !== 0) { r = { skip: true, comment: 'onlyif condition is false' }; break; }
+          r = { skip: false, comment: 'onlyif condition is true' };
+        } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+          const fun = (entry as Record<string, unknown>).fun;
+          r = { skip: false, comment: fun === undefined ? `no \`fun\` argument in onlyif: ${JSON.stringify(entry)}`
+            : `onlyif: salt function ${String(fun)} is not provided by umec; the state runs` };
+          break;
+        } else {
+          r = { skip: false, comment: 'onlyif execution failed, bad type passed' };
+          break;
+        }
+      }
+      skip = r.skip;
+      comments.push(r.comment);
     }
     if (c.unless.length) {
-      let allTrue = true;
-      for (const cmd of c.unless) {
-        const r = await exec.run(String(cmd), { shell: true });
-        if (r.code !== 0) { allTrue = false; break; }
+      let r = { skip: false, comment: '' };
+      for (const entry of c.unless) {
+        if (typeof entry === 'string') {
+          // a command that cannot be started counts as true for unless (Salt: CommandExecutionError -> 0)
+          const code = await retcode(entry, 0);
+          if (code !== 0) { r = { skip: false, comment: 'unless condition is false' }; break; }
+          r = { skip: true, comment: 'unless condition is true' };
+        } else if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+          const fun = (entry as Record<string, unknown>).fun;
+          r = { skip: false, comment: fun === undefined ? `no \`fun\` argument in unless: ${JSON.stringify(entry)}`
+            : `unless: salt function ${String(fun)} is not provided by umec; the state runs` };
+          break;
+        } else {
+          r = { skip: false, comment: 'unless condition is false, bad type passed' };
+        }
       }
-      if (allTrue) return 'unless condition is true';
+      skip = skip || r.skip;
+      comments.push(r.comment);
     }
-    return undefined;
+    return { skip, comment: comments.filter(Boolean).join('\n') };
+  }
+
+  /** Salt's state-level check_cmd: every command must succeed for the state to count as succeeded. */
+  private async checkCmd(c: LowChunk): Promise<Pick<StateReturn, 'result' | 'comment'>> {
+    const exec = this.opts.context(c, this.opts.test).drivers.exec;
+    let ret: Pick<StateReturn, 'result' | 'comment'> = { result: false, comment: '' };
+    for (const cmd of c.checkCmd ?? []) {
+      const r = await exec.run(cmd, { shell: true });
+      if (r.code !== 0) return { result: false, comment: 'check_cmd determined the state failed' };
+      ret = { result: true, comment: 'check_cmd determined the state succeeded' };
+    }
+    return ret;
+  }
+
+  /** Salt's retry: call the state again (after interval + random splay seconds) until its result is `until`. */
+  private async retry(c: LowChunk, first: StateReturn, modWatch: boolean): Promise<StateReturn> {
+    const r = c.retry!;
+    if (this.opts.test) {
+      return { ...first, comment: `${first.comment}  The state would be retried every ${r.interval} seconds (with a splay of up to ${r.splay} seconds) a maximum of ${r.attempts} times or until a result of ${r.until ? 'True' : 'False'} is returned` };
+    }
+    let ret = first;
+    for (let attempt = 1; attempt <= r.attempts && ret.result !== r.until; attempt++) {
+      const wait = r.interval + (r.splay > 0 ? Math.floor(Math.random() * (r.splay + 1)) : 0);
+      await this.sleep(wait * 1000);
+      const again = await this.invoke(c, modWatch, false);
+      const note = again.comment ? `Attempt ${attempt}: Returned a result of "${again.result === null ? 'None' : again.result ? 'True' : 'False'}", with the following comment: "${again.comment}"` : '';
+      ret = { ...again, comment: [ret.comment, note].join('\n') };
+    }
+    return ret;
   }
 
   /** Salt's listen: watch handlers called once at the end of the run, recorded as listener_ results. */
   private async runListeners(): Promise<void> {
     for (const c of this.plan.chunks) {
+      if (c.unavailable) continue;
       const listened = c.requisites.filter((r) => r.kind === 'listen').map((r) => this.results[r.target]);
       if (!listened.some(hasChanges)) continue;
       const fn = this.registry.get(c.module, c.fun)!;
@@ -197,6 +287,16 @@ export class Executor {
       this.record(key, { ...c, id: `listener_${c.id}` }, ret, start, t0);
     }
   }
+}
+
+/** Salt's comment for requisites whose target is not in the run. */
+function notFoundComment(refs: NonNullable<LowChunk['unresolved']>): string {
+  let out = 'The following requisites were not found:\n';
+  for (const kind of [...new Set(refs.map((r) => r.kind))]) {
+    out += `${' '.repeat(19)}${kind}:\n`;
+    for (const r of refs.filter((x) => x.kind === kind)) out += `${' '.repeat(23)}${r.module}: ${r.ref}\n`;
+  }
+  return out;
 }
 
 /** Guards against modules returning a malformed structure. */

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { UmecError } from '../lib/errors.js';
-import type { FileClient } from './types.js';
+import type { FileClient, TreeListing } from './types.js';
 
 const SCHEMES = ['umec://', 'salt://'];
 
@@ -40,5 +40,32 @@ export class LocalFileClient implements FileClient {
       const reason = code === 'ENOENT' ? `not found in the state tree (${abs})` : String((e as Error).message);
       throw new UmecError('FILE_SOURCE', { source: url, reason });
     }
+  }
+
+  async list(url: string): Promise<TreeListing | undefined> {
+    const top = this.describe(url);
+    if (!top.startsWith(resolve(this.root) + sep)) {
+      throw new UmecError('FILE_SOURCE', { source: url, reason: 'path must stay inside the state tree' });
+    }
+    if (!(await stat(top).catch(() => undefined))?.isDirectory()) return undefined;
+    const out: TreeListing = { files: [], dirs: [], symlinks: {}, modes: {} };
+    const visit = async (dir: string, rel: string, depth: number) => {
+      for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const abs = `${dir}/${e.name}`;
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isSymbolicLink()) out.symlinks[r] = await readlink(abs);
+        const st = await stat(abs).catch(() => undefined); // follows links, as Salt's file server does
+        if (!st) continue;
+        if (st.isDirectory()) {
+          out.dirs.push(r);
+          if (depth < 64) await visit(abs, r, depth + 1); // a link loop stops somewhere
+        } else if (st.isFile()) {
+          out.files.push(r);
+          out.modes[r] = st.mode & 0o7777;
+        }
+      }
+    };
+    await visit(top, '', 0);
+    return out;
   }
 }

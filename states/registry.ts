@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { StateFunction, StateModule } from './types.js';
 
-export interface ArgError { field: string; message: string }
+export interface ArgError { field: string; message: string; /** a required argument is absent (Salt: "Missing parameter") */ missing?: boolean }
 
 /** The state modules available to a run, with their argument validators (compiled on first use). */
 export class StateRegistry {
@@ -21,6 +21,16 @@ export class StateRegistry {
   get(module: string, fun: string): StateFunction | undefined {
     const fns = this.modules.get(module)?.functions;
     return fns && Object.prototype.hasOwnProperty.call(fns, fun) ? fns[fun] : undefined;
+  }
+
+  /**
+   * The argument names a function takes, when its schema is closed (Salt passes a state
+   * function only the arguments its signature takes); undefined when it takes any.
+   */
+  argNames(module: string, fun: string): ReadonlySet<string> | undefined {
+    const schema = this.get(module, fun)?.schema;
+    if (!schema || schema.additionalProperties !== false) return undefined;
+    return new Set(Object.keys((schema.properties as object | undefined) ?? {}));
   }
 
   /** Validates (and fills defaults into) a copy of `args`. */
@@ -59,7 +69,7 @@ function describe(e: ErrorObject, known: string[]): ArgError {
   switch (e.keyword) {
     case 'required':
       if (path.length > 0) return { field, message: `argument '${field}'${at} is missing '${String(e.params.missingProperty)}'` };
-      return { field: String(e.params.missingProperty), message: `missing required argument '${String(e.params.missingProperty)}'` };
+      return { field: String(e.params.missingProperty), message: `missing required argument '${String(e.params.missingProperty)}'`, missing: true };
     case 'additionalProperties':
       if (path.length === 0) {
         return { field: String(e.params.additionalProperty),

@@ -19,6 +19,8 @@ export interface StateResult extends StateReturn {
   __run_num__: number;
   __sls__: string;
   __id__: string;
+  /** Salt's warnings (arguments the state function does not take, ignored). */
+  warnings?: string[];
 }
 
 /** Keyed `<module>_|-<id>_|-<name>_|-<function>`. */
@@ -26,32 +28,24 @@ export type RunResults = Record<string, StateResult>;
 
 export type JsonSchema = Record<string, unknown>;
 
-export interface ExecOptions {
-  cwd?: string;
-  env?: Record<string, string>;
-  /** Seconds; the process (group) is killed after it. */
-  timeout?: number;
-  /** Run through /bin/sh -c (string command) instead of argv. */
-  shell?: boolean;
-  /** Run as this user (uid/gid looked up on the box). */
-  runas?: string;
-  input?: string;
-  signal?: AbortSignal;
+export type { CommandRunner, ExecOptions, ExecResult, ServiceDriver, ServiceStatus } from '../lib/drivers.js';
+import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
+
+/**
+ * What the firmware.updated state needs of the box's A/B firmware engine (firmware/ implements it;
+ * declared here so states/ does not depend on firmware/).
+ */
+export interface FirmwarePort {
+  status(): Promise<{
+    slots: { name: string; booted: boolean; state: string; version?: string }[];
+    phase: string;
+    update?: { source: string; version?: string; target: string; message?: string };
+  }>;
+  install(source: string, opts: { reboot: boolean; rebootDelay: number }): Promise<{ version: string; target: string }>;
 }
 
-export interface ExecResult {
-  pid?: number;
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
 
-/** Runs processes; injected so drivers can be tested for the commands they build. */
-export interface CommandRunner {
-  run(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
-}
+
 
 export interface PkgSpec { name: string; version?: string }
 
@@ -64,17 +58,7 @@ export interface PkgDriver {
   remove(names: string[], opts: { purge: boolean }): Promise<void>;
 }
 
-export interface ServiceStatus { exists: boolean; active: boolean; enabled: boolean }
 
-export interface ServiceDriver {
-  status(name: string): Promise<ServiceStatus>;
-  start(name: string): Promise<void>;
-  stop(name: string): Promise<void>;
-  restart(name: string): Promise<void>;
-  reload(name: string): Promise<void>;
-  enable(name: string): Promise<void>;
-  disable(name: string): Promise<void>;
-}
 
 export interface UserInfo { name: string; uid: number; gid: number; home: string; shell: string; groups: string[]; gecos: string }
 export interface GroupInfo { name: string; gid: number; members: string[] }
@@ -101,11 +85,15 @@ export interface Drivers {
   appIdentity?: AppIdentityProvider;
   /** On-boarded app packages (from the master); absent on a local apply. */
   appPackages?: AppPackageSource;
-  /** A/B firmware updates (firmware/types.ts FirmwareEngine); only on boxes with a firmware: section. */
-  firmware?: import('../firmware/types.js').FirmwareEngine;
+  /** A/B firmware updates (firmware/ implements the port); only on boxes with a firmware: section. */
+  firmware?: FirmwarePort;
   /** System configuration (cron, locale, timezone, sysctl, hosts, ssh): states/drivers/sysconf.ts. */
   cron?: import('./drivers/sysconf.js').CrontabDriver;
   hosts?: import('./drivers/sysconf.js').HostsDriver;
+  sysctl?: import('./drivers/sysconf.js').SysctlDriver;
+  timezone?: import('./drivers/sysconf.js').TimezoneDriver;
+  locale?: import('./drivers/sysconf.js').LocaleDriver;
+  ssh?: import('./drivers/sysconf.js').SshDriver;
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
@@ -114,6 +102,20 @@ export interface FileClient {
   read(url: string): Promise<Buffer>;
   /** Absolute local path for umec://path if the tree is local, for error messages. */
   describe(url: string): string;
+  /** What is below the directory umec://path (file.recurse); undefined when it is not a directory. */
+  list?(url: string): Promise<TreeListing | undefined>;
+}
+
+/** A state-tree directory's content, paths relative to it ('/'-separated), like Salt's cp.list_master*. */
+export interface TreeListing {
+  /** Regular files (symlinks to files included, as Salt's file server follows them). */
+  files: string[];
+  /** Every directory below (not the listed one itself). */
+  dirs: string[];
+  /** Symlinks and their targets as written. */
+  symlinks: Record<string, string>;
+  /** Permission bits of each file, for file_mode: keep. */
+  modes: Record<string, number>;
 }
 
 export interface StateContext {
@@ -161,6 +163,18 @@ export interface LowChunk {
   onlyif: unknown[];
   unless: unknown[];
   requisites: Requisite[];
+  /** Every argument as Salt's low chunk holds it (name, names and requisites aside), as written: what `state show` prints. */
+  saltArgs?: Record<string, unknown>;
+  /** Salt's state-level check_cmd (for functions that do not take it themselves): run after the state decides its result. */
+  checkCmd?: string[];
+  /** Salt's retry: run again until the result is `until`. */
+  retry?: RetrySpec;
+  /** Why this chunk cannot run (unknown state function, invalid arguments): it fails at apply with this comment, as Salt's does. */
+  unavailable?: string;
+  /** Requisites whose target is not in the run: Salt fails the chunk at apply, naming them. */
+  unresolved?: { kind: string; module: string; ref: string }[];
+  /** Warnings Salt puts in the state's return (arguments the function does not take). */
+  warnings?: string[];
   pos: SourcePos;
   argPos: Record<string, SourcePos>;
   /** Stable key for results: module_|-id_|-name_|-fun. */
@@ -171,6 +185,9 @@ export const REQUISITE_KINDS = ['require', 'watch', 'onchanges', 'onfail', 'prer
   'onchanges_any', 'onfail_any', 'onfail_all', 'require_any', 'watch_any'] as const;
 export type RequisiteKind = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen' |
   'onchanges_any' | 'onfail_any' | 'onfail_all' | 'require_any' | 'watch_any';
+
+/** Salt's retry option, defaults filled (attempts 2, until true, interval 30 s, splay 0). */
+export interface RetrySpec { attempts: number; until: boolean; interval: number; splay: number }
 
 /** A resolved requisite: this chunk depends (kind) on the chunk with key `target`. */
 export interface Requisite { kind: RequisiteKind; target: string }

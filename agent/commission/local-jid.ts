@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { backoffDelay } from '../../lib/retry.js';
 
 /**
  * A jid for a job the agent starts itself (schedule, commissioning), in the
@@ -11,6 +12,5 @@ export function localJid(now = new Date()): string {
 
 /** Seconds before retry `attempt` (1-based): doubling from min to max, with jitter so a fleet spreads out. */
 export function backoffSeconds(attempt: number, min: number, max: number, random = Math.random): number {
-  const base = Math.min(max, min * 2 ** Math.max(0, attempt - 1));
-  return base * (0.75 + 0.5 * random());
+  return backoffDelay(attempt, { base: min, max }, random);
 }

@@ -3,6 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { Serial } from '../../lib/serial.js';
 
 interface Stored { identities: Record<string, AppIdentity & { appName?: string; appVersion?: string }> }
 
@@ -12,7 +13,7 @@ interface Stored { identities: Record<string, AppIdentity & { appName?: string; 
  */
 export class FileAppIdentityProvider implements AppIdentityProvider {
   private data?: Stored;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Serial();
 
   constructor(private readonly file: string, private readonly mp1Endpoint: string) {}
 
@@ -31,9 +32,7 @@ export class FileAppIdentityProvider implements AppIdentityProvider {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(fn, fn);
-    this.queue = p.catch(() => undefined);
-    return p;
+    return this.queue.run(fn);
   }
 
   private async save(d: Stored): Promise<void> {

@@ -3,6 +3,7 @@ import { appendFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Logger } from '../../lib/log.js';
+import { backoffDelay } from '../../lib/retry.js';
 
 export interface DeliveryAttempt { at: string; error: string }
 
@@ -84,7 +85,7 @@ export class Notifier {
       await appendFile(this.o.droppedFile, `${JSON.stringify(rec)}\n`, { mode: 0o600 }).catch((e: unknown) => this.o.log.error({ err: e }, 'cannot record a dropped notification'));
       return;
     }
-    const delay = this.o.backoffMs * 2 ** (attempts.length - 1) * (0.75 + Math.random() * 0.5);
+    const delay = backoffDelay(attempts.length, { base: this.o.backoffMs });
     this.keep(id, { subscription, callbackReference: url, body, attempts });
     const t = setTimeout(() => { this.timers.delete(t); void this.attempt(id, subscription, url, body, attempts); }, delay);
     this.timers.add(t);

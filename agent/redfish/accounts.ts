@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { UmecError } from '../../lib/errors.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_IDS, type RoleId } from './roles.js';
+import { Serial } from '../../lib/serial.js';
 
 export interface Account {
   id: string;
@@ -61,7 +62,7 @@ export class AccountStore {
   private mtime = -1;
   private checked = 0;
   private readonly failures = new Map<string, Failures>();
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writing = new Serial();
 
   constructor(readonly file: string, readonly lockout: LockoutPolicy, private readonly now: () => number = Date.now) {}
 
@@ -178,9 +179,7 @@ export class AccountStore {
       this.mtime = (await stat(this.file)).mtimeMs;
       return result;
     };
-    const p = this.writing.then(run, run);
-    this.writing = p.catch(() => undefined);
-    return p;
+    return this.writing.run(run);
   }
 }
 

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { CommandRunner } from '../../states/types.js';
+import type { CommandRunner } from '../../lib/drivers.js';
 import { checkVars, parseEnvLines } from './file.js';
 import type { BootEnv } from './types.js';
 

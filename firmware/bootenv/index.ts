@@ -1,4 +1,4 @@
-import type { CommandRunner } from '../../states/types.js';
+import type { CommandRunner } from '../../lib/drivers.js';
 import type { BootEnvSettings } from '../config.js';
 import { FileBootEnv } from './file.js';
 import { GrubEnv } from './grub.js';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import type { CommandRunner } from '../../states/types.js';
+import type { CommandRunner } from '../../lib/drivers.js';
 import { checkVars, parseEnvLines } from './file.js';
 import type { BootEnv } from './types.js';
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { Serial } from '../../lib/serial.js';
 
 /** What is kept of a token: never the token itself, only its SHA-256. */
 export interface TokenRecord {
@@ -66,7 +67,7 @@ export function parseGrainPairs(pairs: string[]): Record<string, string> {
  */
 export class TokenStore {
   private records: TokenRecord[] = [];
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly lock = new Serial();
   private readonly staticHashes: Buffer[];
 
   private constructor(private readonly file: string, staticTokens: readonly string[]) {
@@ -93,9 +94,7 @@ export class TokenStore {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.lock.run(fn);
   }
 
   private save(): Promise<void> {

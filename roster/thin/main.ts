@@ -4,9 +4,9 @@
  * job code and the same state executor as the agent.
  *   node -e LAUNCHER umec-thin-<sha>.mjs serve THIN_DIR SHA256 (see remote-call.ts)
  */
-import { cachedMachineGrains } from '../../agent/grains-cache.js';
-import { runJob } from '../../agent/job-runner.js';
-import { TreeCache } from '../../agent/tree-cache.js';
+import { cachedMachineGrains } from '../../states/grains-cache.js';
+import { runJob } from '../../states/job-runner.js';
+import { TreeCache } from '../../states/tree-cache.js';
 import { chunkKey, type Plan } from '../../states/compile.js';
 import { StateEngine } from '../../states/engine.js';
 import { builtinModules, linuxDrivers } from '../../states/modules/index.js';

@@ -2,6 +2,7 @@ import { UmecError } from '../../lib/errors.js';
 import { fetchImage, imageTarget, type ImageSource } from './images.js';
 import { MANAGED_LABEL, planContainer, SPEC_LABEL, specHash, type ContainerPlan, type UpdateStrategy } from './plan.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec } from './runtime.js';
+import { sleep } from '../../lib/retry.js';
 
 export interface ConvergeOptions {
   test: boolean;
@@ -22,7 +23,6 @@ export interface ConvergeResult {
   comment: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RETIRED = '.umec-previous';
 
 /** The name of the container kept aside during an update. */

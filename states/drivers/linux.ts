@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
 import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
 import { CrontabCommandDriver } from './crontab.js';
 import { ProcessRunner } from './exec.js';
+import { RootFiles } from './root-files.js';
 import { FileHostsDriver } from './hosts-file.js';
+import { DebianLocaleDriver } from './locale.js';
 import { ShadowUserDriver } from './shadow.js';
+import { LocalSshDriver } from './ssh-files.js';
+import { LinuxSysctlDriver } from './sysctl.js';
+import { DebianTimezoneDriver } from './timezone.js';
 import { SystemdServiceDriver } from './systemd.js';
 
 /** The real Linux drivers: apt/dpkg, systemd, shadow-utils, processes. */
@@ -16,5 +22,9 @@ export function linuxDrivers(): Drivers {
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
     cron: new CrontabCommandDriver(exec),
     hosts: new FileHostsDriver(),
+    sysctl: new LinuxSysctlDriver(exec),
+    locale: new DebianLocaleDriver(exec),
+    ssh: new LocalSshDriver(exec),
+    timezone: new DebianTimezoneDriver(exec, new RootFiles(), existsSync('/usr/bin/timedatectl') ? 'timedatectl' : undefined),
   };
 }

@@ -1,6 +1,7 @@
 import { isTreeUrl } from '../file-client.js';
-import type { FirmwareEngine, FirmwareStatus } from '../../firmware/types.js';
-import type { StateArgs, StateContext, StateModule, StateReturn } from '../types.js';
+import type { FirmwarePort, StateArgs, StateContext, StateModule, StateReturn } from '../types.js';
+
+type FirmwareStatus = Awaited<ReturnType<FirmwarePort['status']>>;
 
 const ret = (name: string, result: boolean | null, comment: string, changes: Record<string, unknown> = {}): StateReturn => ({ name, result, changes, comment });
 
@@ -18,7 +19,7 @@ function running(s: FirmwareStatus): { slot: string; version?: string; good: boo
 async function updated(args: StateArgs, ctx: StateContext): Promise<StateReturn> {
   const name = args.name;
   const version = String(args.version);
-  const engine: FirmwareEngine | undefined = ctx.drivers.firmware;
+  const engine: FirmwarePort | undefined = ctx.drivers.firmware;
   if (!engine) return ret(name, false, 'This box takes no firmware updates: agent.yaml has no firmware: section');
   const s = await engine.status();
   const cur = running(s);

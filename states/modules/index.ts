@@ -9,9 +9,14 @@ import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
 import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
+import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
+import { sshAuthModule } from './ssh/auth.js';
+import { sshKnownHostsModule } from './ssh/known-hosts.js';
+import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
+import { timezoneModule } from './timezone.js';
 import { userModule } from './user.js';
 
 export function builtinModules(): StateModule[] {
@@ -19,6 +24,11 @@ export function builtinModules(): StateModule[] {
     containerModule, imageModule, appModule, firmwareModule,
     cronModule,
     hostModule,
+    sysctlModule,
+    timezoneModule,
+    localeModule,
+    sshAuthModule,
+    sshKnownHostsModule,
   ];
 }
 

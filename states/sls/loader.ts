@@ -29,15 +29,17 @@ export class SlsLoader {
   private readonly order: string[] = [];
   private readonly extends: ExtendDecl[] = [];
   private readonly problems: Problem[] = [];
+  /** What Salt accepts without a word but a user would want to know (ignored argument items). */
+  private readonly warnings: Problem[] = [];
   private index = 0;
 
   constructor(private readonly source: SlsSource, private readonly renderer: TemplateRenderer,
     private readonly ctx: RenderContext) {}
 
-  async load(names: string[]): Promise<{ high: HighData; problems: Problem[] }> {
+  async load(names: string[]): Promise<{ high: HighData; problems: Problem[]; warnings: Problem[] }> {
     for (const n of names) await this.visit(n);
     this.applyExtends();
-    return { high: { ids: this.ids, sls: this.order }, problems: this.problems };
+    return { high: { ids: this.ids, sls: this.order }, problems: this.problems, warnings: this.warnings };
   }
 
   /** Renders and parses one file; problems are recorded and undefined returned on failure. */
@@ -122,6 +124,11 @@ export class SlsLoader {
   }
 
   private parseModules(src: YamlSource, id: string, body: Node | null): ModuleDecl[] | undefined {
+    // Salt's pad_funcs: `id: pkg.installed` is the short form of `id: {pkg: [installed]}`
+    if (isScalar(body) && typeof body.value === 'string' && body.value.includes('.')) {
+      const dot = body.value.indexOf('.');
+      return [{ module: body.value.slice(0, dot), fun: body.value.slice(dot + 1), args: [], pos: src.pos(body) }];
+    }
     if (!isMap(body)) {
       this.problems.push(problem('STATE_NOT_MAPPING', { id, got: src.describe(body) }, { ...src.pos(body ?? undefined), stateId: id }));
       return undefined;
@@ -153,18 +160,27 @@ export class SlsLoader {
             { ...src.pos(item), stateId: id }));
           continue;
         }
-        if (!isMap(item) || item.items.length !== 1) {
+        if (!isMap(item)) {
+          // Salt's compile skips items that are neither a function nor a mapping
+          this.warnings.push(problem('ARG_FORMAT', { got: `${src.describe(item)}; Salt ignores it` }, { ...src.pos(item), stateId: id, field: key }));
+          continue;
+        }
+        const pairs = item.items as Pair<Node, Node>[];
+        const first = pairs[0] ? String(src.toJS(pairs[0].key)) : '';
+        if (pairs.length === 0 || (pairs.length > 1 && REQUISITE_KEY.test(first))) {
+          // Salt: "Multiple dictionaries defined in argument" (only for requisites; other keys all become arguments)
           this.problems.push(problem('ARG_FORMAT', { got: src.describe(item) }, { ...src.pos(item), stateId: id, field: key }));
           continue;
         }
-        const argPair = item.items[0] as Pair<Node, Node>;
-        const value = argPair.value;
-        decl.args.push({
-          key: String(src.toJS(argPair.key)),
-          value: src.toJS(value),
-          pos: src.pos(argPair.key),
-          itemPos: isSeq(value) ? (value.items as Node[]).map((n) => src.pos(n)) : [],
-        });
+        for (const argPair of pairs) {
+          const value = argPair.value;
+          decl.args.push({
+            key: String(src.toJS(argPair.key)),
+            value: src.toJS(value),
+            pos: src.pos(argPair.key),
+            itemPos: isSeq(value) ? (value.items as Node[]).map((n) => src.pos(n)) : [],
+          });
+        }
       }
       out.push(decl);
     }
@@ -183,10 +199,19 @@ export class SlsLoader {
     }
   }
 
+  /** The ID an extend names: that ID, else the one ID whose state of the extended module has an argument of that value (Salt's find_name). */
+  private extendTarget(ext: ExtendDecl): IdDecl | undefined {
+    const byId = this.ids.get(ext.id);
+    const module = ext.modules[0]?.module;
+    if (byId || !module) return byId;
+    const found = findByValue(this.ids, module, ext.id);
+    return found.length === 1 ? found[0] : undefined;
+  }
+
   /** Salt's extend: requisite lists are appended, other arguments replaced, new functions added. */
   private applyExtends(): void {
     for (const ext of this.extends) {
-      const target = this.ids.get(ext.id);
+      const target = this.extendTarget(ext);
       if (!target) {
         this.problems.push(problem('EXTEND_MISSING', { id: ext.id }, { ...ext.pos, stateId: ext.id }));
         continue;
@@ -194,22 +219,39 @@ export class SlsLoader {
       for (const em of ext.modules) {
         const tm = target.modules.find((m) => m.module === em.module);
         if (!tm) { target.modules.push(em); continue; }
-        if (em.fun && !tm.fun) tm.fun = em.fun;
+        if (em.fun) tm.fun = em.fun;
         for (const arg of em.args) mergeArg(tm.args, arg);
       }
     }
   }
 }
 
+/** Salt's find_name: the ID itself, else the one ID whose state of that module has an argument of that value. */
+function findByValue(ids: Map<string, IdDecl>, module: string, value: string): IdDecl[] {
+  return [...ids.values()].filter((d) => d.modules.some((m) => m.module === module
+    && m.args.some((a) => (typeof a.value === 'string' || typeof a.value === 'number') && String(a.value) === value)));
+}
+
+const REQUISITE_KEY = /^(require|require_any|watch|watch_any|onchanges|onchanges_any|onfail|onfail_any|onfail_all|onfail_stop|prereq|listen|use)$/;
+
 const LIST_MERGED = /^(require|watch|onchanges|onfail|prereq|use|listen)(_in|_any|_all)?$/;
 
 function mergeArg(args: ArgDecl[], arg: ArgDecl): void {
-  const i = args.findIndex((a) => a.key === arg.key);
-  if (i < 0) { args.push(arg); return; }
-  const cur = args[i]!;
-  if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
-    args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
-  } else {
-    args[i] = arg;
+  if (arg.key === 'name') {
+    // an extend's name replaces the target's names (Salt)
+    const names = args.findIndex((a) => a.key === 'names');
+    if (names >= 0) args.splice(names, 1);
   }
+  // Salt's reconcile_extend extends (requisites) or replaces (others) every item with that key
+  let found = false;
+  args.forEach((cur, i) => {
+    if (cur.key !== arg.key) return;
+    found = true;
+    if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
+      args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
+    } else {
+      args[i] = arg;
+    }
+  });
+  if (!found) args.push(arg);
 }

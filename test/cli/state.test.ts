@@ -25,7 +25,8 @@ const GOOD = {
   'top.sls': "base:\n  '*':\n    - web\n",
   'web.sls': '{{OUT}}/index.html:\n  file.managed:\n    - contents: hello {{ grains.id }} {{ pillar.port }}\n    - makedirs: true\nok:\n  test.nop: []\n',
   'broken.sls': 'bad:\n  test.fail_without_changes: []\ngood:\n  test.nop: []\n',
-  'typo.sls': 'x:\n  file.managed:\n    - name: /tmp/x\n    - mode: [1]\n',
+  'typo.sls': 'x:\n  file.managed:\n    - name: /tmp/x\n    - names: 7\n',
+  'badarg.sls': 'x:\n  file.managed:\n    - name: {{OUT}}/x\n    - mode: [1]\ny:\n  test.succeed_with_changes: []\n',
 };
 
 test('state apply --local --json: highstate, {"local": {key: result}}, exit 0; second run changes nothing', async () => {
@@ -60,8 +61,25 @@ test('state apply: exit 2 on a render/validation error, naming file, line and fi
   try {
     const r = umec(['state', 'apply', 'typo', 'web', '--local', '--state-root', t.root]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /typo\.sls:4:7: state 'x', field 'mode': argument 'mode' has the wrong type or form \[ARG_INVALID\]/);
+    assert.match(r.stderr, /typo\.sls:4:7: state 'x', field 'names': 'names' must be a list \[ARG_INVALID\]/);
     assert.ok(!existsSync(`${t.out}/index.html`));
+  } finally { await t.cleanup(); }
+});
+
+test('state apply: an argument of the wrong type fails that state (Salt compiles it), the others run; state show warns with file, line and field', async () => {
+  const t = await tree(GOOD);
+  try {
+    const shown = umec(['state', 'show', 'badarg', '--state-root', t.root, '--json']);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stderr, /badarg\.sls:4:7: state 'x', field 'mode': argument 'mode' has the wrong type or form \[ARG_INVALID\]/);
+    const r = umec(['state', 'apply', 'badarg', '--local', '--state-root', t.root, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const res = Object.values((JSON.parse(r.stdout) as { local: Record<string, { __id__: string; result: unknown; comment: string }> }).local);
+    const x = res.find((v) => v.__id__ === 'x')!;
+    assert.equal(x.result, false);
+    assert.match(x.comment, /mode/);
+    assert.equal(res.find((v) => v.__id__ === 'y')!.result, true);
+    assert.ok(!existsSync(`${t.out}/x`));
   } finally { await t.cleanup(); }
 });
 

@@ -6,6 +6,7 @@ import { ShadowUserDriver } from '../../states/drivers/shadow.js';
 import { StateEngine } from '../../states/engine.js';
 import { builtinModules } from '../../states/modules/index.js';
 import { LocalSlsSource } from '../../states/sls/tree.js';
+import type { Plan } from '../../states/compile.js';
 import type { RunResults, StateModule } from '../../states/types.js';
 import { FakePkgDriver } from '../doubles/fake-pkg.js';
 import { FakeServiceDriver } from '../doubles/fake-service.js';
@@ -26,6 +27,8 @@ export interface TreeRun {
   engine: StateEngine;
   apply(sls?: string[], o?: { test?: boolean; grains?: Record<string, unknown>; pillar?: Record<string, unknown> }): Promise<RunResults>;
   problems(sls?: string[], o?: { grains?: Record<string, unknown>; pillar?: Record<string, unknown> }): Promise<Problem[]>;
+  /** The compiled plan (what `state show` prints), warnings included. */
+  plan(sls?: string[], o?: { grains?: Record<string, unknown>; pillar?: Record<string, unknown> }): Promise<Plan>;
   cleanup(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function stateTree(files: Record<string, string>, extraModules: Sta
   return {
     root, out, engine, cleanup,
     apply: (sls, o = {}) => engine.apply({ ...req(sls, o), test: o.test }),
+    plan: (sls, o = {}) => engine.plan(req(sls, o)),
     problems: async (sls, o = {}) => {
       try {
         await engine.plan(req(sls, o));

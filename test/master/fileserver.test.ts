@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileServer, sha256File } from '../../master/fileserver.js';
+import { FileServer } from '../../master/fileserver.js';
+import { sha256File } from '../../lib/manifest.js';
 import { tempDir } from '../helpers/context.js';
 import { writeTree } from '../helpers/tree.js';
 

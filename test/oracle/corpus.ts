@@ -16,10 +16,13 @@ export const CORPUS = join(ROOT, 'test/fixtures/jinja');
 export const ORACLE = join(ROOT, 'test/oracle/jinja2_render.py');
 export const KNOWN = join(CORPUS, 'known-differences.txt');
 
+/** The template file (loader name) and line an error is in. */
+export interface Where { filename?: string; lineno?: number }
+
 /** What rendering a case gave: text, an error of a Python exception kind, or a crash (a bug). */
 export type Outcome =
   | { out: string }
-  | { error: string; kind: string; message: string }
+  | { error: string; kind: string; message: string; where?: Where }
   | { crash: string };
 
 export type CaseOption = 'trim_blocks' | 'lstrip_blocks' | 'keep_trailing_newline' | 'noeol' | 'globals';
@@ -60,9 +63,12 @@ export function pythonBin(): string {
   return process.env.UMEC_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
-/** Runs the oracle over the whole corpus; throws a clear error when Jinja2 is not there. */
-export function runOracle(): Oracle {
-  const r = spawnSync(pythonBin(), [ORACLE, CORPUS], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+/**
+ * Runs the oracle over the whole corpus (or only the named cases/groups); throws a clear
+ * error when Jinja2 is not there.
+ */
+export function runOracle(only?: string[]): Oracle {
+  const r = spawnSync(pythonBin(), [ORACLE, CORPUS, ...(only ? ['--only', ...only] : [])], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.error) throw new Error(`Jinja2 oracle: cannot run ${pythonBin()}: ${r.error.message} (install python3 and python3-jinja2)`);
   if (r.status !== 0) {
     throw new Error(`Jinja2 oracle failed (exit ${r.status}): ${r.stderr.trim()}\n` +
@@ -117,9 +123,15 @@ export function matches(expected: Outcome, got: Outcome, anyErrorKind = false): 
   return false;
 }
 
+/** For an error both sides raised with the same kind: is it reported in the same file and line? */
+export function samePosition(expected: Outcome, got: Outcome): boolean {
+  if (!('kind' in expected) || !('kind' in got) || !expected.where) return false;
+  return got.where?.filename === expected.where.filename && got.where?.lineno === expected.where.lineno;
+}
+
 export function describeOutcome(o: Outcome): string {
   if ('out' in o) return JSON.stringify(o.out);
-  if ('kind' in o) return `${o.kind}: ${o.message}`;
+  if ('kind' in o) return `${o.kind}: ${o.message}${o.where ? ` (${o.where.filename ?? '?'}:${o.where.lineno ?? '?'})` : ''}`;
   return `crash: ${o.crash}`;
 }
 

@@ -3,7 +3,8 @@
 Jinja2 the way Salt 3006 configures it and prints one JSON document on stdout:
 
   {"jinja2": version,
-   "cases": {name: {"result": {"out": text} | {"error": class, "kind": umec kind, "message": text},
+   "cases": {name: {"result": {"out": text} | {"error": class, "kind": umec kind, "message": text,
+                               "where": {"filename": template, "lineno": n} when known},
                     "files": {path: text} (main.jinja is the case's template),
                     "options": [trim_blocks, lstrip_blocks, keep_trailing_newline, globals...],
                     "context": the case's context in typed JSON (see encode)}}}
@@ -11,7 +12,7 @@ Jinja2 the way Salt 3006 configures it and prints one JSON document on stdout:
 The TypeScript side renders exactly these files and context with umec's engine, so the case
 format is parsed in one place only.
 
-Usage: jinja2_render.py CORPUS_DIR                    render every case
+Usage: jinja2_render.py CORPUS_DIR [--only NAME...]   render every case (or the named cases/groups)
        jinja2_render.py CORPUS_DIR --bench N NAME...  median ms of N warm passes rendering the
                                                       named cases (or groups): {"median_ms": m}
 The case format is described in CORPUS_DIR/README.md.
@@ -186,18 +187,43 @@ def kind_of(e):
     return type(e).__name__
 
 
+# a tmpfs when there is one: removing hundreds of small trees from an overlay /tmp is slow
+TMP = '/dev/shm' if os.access('/dev/shm', os.W_OK) else None
+
+
 def render(case, corpus):
-    with tempfile.TemporaryDirectory(prefix='umec-jinja-oracle-') as root:
+    with tempfile.TemporaryDirectory(prefix='umec-jinja-oracle-', dir=TMP) as root:
         materialize(case, corpus, root)
         try:
             out = environment(case, root).get_template('main.jinja').render(case['context'])
             return {'out': out}
         except Exception as e:  # noqa: BLE001 - every failure is a result to compare
-            return {'error': type(e).__name__, 'kind': kind_of(e), 'message': str(e)}
+            r = {'error': type(e).__name__, 'kind': kind_of(e), 'message': str(e)}
+            where = error_position(e, root)
+            if where:
+                r['where'] = where
+            return r
+
+
+def error_position(e, root):
+    """The template file (relative to the case root) and line the error is in: the syntax
+    error's own, else the innermost template frame of the traceback Jinja2 rewrote."""
+    prefix = os.path.realpath(root) + os.sep
+    if isinstance(e, jinja2.TemplateSyntaxError) and e.filename and e.lineno:
+        fn = os.path.realpath(e.filename)
+        return {'filename': fn[len(prefix):] if fn.startswith(prefix) else fn, 'lineno': e.lineno}
+    found = None
+    tb = e.__traceback__
+    while tb is not None:
+        fn = os.path.realpath(tb.tb_frame.f_code.co_filename)
+        if fn.startswith(prefix):
+            found = {'filename': fn[len(prefix):], 'lineno': tb.tb_lineno}
+        tb = tb.tb_next
+    return found
 
 
 def bench(cases, corpus, runs):
-    with tempfile.TemporaryDirectory(prefix='umec-jinja-bench-') as base:
+    with tempfile.TemporaryDirectory(prefix='umec-jinja-bench-', dir=TMP) as base:
         prepared = []
         for i, c in enumerate(cases):
             root = os.path.join(base, str(i))
@@ -228,13 +254,17 @@ def main():
         chosen = [c for c in cases if c['name'] in wanted or c['name'].split('/')[0] in wanted]
         json.dump(bench(chosen, corpus, runs), sys.stdout)
         return
+    if len(sys.argv) > 2 and sys.argv[2] == '--only':
+        wanted = set(sys.argv[3:])
+        cases = [c for c in cases if c['name'] in wanted or c['name'].split('/')[0] in wanted]
     result = {'jinja2': jinja2.__version__, 'cases': {}}
     for c in cases:
+        context = encode(c['context'])  # before rendering: templates may mutate it ({% do %})
         result['cases'][c['name']] = {
             'result': render(c, corpus),
             'files': case_files(c, corpus),
             'options': sorted(c['options']),
-            'context': encode(c['context']),
+            'context': context,
         }
     json.dump(result, sys.stdout, ensure_ascii=False)
 

@@ -80,7 +80,7 @@ describe('roster over a real OpenSSH server', { skip, timeout: 180_000 }, () => 
         ].join('\n'),
         'files/app.conf': 'role={{ grains.role }} host={{ grains.id }}\n',
         'files/unused.bin': 'never shipped\n',
-        'broken.sls': 'x:\n  file.managed:\n    - name: /tmp/x\n    - mode: [1, 2]\n',
+        'broken.sls': 'x:\n  file.managed:\n    - name: /tmp/x\n    - names: 7\n',
         'failing.sls': 'nope:\n  cmd.run:\n    - name: "false"\n',
       });
     });

@@ -71,25 +71,27 @@ function metaChanges(st: Stats | undefined, p: { user?: string; group?: string; 
 
 const statFor = (path: string, follow: boolean) => (follow ? stat(path) : lstat(path)).catch(() => undefined);
 
+/** Adds a path and all its parents (Salt's _find_keep_files: a kept file keeps its directories). */
+export function addWithParents(keep: Set<string>, path: string): void {
+  for (let q = path; ; q = dirname(q)) {
+    keep.add(q);
+    if (q === dirname(q)) break;
+  }
+}
+
 /** Paths states this one requires keep under clean (Salt's _gen_keep_files), with their parents. */
-async function keepSet(name: string, ctx: StateContext): Promise<Set<string>> {
+export async function keepSet(name: string, ctx: StateContext): Promise<Set<string>> {
   const keep = new Set<string>([name]);
-  const addWithParents = (p: string) => {
-    for (let q = p; ; q = dirname(q)) {
-      keep.add(q);
-      if (q === dirname(q)) break;
-    }
-  };
   for (const r of ctx.required ?? []) {
     if (r.module !== 'file') continue;
     const st = await statOrUndefined(r.name);
     if (st?.isDirectory()) {
       const rel = relative(name, r.name);
       if (rel.startsWith('..') || isAbsolute(rel)) continue;
-      addWithParents(r.name);
+      addWithParents(keep, r.name);
       for (const e of await walk(r.name)) for (const n of [...e.dirs, ...e.files]) keep.add(join(e.root, n));
     } else {
-      addWithParents(r.name);
+      addWithParents(keep, r.name);
     }
   }
   return keep;
@@ -174,7 +176,7 @@ export async function makedirsPerms(path: string, p: { uid: number; gid: number 
 }
 
 /** Salt's _clean_dir: removes what is neither kept nor excluded; returns the removed paths. */
-async function cleanDir(root: string, keep: Set<string>, exclude: unknown, test: boolean): Promise<string[]> {
+export async function cleanDir(root: string, keep: Set<string>, exclude: unknown, test: boolean): Promise<string[]> {
   const removed: string[] = [];
   // like os.walk: a directory removed on the way is not entered; in test mode nothing is removed
   const visit = async (dir: string) => {

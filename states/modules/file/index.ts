@@ -4,11 +4,12 @@ import { append, line } from './lines.js';
 import { managed } from './managed.js';
 import { directory } from './directory.js';
 import { absent, symlinkState } from './paths.js';
+import { recurse } from './recurse.js';
 
 export const fileModule: StateModule = {
   name: 'file',
   functions: {
     managed, directory, absent, symlink: symlinkState, append, line,
-    replace, comment: commentState, uncomment: uncommentState, blockreplace,
+    replace, comment: commentState, uncomment: uncommentState, blockreplace, recurse,
   },
 };

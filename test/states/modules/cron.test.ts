@@ -9,7 +9,7 @@ import { cronModule } from '../../../states/modules/cron/index.js';
 import { rmJob, setEnv, setJob } from '../../../states/modules/cron/plan.js';
 import { parseTab, renderTab, TAG } from '../../../states/modules/cron/tab.js';
 import { stateCaller } from '../../helpers/call-state.js';
-import { makeSpool, PrivateSpoolRunner } from '../../helpers/private-spool.js';
+import { CRONTAB_SPOOL, makeSpool, PrivateMountRunner } from '../../helpers/private-mounts.js';
 
 const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/crontab') ? 'needs root and the crontab binary (Debian cron)' : false;
 
@@ -18,7 +18,7 @@ async function withCron(fn: (env: {
   state: ReturnType<typeof stateCaller>; driver: CrontabCommandDriver; spool: string; file: (user: string) => Promise<string>;
 }) => Promise<void>): Promise<void> {
   const { spool, cleanup } = await makeSpool();
-  const driver = new CrontabCommandDriver(new PrivateSpoolRunner(new ProcessRunner(), spool));
+  const driver = new CrontabCommandDriver(new PrivateMountRunner(new ProcessRunner(), [{ src: spool, dst: CRONTAB_SPOOL }]));
   try {
     await fn({ state: stateCaller(cronModule, { cron: driver }), driver, spool, file: (u) => readFile(join(spool, u), 'utf8') });
   } finally { await cleanup(); }

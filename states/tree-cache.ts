@@ -3,7 +3,10 @@ import { existsSync } from 'node:fs';
 import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
-import type { MasterChannel } from './channel.js';
+/** Where trees come from: the agent's channel to its master (agent/channel.ts MasterChannel). */
+export interface TreeSource {
+  request(type: 'manifest' | 'file', body: unknown, timeoutSec?: number): Promise<{ body: Record<string, unknown>; data?: Buffer }>;
+}
 
 export interface Manifest { hash: string; files: Record<string, string> }
 
@@ -22,7 +25,7 @@ export class TreeCache {
 
   constructor(private readonly dir: string) {}
 
-  async sync(ch: MasterChannel, timeoutSec = 30): Promise<string> {
+  async sync(ch: TreeSource, timeoutSec = 30): Promise<string> {
     const r = await ch.request('manifest', { have: this.last?.hash }, timeoutSec);
     const m: Manifest = r.body.unchanged && this.last ? this.last : { hash: String(r.body.hash), files: r.body.files as Record<string, string> };
     return this.materialize(m, async (missing, put) => {

@@ -1,8 +1,8 @@
 import { CompileError, formatProblem } from '../lib/errors.js';
 import type { JobMessage, ReturnMessage } from '../lib/messages.js';
-import type { StateEngine } from '../states/engine.js';
-import { LocalSlsSource } from '../states/sls/tree.js';
-import type { CommandRunner } from '../states/types.js';
+import type { StateEngine } from './engine.js';
+import { LocalSlsSource } from './sls/tree.js';
+import type { CommandRunner } from './types.js';
 
 export interface JobContext {
   grains: () => Record<string, unknown>;
