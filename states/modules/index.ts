@@ -13,6 +13,7 @@ import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
 import { sshAuthModule } from './ssh/auth.js';
+import { sshKnownHostsModule } from './ssh/known-hosts.js';
 import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
 import { timezoneModule } from './timezone.js';
@@ -27,6 +28,7 @@ export function builtinModules(): StateModule[] {
     timezoneModule,
     localeModule,
     sshAuthModule,
+    sshKnownHostsModule,
   ];
 }
 

@@ -241,12 +241,16 @@ function mergeArg(args: ArgDecl[], arg: ArgDecl): void {
     const names = args.findIndex((a) => a.key === 'names');
     if (names >= 0) args.splice(names, 1);
   }
-  const i = args.findIndex((a) => a.key === arg.key);
-  if (i < 0) { args.push(arg); return; }
-  const cur = args[i]!;
-  if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
-    args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
-  } else {
-    args[i] = arg;
-  }
+  // Salt's reconcile_extend extends (requisites) or replaces (others) every item with that key
+  let found = false;
+  args.forEach((cur, i) => {
+    if (cur.key !== arg.key) return;
+    found = true;
+    if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
+      args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
+    } else {
+      args[i] = arg;
+    }
+  });
+  if (!found) args.push(arg);
 }

@@ -208,7 +208,7 @@ const isSeq = (v: Value): boolean => typeof v === 'string' || Array.isArray(v);
 export function binop(op: BinOp, a: Value, b: Value, strict = true): Value {
   if (op === '~') return pyStr(a, strict) + pyStr(b, strict);
   if (a instanceof Undefined) throw undefinedError(a);
-  if (b instanceof Undefined) throw undefinedError(b);
+  if (b instanceof Undefined && !(op === '%' && typeof a === 'string' && !strict)) throw undefinedError(b);
   const x = numValue(a);
   const y = numValue(b);
   const isFloat = a instanceof PyFloat || b instanceof PyFloat;
@@ -254,7 +254,7 @@ export function binop(op: BinOp, a: Value, b: Value, strict = true): Value {
       if (isSeq(b)) throw typeError(`can't multiply sequence by non-int of type '${typeName(a)}'`);
       break;
     case '%':
-      if (typeof a === 'string') return printf(a, b);
+      if (typeof a === 'string') return printf(a, b, strict);
       break;
   }
   throw unsupported(op, a, b);
@@ -339,7 +339,7 @@ function lt(op: '<' | '<=' | '>' | '>=', a: Value, b: Value, strict: boolean): b
 
 /** Python `a in b`. */
 export function contains(b: Value, a: Value, strict = true): boolean {
-  if (b instanceof Undefined) throw undefinedError(b);
+  if (b instanceof Undefined) { if (strict) throw undefinedError(b); return false; }
   if (typeof b === 'string') {
     if (typeof a !== 'string') {
       if (a instanceof Undefined) throw undefinedError(a);
@@ -526,7 +526,7 @@ export function sliceIndices(n: number, start: Value | undefined, stop: Value | 
   return out;
 }
 
-/** obj[start:stop:step] (null/undefined = omitted). */
+/** obj[start:stop:step] (null/undefined = omitted); Python's errors for anything but str/list/tuple. */
 export function slice(obj: Value, start: Value | undefined, stop: Value | undefined, step: Value | undefined): Value {
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (typeof obj === 'string') {
@@ -537,12 +537,8 @@ export function slice(obj: Value, start: Value | undefined, stop: Value | undefi
     const out = sliceIndices(obj.length, start, stop, step).map((i) => obj[i]!);
     return obj instanceof Tuple ? Tuple.make(out) : out;
   }
-  if (obj instanceof PyObject) {
-    const it = obj.iter();
-    if (it && hasLen(obj)) return slice([...it], start, stop, step);
-  }
-  const show = (v: Value | undefined): string => (v === undefined ? 'None' : pyRepr(v));
-  if (obj instanceof Map) return new Undefined(undefined, `dict object has no element slice(${show(start)}, ${show(stop)}, ${show(step)})`);
+  // Jinja2 compiles a slice to Python's obj[a:b:c] (not environment.getitem): errors propagate
+  if (obj instanceof Map) throw typeError("unhashable type: 'slice'");
   throw typeError(`'${typeName(obj)}' object is not subscriptable`);
 }
 
@@ -567,11 +563,11 @@ export function iterate(v: Value, strict = true): Value[] {
   throw typeError(`'${typeName(v)}' object is not iterable`);
 }
 
-export function len(v: Value): number {
+export function len(v: Value, strict = true): number {
   if (typeof v === 'string') return strLen(v);
   if (Array.isArray(v)) return v.length;
   if (v instanceof Map) return v.size;
-  if (v instanceof Undefined) throw undefinedError(v);
+  if (v instanceof Undefined) { if (strict) throw undefinedError(v); return 0; }
   if (v instanceof PyObject && hasLen(v)) return v.len();
   throw typeError(`object of type '${typeName(v)}' has no len()`);
 }
