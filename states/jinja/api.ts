@@ -6,6 +6,9 @@ export interface EvalEnv {
   readonly strictUndefined: boolean;
   callFilter(name: string, value: Value, args: Value[], kwargs: Kwargs): Value;
   callTest(name: string, value: Value, args: Value[], kwargs: Kwargs): boolean;
+  /** Whether a filter / test of that name exists (the `filter` and `test` tests). */
+  hasFilter?(name: string): boolean;
+  hasTest?(name: string): boolean;
 }
 
 export type FilterFn = (env: EvalEnv, value: Value, args: Value[], kwargs: Kwargs) => Value;

@@ -9,6 +9,7 @@ import { JinjaError, typeError, valueError } from './errors.js';
 import type { EvalEnv, FilterFn, TestFn } from './api.js';
 import * as ops from './py/ops.js';
 import type * as N from './nodes.js';
+import { Symbols } from './symbols.js';
 import { LoopContext, Macro, TemplateModule, TemplateReference, noAttribute, runtimeError } from './runtime.js';
 import { Namespace, PyFunction, PyObject, Tuple, Undefined, type Kwargs, type Value } from './values.js';
 
@@ -20,6 +21,8 @@ type Expr = (s: Scope) => Value;
 /** Returns a loop control code: 0 carry on, BREAK, CONTINUE. */
 type Stmt = (s: Scope, out: string[]) => number;
 export type BlockFn = (s: Scope, out: string[]) => void;
+/** A name Jinja2 starts as `missing` in a frame (see symbols.ts); reads give Undefined. */
+const MISSING = Object.freeze({ missing: true }) as unknown as Value;
 const BREAK = 1;
 const CONTINUE = 2;
 
@@ -96,8 +99,28 @@ interface CC {
   soft: boolean; // inside an if / conditional expression: unknown filters fail at run time
   checkOutput: boolean; // output is dropped once the template has extended another
   hasExtends: boolean;
+  inLoop?: boolean; // break/continue allowed
+  sym: Symbols; // the frame's names (Jinja2's idtracking)
 }
 
+/** Presets the names a frame starts as missing. */
+function preset(s: Scope, names: string[]): void {
+  for (let i = 0; i < names.length; i++) s[names[i]!] = MISSING;
+}
+
+/**
+ * The context an included (or with-context imported) template gets: every visible name
+ * but the ones still missing, over the globals (Jinja2's get_all() plus the locals).
+ */
+function flatten(s: Scope, globals: Scope): Scope {
+  const r = Object.create(globals) as Scope;
+  for (let o: Scope | null = s; o && o !== globals; o = Object.getPrototypeOf(o) as Scope | null) {
+    for (const k of Object.keys(o)) if (!has(r, k) && o[k] !== MISSING) r[k] = o[k]!;
+  }
+  return r;
+}
+
+const firstDefaultOf = (argc: number, ndefaults: number): number => argc - ndefaults;
 const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 export function compileTemplate(host: Host, ast: N.TemplateNode, name: string | undefined, filename: string | undefined): CompiledTemplate {
@@ -157,10 +180,14 @@ class Compiler {
 
   template(ast: N.TemplateNode): CompiledTemplate {
     const hasExtends = findExtends(ast.body);
-    const body = this.stmts(ast.body, { toplevel: true, soft: false, checkOutput: hasExtends, hasExtends });
+    const sym = new Symbols(null);
+    sym.stmts(ast.body);
+    const missing = sym.missingAtStart();
+    const body = this.stmts(ast.body, { toplevel: true, soft: false, checkOutput: hasExtends, hasExtends, sym });
     const root = (s: Scope, out: string[]): void => {
       const ctx = s[CTX]!;
       ctx.parentTpl = null;
+      for (const m of missing) if (!has(s, m)) s[m] = MISSING;
       body(s, out);
       const p = ctx.parentTpl as CompiledTemplate | null;
       if (p) {
@@ -208,9 +235,12 @@ class Compiler {
         return this.at((s) => { assign(s, value(s)); return 0; }, n.lineno);
       }
       case 'AssignBlock': {
-        const inner = { ...cc, toplevel: false, checkOutput: false };
+        const sym = new Symbols(cc.sym);
+        sym.stmts(n.body);
+        const missing = sym.missingAtStart();
+        const inner = { ...cc, toplevel: false, checkOutput: false, sym };
         const body = this.stmts(n.body, inner);
-        const input: Expr = (s) => { const o: string[] = []; body(Object.create(s) as Scope, o); return o.join(''); };
+        const input: Expr = (s) => { const o: string[] = []; const bs = Object.create(s) as Scope; preset(bs, missing); body(bs, o); return o.join(''); };
         const value = n.filter ? this.filter(n.filter, inner, input) : input;
         const assign = this.assigner(n.target, cc);
         return this.at((s) => { assign(s, value(s)); return 0; }, n.lineno);
@@ -219,23 +249,31 @@ class Compiler {
         const e = this.expr(n.node, cc);
         return this.at((s) => { e(s); return 0; }, n.lineno);
       }
-      case 'Break': return () => BREAK;
-      case 'Continue': return () => CONTINUE;
+      case 'Break': case 'Continue': {
+        if (!cc.inLoop) this.fail(`'${n.type.toLowerCase()}' outside loop`, n.lineno);
+        const code = n.type === 'Break' ? BREAK : CONTINUE;
+        return () => code;
+      }
       case 'Scope': return this.stmts(n.body, cc);
       case 'With': {
-        const inner = { ...cc, toplevel: false, soft: false };
+        const sym = new Symbols(cc.sym);
+        for (const t of n.targets) sym.target(t, true);
+        sym.stmts(n.body);
+        const missing = sym.missingAtStart();
+        const inner = { ...cc, toplevel: false, soft: false, sym };
         const values = n.values.map((v) => this.expr(v, cc));
         const targets = n.targets.map((t) => this.assigner(t, inner));
         const body = this.stmts(n.body, inner);
-        return this.at((s, out) => {
+    return this.at((s, out) => {
           const ws = Object.create(s) as Scope;
+          preset(ws, missing);
           const vs = values.map((v) => v(s));
           targets.forEach((t, i) => t(ws, vs[i]!));
           return body(ws, out);
         }, n.lineno);
       }
       case 'Macro': {
-        const make = this.macro(n.name, n.args, n.defaults, n.body, cc);
+        const make = this.macro(n.name, n.args, n.defaults, n.body, cc, n.lineno);
         const name = n.name;
         const exported = cc.toplevel && !name.startsWith('_');
         return this.at((s) => {
@@ -245,23 +283,25 @@ class Compiler {
         }, n.lineno);
       }
       case 'CallBlock': {
-        const makeCaller = this.macro('caller', n.args, n.defaults, n.body, cc);
+        const makeCaller = this.macro('caller', n.args, n.defaults, n.body, cc, n.lineno);
         const call = this.call(n.call, cc, makeCaller);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(call(s), strict));
           return 0;
         }, n.lineno);
       }
       case 'FilterBlock': {
-        const inner = { ...cc, toplevel: false, soft: false };
+        const sym = new Symbols(cc.sym);
+        sym.stmts(n.body);
+        sym.expr(n.filter);
+        const missing = sym.missingAtStart();
+        const inner = { ...cc, toplevel: false, soft: false, sym };
         const body = this.stmts(n.body, inner);
-        const input: Expr = (s) => { const o: string[] = []; body(Object.create(s) as Scope, o); return o.join(''); };
+        const input: Expr = (s) => { const o: string[] = []; const bs = Object.create(s) as Scope; preset(bs, missing); body(bs, o); return o.join(''); };
         const value = this.filter(n.filter, inner, input);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(value(s), strict));
           return 0;
         }, n.lineno);
@@ -272,7 +312,10 @@ class Compiler {
       case 'Import': case 'ImportData': return this.importStmt(n, cc);
       case 'FromImport': return this.fromImport(n, cc);
       case 'LoadData': {
-        const inner = { ...cc, toplevel: false, soft: false, checkOutput: false };
+        const sym = new Symbols(cc.sym);
+        sym.stmts(n.body);
+        const missing = sym.missingAtStart();
+        const inner = { ...cc, toplevel: false, soft: false, checkOutput: false, sym };
         const body = this.stmts(n.body, inner);
         const assign = this.assigner(n.target, cc);
         const { kind } = n;
@@ -280,7 +323,9 @@ class Compiler {
         const filename = this.filename;
         return this.at((s) => {
           const o: string[] = [];
-          body(Object.create(s) as Scope, o);
+          const bs = Object.create(s) as Scope;
+          preset(bs, missing);
+          body(bs, o);
           assign(s, host.parseData(kind, o.join(''), filename));
           return 0;
         }, n.lineno);
@@ -341,15 +386,34 @@ class Compiler {
   }
 
   private forStmt(n: N.For, cc: CC): Stmt {
-    const inner: CC = { ...cc, toplevel: false, soft: false };
+    walk([n.target, ...n.body, ...n.else_], (x) => {
+      const t = x.type === 'Assign' || x.type === 'AssignBlock' || x.type === 'LoadData' ? (x as N.Assign).target : x.type === 'For' ? (x as N.For).target : null;
+      const names: N.Name[] = [];
+      const collect = (e: N.Expr): void => { if (e.type === 'Name') names.push(e); else if (e.type === 'Tuple') e.items.forEach(collect); };
+      if (t) collect(t);
+      if (x === n.target) collect(n.target);
+      for (const nm of names) if (nm.name === 'loop') this.fail("Can't assign to special loop variable in for-loop target", nm.lineno);
+    });
+    const sym = new Symbols(cc.sym);
+    sym.target(n.target, true);
+    sym.stmts(n.body);
+    const missing = sym.missingAtStart();
+    const elseSym = new Symbols(cc.sym);
+    elseSym.stmts(n.else_);
+    const elseMissing = elseSym.missingAtStart();
+    const testSym = new Symbols(cc.sym);
+    testSym.target(n.target, true);
+    const inner: CC = { ...cc, toplevel: false, soft: false, inLoop: true, sym };
     const iter = this.expr(n.iter, cc);
     const assign = this.assigner(n.target, inner);
-    const test = n.test ? this.expr(n.test, inner) : null;
+    const test = n.test ? this.expr(n.test, { ...inner, sym: testSym }) : null;
     const body = this.stmts(n.body, inner);
-    const else_ = n.else_.length ? this.stmts(n.else_, inner) : null;
+    const else_ = n.else_.length ? this.stmts(n.else_, { ...inner, inLoop: cc.inLoop, sym: elseSym }) : null;
     const usesLoop = usedNames(n.body, ['loop']).size > 0 || n.recursive;
     const recursive = n.recursive;
     const strict = this.strict;
+    const filename = this.filename;
+    const testLine = n.test?.lineno ?? n.lineno;
     const run = (s: Scope, iterable: Value, depth0: number, out: string[]): void => {
       let items: Value[];
       if (iterable instanceof Undefined) {
@@ -360,38 +424,62 @@ class Compiler {
         items = items.filter((item) => {
           const ts = Object.create(s) as Scope;
           assign(ts, item);
-          return toBool(test(ts), strict);
+          try {
+            return toBool(test(ts), strict);
+          } catch (e) {
+            throw annotate(e, filename, testLine);
+          }
         });
       }
       const loop = usesLoop
         ? new LoopContext(items, depth0, recursive ? (it, d) => { const o: string[] = []; run(s, it, d, o); return o.join(''); } : null)
         : null;
-      let i = 0;
-      for (; i < items.length; i++) {
+      // Jinja2 runs the else block unless some iteration ran its body to the end
+      let completed = false;
+      for (let i = 0; i < items.length; i++) {
         const ls = Object.create(s) as Scope;
+        if (missing.length) preset(ls, missing);
         if (loop) { loop.index0 = i; ls.loop = loop; }
         assign(ls, items[i]!);
-        if (body(ls, out) === BREAK) { i++; break; }
+        const c = body(ls, out);
+        if (c === BREAK) break;
+        if (c === 0) completed = true;
       }
-      if (i === 0 && else_) else_(Object.create(s) as Scope, out);
+      if (!completed && else_) {
+        const es = Object.create(s) as Scope;
+        preset(es, elseMissing);
+        else_(es, out);
+      }
     };
     return (s, out) => { run(s, iter(s), 0, out); return 0; };
   }
 
-  private macro(name: string, args: N.Name[], defaults: N.Expr[], bodyNodes: N.Stmt[], cc: CC): (s: Scope) => Macro {
-    const inner: CC = { toplevel: false, soft: false, checkOutput: false, hasExtends: cc.hasExtends };
+  private macro(name: string, args: N.Name[], defaults: N.Expr[], bodyNodes: N.Stmt[], cc: CC, lineno: number): (s: Scope) => Macro {
+    const used = usedNames(bodyNodes, ['caller', 'kwargs', 'varargs']);
+    const sym = new Symbols(cc.sym);
+    for (const a of args) sym.param(a.name);
+    for (const d of defaults) sym.expr(d);
+    for (const special of ['caller', 'kwargs', 'varargs']) if (used.has(special)) sym.param(special);
+    sym.stmts(bodyNodes);
+    const missing = sym.missingAtStart();
+    const inner: CC = { toplevel: false, soft: false, checkOutput: false, hasExtends: cc.hasExtends, inLoop: false, sym };
     const argNames = args.map((a) => a.name);
     const defaultFns = defaults.map((d) => this.expr(d, inner));
     const body = this.stmts(bodyNodes, inner);
-    const used = usedNames(bodyNodes, ['caller', 'kwargs', 'varargs']);
-    const usesCaller = used.has('caller') && !argNames.includes('caller');
+    const explicitIdx = argNames.indexOf('caller');
+    if (used.has('caller') && explicitIdx >= 0 && explicitIdx < firstDefaultOf(argNames.length, defaults.length)) {
+      this.fail('When defining macros or call blocks the special "caller" argument must be omitted or be given a default.', lineno);
+    }
+    const usesCaller = used.has('caller');
     const catchKwargs = used.has('kwargs') && !argNames.includes('kwargs');
     const catchVarargs = used.has('varargs') && !argNames.includes('varargs');
     const explicitCaller = argNames.includes('caller');
     const argc = argNames.length;
     const firstDefault = argc - defaults.length;
+    const implicitCaller = usesCaller && !explicitCaller;
     return (defScope) => new Macro(name, argNames, catchKwargs, catchVarargs, usesCaller, (pos, kwargsIn) => {
       const ms = Object.create(defScope) as Scope;
+      if (missing.length) preset(ms, missing);
       const kw = new Map(kwargsIn);
       const values: (Value | undefined)[] = pos.slice(0, argc);
       let foundCaller = false;
@@ -404,7 +492,7 @@ class Compiler {
           values.push(v);
         }
       } else foundCaller = explicitCaller;
-      if (usesCaller && !foundCaller) {
+      if (implicitCaller && !foundCaller) {
         let c = kw.get('caller');
         kw.delete('caller');
         if (c === undefined || c === null) c = new Undefined('caller', 'No caller defined');
@@ -431,13 +519,16 @@ class Compiler {
   }
 
   private block(n: N.Block, cc: CC): Stmt {
-    const inner: CC = { toplevel: false, soft: false, checkOutput: false, hasExtends: cc.hasExtends };
+    const sym = new Symbols(null);
+    sym.stmts(n.body);
+    const missing = sym.missingAtStart();
+    const inner: CC = { toplevel: false, soft: false, checkOutput: false, hasExtends: cc.hasExtends, inLoop: false, sym };
     const body = this.stmts(n.body, inner);
     const name = n.name;
     const filename = this.filename;
     const fn: BlockFn = n.required
       ? () => { throw new JinjaError('TemplateRuntimeError', `Required block '${name}' not found.`, { filename, lineno: n.lineno }); }
-      : (s, out) => { body(s, out); };
+      : (s, out) => { preset(s, missing); body(s, out); };
     this.blocks.set(name, fn);
     const scoped = n.scoped;
     const check = cc.checkOutput;
@@ -492,10 +583,8 @@ class Compiler {
     const tpl = this.expr(n.template, cc);
     const { ignoreMissing, withContext } = n;
     const myName = this.name;
-    const check = cc.checkOutput;
     return this.at((s, out) => {
       const ctx = s[CTX]!;
-      if (check && ctx.parentTpl) return 0;
       let t: CompiledTemplate;
       try {
         t = this.templateFrom(tpl(s), myName, ctx.session);
@@ -503,7 +592,7 @@ class Compiler {
         if (ignoreMissing && e instanceof JinjaError && e.kind === 'TemplateNotFound') return 0;
         throw e;
       }
-      const ictx = newContext(t, withContext ? s : ctx.session.globals, ctx.session);
+      const ictx = newContext(t, withContext ? flatten(s, ctx.session.globals) : ctx.session.globals, ctx.session);
       t.root(ictx.vars, out);
       return 0;
     }, n.lineno);
@@ -511,7 +600,7 @@ class Compiler {
 
   private module(t: CompiledTemplate, s: Scope, withContext: boolean): TemplateModule {
     const session = s[CTX]!.session;
-    if (withContext) return renderModule(t, s, session);
+    if (withContext) return renderModule(t, flatten(s, session.globals), session);
     let m = session.modules.get(t);
     if (!m) {
       m = renderModule(t, session.globals, session);
@@ -595,7 +684,7 @@ class Compiler {
         const name = n.name;
         return (s) => {
           const v = s[name];
-          return v !== undefined ? v : new Undefined(name);
+          return v !== undefined && v !== MISSING ? v : new Undefined(name);
         };
       }
       case 'NSRef': this.fail('namespace reference in an expression', n.lineno);
@@ -614,9 +703,7 @@ class Compiler {
           const m = new Map<Value, Value>();
           for (const [k, v] of items) {
             const key = k(s);
-            if (Array.isArray(key) && !(key instanceof Tuple)) throw typeError("unhashable type: 'list'");
-            if (key instanceof Map) throw typeError("unhashable type: 'dict'");
-            m.set(key, v(s));
+            ops.dictSet(m, key, v(s));
           }
           return m;
         };
@@ -634,7 +721,7 @@ class Compiler {
         const l = this.expr(n.left, cc);
         const r = this.expr(n.right, cc);
         const op = n.op;
-        return (s) => ops.binop(op, l(s), r(s));
+        return (s) => ops.binop(op, l(s), r(s), strict);
       }
       case 'Concat': {
         const parts = n.nodes.map((x) => this.expr(x, cc));
@@ -664,20 +751,20 @@ class Compiler {
       case 'Unary': {
         const x = this.expr(n.node, cc);
         const op = n.op;
-        return (s) => ops.unary(op, x(s));
+        return (s) => ops.unary(op, x(s), strict);
       }
       case 'Compare': {
         const first = this.expr(n.expr, cc);
         const rest = n.ops.map((o) => ({ op: CMP[o.op], f: this.expr(o.expr, cc) }));
         if (rest.length === 1) {
           const { op, f } = rest[0]!;
-          return (s) => ops.compare(op, first(s), f(s));
+          return (s) => ops.compare(op, first(s), f(s), strict);
         }
         return (s) => {
           let a = first(s);
           for (const { op, f } of rest) {
             const b = f(s);
-            if (!ops.compare(op, a, b)) return false;
+            if (!ops.compare(op, a, b, strict)) return false;
             a = b;
           }
           return true;
@@ -816,13 +903,21 @@ function toBool(v: Value, strict: boolean): boolean {
 
 const pyQuote = (s: string | undefined): string => (s === undefined ? 'None' : ops.pyRepr(s));
 
+/** The non-dunder attributes of Python 3.11's dict (dir(dict)). */
+const DICT_ATTRS = new Set(['clear', 'copy', 'fromkeys', 'get', 'items', 'keys', 'pop', 'popitem', 'setdefault', 'update', 'values']);
+
 /** Jinja2's environment.getattr plus the engine's own runtime objects. */
 export function getAttr(o: Value, name: string): Value {
+  // fast path for `grains.os`: a dict item whose name is no attribute of Python's dict
+  if (o instanceof Map && !DICT_ATTRS.has(name) && !name.startsWith('__')) {
+    const v = o.get(name);
+    if (v !== undefined) return v;
+  }
   if (o instanceof Undefined) throw ops.undefinedError(o);
   if (o instanceof Macro) return o.attr(name);
   if (o instanceof Namespace) return o.attrs.get(name) ?? noAttribute('jinja2.utils.Namespace', name);
   if (o instanceof LoopContext) return o.getattr(name) ?? noAttribute('jinja2.runtime.LoopContext', name);
-  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateModule', name);
+  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.environment.TemplateModule', name);
   if (o instanceof TemplateReference) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateReference', name);
   return ops.getattr(o, name);
 }

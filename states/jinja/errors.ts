@@ -7,6 +7,7 @@
 export type JinjaErrorKind =
   | 'TemplateSyntaxError' | 'TemplateNotFound' | 'UndefinedError' | 'TemplateRuntimeError'
   | 'TypeError' | 'ValueError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'ZeroDivisionError' | 'OverflowError' | 'MemoryError'
+  | 'FilterArgumentError' | 'RuntimeError' | 'AssertionError'
   | 'NotProvided'; // a Python method, filter, test or salt function umec does not provide
 
 export class JinjaError extends Error {

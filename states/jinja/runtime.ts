@@ -56,7 +56,7 @@ export class LoopContext extends PyObject {
 
   /** `loop(iterable)` inside a recursive loop. */
   call(args: Value[], kwargs: Kwargs): Value {
-    if (!this.recurse) throw typeError("The loop must be marked 'recursive' to be called recursively.");
+    if (!this.recurse) throw typeError("The loop must have the 'recursive' marker to be called recursively.");
     if (args.length !== 1 || kwargs.size) throw typeError(`__call__() takes 2 positional arguments but ${args.length + 1} were given`);
     return this.recurse(args[0]!, this.depth0 + 1);
   }

@@ -35,6 +35,24 @@ export class Tuple<T = Value> extends Array<T> {
   }
 }
 
+/**
+ * A namedtuple (e.g. the groupby filter's (grouper, list)): prints and compares as a tuple,
+ * and its items are also attributes named by `fields`.
+ */
+export class NamedTuple<T = Value> extends Tuple<T> {
+  readonly fields: readonly string[];
+  constructor(fields: readonly string[], items: readonly T[]) {
+    super();
+    this.fields = fields;
+    for (const i of items) this.push(i);
+  }
+  /** The item named `field`, undefined (JS) when there is no such field. */
+  field(name: string): T | undefined {
+    const i = this.fields.indexOf(name);
+    return i < 0 ? undefined : this[i];
+  }
+}
+
 export type Dict = Map<Value, Value>;
 export type Kwargs = Map<string, Value>;
 

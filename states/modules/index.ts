@@ -9,8 +9,11 @@ import { firmwareModule } from './firmware.js';
 import { groupModule } from './group.js';
 import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
+import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
+import { sshAuthModule } from './ssh/auth.js';
+import { sshKnownHostsModule } from './ssh/known-hosts.js';
 import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
 import { timezoneModule } from './timezone.js';
@@ -23,6 +26,9 @@ export function builtinModules(): StateModule[] {
     hostModule,
     sysctlModule,
     timezoneModule,
+    localeModule,
+    sshAuthModule,
+    sshKnownHostsModule,
   ];
 }
 

@@ -16,10 +16,13 @@ export const CORPUS = join(ROOT, 'test/fixtures/jinja');
 export const ORACLE = join(ROOT, 'test/oracle/jinja2_render.py');
 export const KNOWN = join(CORPUS, 'known-differences.txt');
 
+/** The template file (loader name) and line an error is in. */
+export interface Where { filename?: string; lineno?: number }
+
 /** What rendering a case gave: text, an error of a Python exception kind, or a crash (a bug). */
 export type Outcome =
   | { out: string }
-  | { error: string; kind: string; message: string }
+  | { error: string; kind: string; message: string; where?: Where }
   | { crash: string };
 
 export type CaseOption = 'trim_blocks' | 'lstrip_blocks' | 'keep_trailing_newline' | 'noeol' | 'globals';
@@ -120,9 +123,15 @@ export function matches(expected: Outcome, got: Outcome, anyErrorKind = false): 
   return false;
 }
 
+/** For an error both sides raised with the same kind: is it reported in the same file and line? */
+export function samePosition(expected: Outcome, got: Outcome): boolean {
+  if (!('kind' in expected) || !('kind' in got) || !expected.where) return false;
+  return got.where?.filename === expected.where.filename && got.where?.lineno === expected.where.lineno;
+}
+
 export function describeOutcome(o: Outcome): string {
   if ('out' in o) return JSON.stringify(o.out);
-  if ('kind' in o) return `${o.kind}: ${o.message}`;
+  if ('kind' in o) return `${o.kind}: ${o.message}${o.where ? ` (${o.where.filename ?? '?'}:${o.where.lineno ?? '?'})` : ''}`;
   return `crash: ${o.crash}`;
 }
 

@@ -3,7 +3,8 @@
 Jinja2 the way Salt 3006 configures it and prints one JSON document on stdout:
 
   {"jinja2": version,
-   "cases": {name: {"result": {"out": text} | {"error": class, "kind": umec kind, "message": text},
+   "cases": {name: {"result": {"out": text} | {"error": class, "kind": umec kind, "message": text,
+                               "where": {"filename": template, "lineno": n} when known},
                     "files": {path: text} (main.jinja is the case's template),
                     "options": [trim_blocks, lstrip_blocks, keep_trailing_newline, globals...],
                     "context": the case's context in typed JSON (see encode)}}}
@@ -197,7 +198,28 @@ def render(case, corpus):
             out = environment(case, root).get_template('main.jinja').render(case['context'])
             return {'out': out}
         except Exception as e:  # noqa: BLE001 - every failure is a result to compare
-            return {'error': type(e).__name__, 'kind': kind_of(e), 'message': str(e)}
+            r = {'error': type(e).__name__, 'kind': kind_of(e), 'message': str(e)}
+            where = error_position(e, root)
+            if where:
+                r['where'] = where
+            return r
+
+
+def error_position(e, root):
+    """The template file (relative to the case root) and line the error is in: the syntax
+    error's own, else the innermost template frame of the traceback Jinja2 rewrote."""
+    prefix = os.path.realpath(root) + os.sep
+    if isinstance(e, jinja2.TemplateSyntaxError) and e.filename and e.lineno:
+        fn = os.path.realpath(e.filename)
+        return {'filename': fn[len(prefix):] if fn.startswith(prefix) else fn, 'lineno': e.lineno}
+    found = None
+    tb = e.__traceback__
+    while tb is not None:
+        fn = os.path.realpath(tb.tb_frame.f_code.co_filename)
+        if fn.startswith(prefix):
+            found = {'filename': fn[len(prefix):], 'lineno': tb.tb_lineno}
+        tb = tb.tb_next
+    return found
 
 
 def bench(cases, corpus, runs):
@@ -237,11 +259,12 @@ def main():
         cases = [c for c in cases if c['name'] in wanted or c['name'].split('/')[0] in wanted]
     result = {'jinja2': jinja2.__version__, 'cases': {}}
     for c in cases:
+        context = encode(c['context'])  # before rendering: templates may mutate it ({% do %})
         result['cases'][c['name']] = {
             'result': render(c, corpus),
             'files': case_files(c, corpus),
             'options': sorted(c['options']),
-            'context': encode(c['context']),
+            'context': context,
         }
     json.dump(result, sys.stdout, ensure_ascii=False)
 

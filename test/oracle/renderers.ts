@@ -32,8 +32,10 @@ export async function loadEngine(): Promise<Engine | string> {
 }
 
 function failure(e: unknown): Outcome {
-  const err = e as Error & { kind?: unknown };
-  if (err instanceof Error && typeof err.kind === 'string') return { error: err.name, kind: err.kind, message: err.message };
+  const err = e as Error & { kind?: unknown; filename?: string; lineno?: number };
+  if (err instanceof Error && typeof err.kind === 'string') {
+    return { error: err.name, kind: err.kind, message: err.message, where: { filename: err.filename, lineno: err.lineno } };
+  }
   return { crash: err instanceof Error ? (err.stack ?? err.message) : String(e) };
 }
 

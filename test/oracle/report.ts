@@ -7,70 +7,38 @@
  *   --add-failing   list the failing cases that are not in known-differences.txt yet (reason:
  *                   what umec gave); only to baseline a new engine merge, never to hide a regression
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describeOutcome, matches, readKnown, runOracle, writeKnown, type Oracle, type Outcome } from './corpus.js';
-import { loadEngine, renderUmec } from './renderers.js';
+import { describeOutcome, matches, readKnown, runOracle, samePosition, writeKnown, type Outcome } from './corpus.js';
+import { loadEngine } from './renderers.js';
+import { renderInChildren } from './run-cases.js';
 
 const args = new Set(process.argv.slice(2));
 const nunjucks = args.has('--nunjucks');
-
-/**
- * Every case through the nunjucks renderer in child processes; a case that runs past
- * `hangMs` is recorded as a hang and the next child starts after it.
- */
-function nunjucksOutcomes(oracle: Oracle, hangMs = 10_000): Outcome[] {
-  const dir = mkdtempSync(join(tmpdir(), 'umec-jinja-diff-'));
-  const dump = join(dir, 'cases.json');
-  const parsed = JSON.parse(oracle.raw) as { cases: Record<string, { result: Outcome; files: unknown; options: unknown; context: unknown }> };
-  writeFileSync(dump, JSON.stringify(oracle.cases.map((c) => ({ ...c, context: parsed.cases[c.name]!.context }))));
-  const worker = fileURLToPath(new URL('./nunjucks-worker.js', import.meta.url));
-  const out: Outcome[] = [];
-  try {
-    while (out.length < oracle.cases.length) {
-      const r = spawnSync(process.execPath, [worker, dump, String(out.length)], { encoding: 'utf8', timeout: hangMs, maxBuffer: 256 * 1024 * 1024 });
-      const before = out.length;
-      for (const line of r.stdout.split('\n')) {
-        if (!line) continue;
-        const { i, outcome } = JSON.parse(line) as { i: number; outcome: Outcome };
-        out[i] = outcome;
-      }
-      if (out.length < oracle.cases.length) {
-        if (r.status === 0 && out.length === before) throw new Error(`nunjucks worker made no progress: ${r.stderr}`);
-        if (r.status !== 0 || r.signal) out.push({ crash: r.signal ? `nunjucks did not finish in ${hangMs} ms` : `nunjucks worker died: ${r.stderr.slice(0, 300)}` });
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return out;
-}
 
 const short = (s: string, n = 160): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 async function main(): Promise<void> {
   const oracle = runOracle();
-  let render: (c: (typeof oracle.cases)[number], i: number) => Outcome;
   let label: string;
   if (nunjucks) {
-    const outcomes = nunjucksOutcomes(oracle);
-    render = (_c, i) => outcomes[i]!;
     label = 'nunjucks (states/render.ts TemplateRenderer; any error counts for an error case, one final newline ignored)';
   } else {
     const engine = await loadEngine();
     if (typeof engine === 'string') console.log(`note: ${engine}`);
-    render = (c) => renderUmec(engine, c);
     label = 'umec states/jinja';
   }
+  const outcomes = await renderInChildren(oracle, nunjucks ? 'nunjucks' : 'umec');
   const groups = new Map<string, { pass: number; fail: number }>();
   const failing: Array<{ name: string; expected: Outcome; got: Outcome }> = [];
+  // error cases where both raise the same kind: is the error reported at Jinja2's file and line?
+  const positions = { same: 0, differ: [] as string[] };
   const passing = new Set<string>();
   for (const [i, c] of oracle.cases.entries()) {
-    const got = render(c, i);
+    const got = outcomes[i]!;
     const ok = matches(c.expected, got, nunjucks);
+    if (ok && !nunjucks && 'kind' in c.expected && c.expected.where) {
+      if (samePosition(c.expected, got)) positions.same++;
+      else positions.differ.push(`${c.name}: jinja2 ${c.expected.where.filename}:${c.expected.where.lineno}, umec ${'kind' in got ? `${got.where?.filename}:${got.where?.lineno}` : '-'}`);
+    }
     const g = groups.get(c.group) ?? { pass: 0, fail: 0 };
     if (ok) { g.pass++; passing.add(c.name); } else { g.fail++; failing.push({ name: c.name, expected: c.expected, got }); }
     groups.set(c.group, g);
@@ -84,6 +52,10 @@ async function main(): Promise<void> {
     pass += g.pass; fail += g.fail;
   }
   console.log(`${'TOTAL'.padEnd(w)}  ${String(pass + fail).padStart(5)}  ${String(pass).padStart(5)}  ${String(fail).padStart(5)}  (${((100 * pass) / (pass + fail)).toFixed(1)}% pass)`);
+  if (!nunjucks) {
+    console.log(`\nerror positions (cases failing with Jinja2's exception kind): ${positions.same} at Jinja2's file:line, ${positions.differ.length} elsewhere`);
+    if (args.has('--failures')) for (const d of positions.differ) console.log(`  ${d}`);
+  }
   if (args.has('--failures')) {
     console.log('\nfailing cases:');
     for (const f of failing) console.log(`  ${f.name}\n    jinja2: ${short(describeOutcome(f.expected))}\n    got:    ${short(describeOutcome(f.got))}`);

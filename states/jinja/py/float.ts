@@ -110,7 +110,7 @@ export function formatFloatAbs(x: number, f: FloatFormat): { text: string; negat
     case 'r': {
       const { digits, decpt } = shortestDigits(x);
       if (decpt <= -4 || decpt > 16) {
-        text = digits[0]! + (digits.length > 1 ? `.${digits.slice(1)}` : '') + expSuffix(decpt - 1, upper);
+        text = digits[0]! + (digits.length > 1 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(decpt - 1, upper);
       } else {
         text = placePoint(digits, decpt);
         if (!text.includes('.')) text += '.0';

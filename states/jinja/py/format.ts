@@ -51,11 +51,12 @@ function printfText(text: string, s: PrintfSpec): string {
   return s.minus ? text + ' '.repeat(s.width - n) : ' '.repeat(s.width - n) + text;
 }
 
-function printfConvert(c: string, v: Value, s: PrintfSpec): string {
-  if (v instanceof Undefined) throw undefinedError(v);
+function printfConvert(c: string, v: Value, s: PrintfSpec, strict: boolean): string {
+  // a lenient Undefined prints as '' (%s) or Undefined (%r); anything else with it fails
+  if (v instanceof Undefined && ((strict && !v.lenient) || !'sra'.includes(c))) throw undefinedError(v);
   switch (c) {
     case 's': case 'r': case 'a': {
-      let t = c === 's' ? pyStr(v) : c === 'r' ? pyRepr(v) : pyAscii(v);
+      let t = c === 's' ? pyStr(v, strict) : c === 'r' ? pyRepr(v) : pyAscii(v);
       if (s.prec !== undefined) t = chars(t).slice(0, s.prec).join('');
       return printfText(t, s);
     }
@@ -95,8 +96,8 @@ function printfConvert(c: string, v: Value, s: PrintfSpec): string {
   throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)})`);
 }
 
-/** Python `fmt % args` for a str fmt. */
-export function printf(fmt: string, args: Value): string {
+/** Python `fmt % args` for a str fmt (strict: StrictUndefined arguments fail). */
+export function printf(fmt: string, args: Value, strict = true): string {
   const positional: Value[] = args instanceof Tuple ? [...args] : [args];
   const isTuple = args instanceof Tuple;
   // Python treats any non-tuple, non-str object with __getitem__ as a mapping here (lists too)
@@ -159,10 +160,13 @@ export function printf(fmt: string, args: Value): string {
     while (i < n && 'hlL'.includes(fmt[i]!)) i++;
     if (i >= n) throw valueError('incomplete format');
     const c = String.fromCodePoint(fmt.codePointAt(i)!);
+    const at = strLen(fmt.slice(0, i));
     i += c.length;
-    if (c === '%') { out += '%'; continue; }
     if (value === undefined) value = next();
-    out += printfConvert(c, value, spec);
+    if (c === '%' || !'sradiuxXoeEfFgGc'.includes(c)) {
+      throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)}) at index ${at}`);
+    }
+    out += printfConvert(c, value, spec, strict);
   }
   if (argi < positional.length && !usedMapping && !(mapping && argi === 0)) {
     throw typeError('not all arguments converted during string formatting');
@@ -204,8 +208,8 @@ function parseSpec(spec: string, v: Value): FormatSpec {
   }
   if (cs.length - i > 1) throw valueError(`Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
   if (i < cs.length) out.type = cs[i]!;
-  if (out.zero && out.align === undefined) { out.fill = '0'; out.align = '='; }
-  if (out.zero && out.fill === ' ' && out.align !== undefined && !(cs.length >= 2 && isAlign(cs[1]))) out.fill = '0';
+  // '0' without an explicit fill: fill with zeros ('=' alignment for numbers, decided by the caller)
+  if (out.zero && !(cs.length >= 2 && isAlign(cs[1]))) out.fill = '0';
   if (out.grouping) {
     const t = out.type;
     const ok = out.grouping === ',' ? '' + 'deEfFgG%' : 'bdoxXeEfFgG%';
@@ -245,7 +249,8 @@ function align(text: string, s: FormatSpec, dflt: '<' | '>'): string {
 }
 
 /** sign + prefix + (grouped) integer digits + rest, padded; '=' puts the fill after the sign. */
-function assembleNumber(neg: boolean, prefix: string, intPart: string, rest: string, s: FormatSpec, groupSize: number): string {
+function assembleNumber(neg: boolean, prefix: string, intPart: string, rest: string, spec: FormatSpec, groupSize: number): string {
+  const s = spec.zero && spec.align === undefined ? { ...spec, align: '=' } : spec;
   const sign = neg ? '-' : s.sign === '+' ? '+' : s.sign === ' ' ? ' ' : '';
   const sep = s.grouping;
   if (s.align === '=' && s.fill === '0') {
@@ -302,7 +307,9 @@ export function formatValue(v: Value, spec: string): string {
   if (typeof v === 'string') {
     const s = parseSpec(spec, v);
     if (s.type !== '' && s.type !== 's') throw valueError(`Unknown format code '${s.type}' for object of type 'str'`);
+    if (s.sign === ' ') throw valueError('Space not allowed in string format specifier');
     if (s.sign) throw valueError('Sign not allowed in string format specifier');
+    if (s.z) throw valueError('Negative zero coercion (z) not allowed in string format specifier');
     if (s.alt) throw valueError('Alternate form (#) not allowed in string format specifier');
     if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.align === '=') throw valueError("'=' alignment not allowed in string format specifier");
@@ -344,8 +351,10 @@ function pyGetitem(obj: Value, key: Value): Value {
     return v;
   }
   if (Array.isArray(obj) || typeof obj === 'string') {
-    const kind = typeName(obj);
-    if (typeof key !== 'number') throw typeError(`${kind} indices must be integers or slices, not ${typeName(key)}`);
+    const kind = typeof obj === 'string' ? 'string' : typeName(obj);
+    if (typeof key !== 'number') {
+      throw typeError(typeof obj === 'string' ? `string indices must be integers, not '${typeName(key)}'` : `${kind} indices must be integers or slices, not ${typeName(key)}`);
+    }
     const seq = typeof obj === 'string' ? chars(obj) : obj;
     const i = key < 0 ? key + seq.length : key;
     if (i < 0 || i >= seq.length) throw new JinjaError('IndexError', `${kind} index out of range`);
@@ -428,9 +437,17 @@ function render(fmt: string, st: FormatState, depth: number): string {
     // a replacement field: find its end, counting nested braces in the spec
     let j = i + 1;
     let level = 1;
+    let inSpec = false;
     while (j < n) {
       const d = fmt[j]!;
-      if (d === '[' ) { const k = fmt.indexOf(']', j); if (k >= 0 && !fmt.slice(j, k).includes('}')) { j = k + 1; continue; } }
+      if (d === '[' && !inSpec) {
+        // an index in the field name may hold braces: skip to its ']'
+        const k = fmt.indexOf(']', j);
+        if (k < 0) { j = n; break; }
+        j = k + 1;
+        continue;
+      }
+      if ((d === ':' || d === '!') && level === 1) inSpec = true;
       if (d === '{') level++;
       else if (d === '}') { level--; if (level === 0) break; }
       j++;
@@ -449,7 +466,7 @@ function render(fmt: string, st: FormatState, depth: number): string {
     let conv: string | undefined;
     let spec = '';
     if (field[k] === '!') {
-      if (k + 1 >= field.length) throw valueError('end of string while looking for conversion specifier');
+      if (k + 1 >= field.length) throw valueError("unmatched '{' in format spec");
       conv = field[k + 1];
       if (k + 2 < field.length && field[k + 2] !== ':') throw valueError("expected ':' after conversion specifier");
       spec = field.slice(k + 3);

@@ -1,10 +1,12 @@
-import { chown, readFile, realpath } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { chown, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { isTreeUrl } from '../../file-client.js';
 import { traverse } from '../../render.js';
 import type { StateArgs, StateContext, StateFunction, StateReturn } from '../../types.js';
 import { diffText, ensureParent, fail, parentProblem, modeSchema, ownershipChanges, parseMode, readOrUndefined,
   requireAbsolute, statOrUndefined, writeFileAtomic } from './common.js';
+import { makedirsPerms } from './directory.js';
 
 const stringOrList = { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: { type: ['string', 'number'] } }] };
 
@@ -16,15 +18,25 @@ export const managedSchema = {
     contents_newline: { type: 'boolean', default: true },
     source: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
     template: { enum: ['jinja', null] },
-    context: { type: 'object' },
-    defaults: { type: 'object' },
+    context: { type: ['object', 'null'] },
+    defaults: { type: ['object', 'null'] },
     mode: modeSchema,
     user: { type: 'string' },
     group: { type: 'string' },
     makedirs: { type: 'boolean', default: false },
+    dir_mode: modeSchema,
     replace: { type: 'boolean', default: true },
     create: { type: 'boolean', default: true },
     show_changes: { type: 'boolean', default: true },
+    // Salt's older name for show_changes, still in formulas
+    show_diff: { type: 'boolean' },
+    check_cmd: { type: 'string' },
+    tmp_dir: { type: 'string' },
+    tmp_ext: { type: 'string' },
+    // accepted for Salt's sake: tree sources are trusted, a local backup copy is not kept
+    source_hash: { anyOf: [{ type: 'string' }, { type: 'object' }] },
+    skip_verify: { type: 'boolean', default: false },
+    backup: { type: 'string' },
   },
   additionalProperties: false,
 };
@@ -108,7 +120,7 @@ async function apply(a: StateArgs, want: Buffer | null, ctx: StateContext): Prom
   const own = await ownershipChanges(a.name, st, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
   if (own.error) return fail(a.name, own.error);
   const changes: Record<string, unknown> = {};
-  if (contentChanges) changes.diff = a.show_changes ? await diffText(current, want ?? Buffer.alloc(0)) : '<show_changes=False>';
+  if (contentChanges) changes.diff = (a.show_diff ?? a.show_changes) ? await diffText(current, want ?? Buffer.alloc(0)) : '<show_changes=False>';
   Object.assign(changes, st ? own.changes : pickMode(own.changes, a.mode));
   if (!st) Object.assign(changes, pickOwners(own.changes));
   if (Object.keys(changes).length === 0) {
@@ -123,6 +135,11 @@ async function apply(a: StateArgs, want: Buffer | null, ctx: StateContext): Prom
   if (ctx.test) {
     return { name: a.name, result: null, changes, comment: `The file ${a.name} is set to be changed` };
   }
+  if (a.check_cmd !== undefined) {
+    const checked = await runCheckCmd(a, want ?? current ?? Buffer.alloc(0), ctx);
+    if (checked) return checked;
+  }
+  if (a.makedirs && !await statOrUndefined(dirname(a.name))) await makeParents(a, ctx);
   const parentErr = await ensureParent(a.name, a.makedirs as boolean);
   if (parentErr) return fail(a.name, parentErr);
   if (contentChanges) {
@@ -137,6 +154,44 @@ async function apply(a: StateArgs, want: Buffer | null, ctx: StateContext): Prom
   const own2 = await ownershipChanges(a.name, after, { user: a.user as string, group: a.group as string, mode: a.mode }, ctx);
   await own2.apply();
   return { name: a.name, result: true, changes, comment: `File ${a.name} updated` };
+}
+
+/**
+ * Salt's check_cmd: the new content goes to a temporary file first and `<check_cmd> <tmpfile>`
+ * must exit 0, else the state fails and the file is left alone.
+ */
+async function runCheckCmd(a: StateArgs, content: Buffer, ctx: StateContext): Promise<StateReturn | undefined> {
+  const dir = await mkdtemp(join(a.tmp_dir !== undefined ? String(a.tmp_dir) : tmpdir(), 'umec-check-'));
+  const tmp = join(dir, `${basename(a.name)}${a.tmp_ext !== undefined ? String(a.tmp_ext) : ''}`);
+  try {
+    await writeFile(tmp, content, { mode: 0o600 });
+    const r = await ctx.drivers.exec.run(`${String(a.check_cmd)} ${tmp}`, { shell: true });
+    if (r.code === 0) return undefined;
+    // Salt's cmd.run_all strips the output's trailing newlines
+    const out = r.stdout.replace(/\n+$/, '');
+    const err = r.stderr.replace(/\n+$/, '');
+    let comment = 'check_cmd execution failed';
+    if (out) comment += `\n${out}`;
+    if (err) comment += `\n${err}`;
+    return { name: a.name, result: false, changes: {}, comment };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Salt's makedirs for file.managed: each missing parent gets the state's user and group, and
+ * dir_mode, or without it the file's mode with an execute bit wherever a digit is not 0.
+ */
+async function makeParents(a: StateArgs, ctx: StateContext): Promise<void> {
+  let dirMode = parseMode(a.dir_mode);
+  if (dirMode === undefined && a.mode !== undefined) {
+    const digits = String(a.mode).slice(-3).split('').map((d) => (d !== '0' ? String(Number(d) | 1) : d));
+    dirMode = parseInt(digits.join(''), 8);
+  }
+  const uid = a.user !== undefined ? (await ctx.drivers.users.getUser(String(a.user)))?.uid ?? -1 : -1;
+  const gid = a.group !== undefined ? (await ctx.drivers.users.getGroup(String(a.group)))?.gid ?? -1 : -1;
+  await makedirsPerms(dirname(a.name), { uid, gid }, dirMode);
 }
 
 function pickMode(c: Record<string, string>, mode: unknown): Record<string, string> {

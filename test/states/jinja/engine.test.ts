@@ -164,3 +164,23 @@ test('templates are parsed once per source', () => {
   const b = env.fromString('{{ 1 }}', 'x');
   assert.equal(a.render(), b.render());
 });
+
+test("Jinja2's name tracking: a name a frame assigns before reading starts undefined", () => {
+  // the loop body reads the top-level x, which is only assigned after the loop
+  fails(() => render('{% for i in [1] %}{{ x }}{% endfor %}{% set x = 2 %}', { x: 5 }), 'UndefinedError', "'x' is undefined");
+  assert.equal(render('{{ x }}{% set x = 2 %}{{ x }}', { x: 5 }), '52');
+  assert.equal(render('{% if false %}{% set x = 1 %}{% endif %}{{ x }}', { x: 5 }), '5');
+  assert.equal(render('{% for i in [1, 2] %}{{ x }}{% set x = i %}{% endfor %}', { x: 5 }), '55');
+  assert.equal(render('{% macro m() %}{% set y = x %}{% set x = 1 %}{{ y }}{% endmacro %}{{ m() }}', { x: 5 }), '5');
+  fails(() => render('{% with %}{% set y = 2 %}{{ x }}{% endwith %}{% set x = 1 %}', { x: 5 }), 'UndefinedError', "'x' is undefined");
+});
+
+test('errors carry the line of the expression or statement that failed', () => {
+  fails(() => render('a\n{{ 1 }}{{\n x }}'), 'UndefinedError', "'x' is undefined", { lineno: 3 });
+  fails(() => render('{% set y = {\n "a": x.b\n} %}'), 'UndefinedError', "'x' is undefined", { lineno: 1 });
+  fails(() => render('{% for i in [1] if\n x %}{% endfor %}'), 'UndefinedError', "'x' is undefined", { lineno: 2 });
+  fails(() => render('{% macro m() %}\n\n{{ x }}{% endmacro %}\n{{ m() }}'), 'UndefinedError', "'x' is undefined", { lineno: 3 });
+  fails(() => render('\n{% set z %}\n{{ x }}\n{% endset %}'), 'UndefinedError', "'x' is undefined", { lineno: 3 });
+  fails(() => render('{% break %}'), 'TemplateSyntaxError', "'break' outside loop");
+  fails(() => render('{% macro m(caller) %}{{ caller() }}{% endmacro %}'), 'TemplateSyntaxError', /special "caller" argument/);
+});

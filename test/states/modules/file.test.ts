@@ -54,7 +54,7 @@ const text = (path: string): Promise<string> => readFile(path, 'utf8');
 
 test('file schemas fill Salt defaults and reject unknown arguments', () => {
   assert.deepEqual(registry.validate('file', 'managed', {}).args,
-    { contents_newline: true, makedirs: false, replace: true, create: true, show_changes: true });
+    { contents_newline: true, makedirs: false, replace: true, create: true, show_changes: true, skip_verify: false });
   assert.deepEqual(registry.validate('file', 'directory', {}).args,
     { makedirs: false, clean: false, follow_symlinks: false, force: false, allow_symlink: true, children_only: false });
   assert.deepEqual(registry.validate('file', 'symlink', { target: '/x' }).args, { target: '/x', force: false, makedirs: false });
