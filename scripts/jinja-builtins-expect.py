@@ -170,6 +170,23 @@ f('sort', [{'a': 2, 'n': 1}, {'a': 1, 'n': 2}, {'a': 2, 'n': 3}, {'a': 1, 'n': 4
 f('groupby', [{'a': 1}, {'a': 'x'}], 'a'); f('unique', [1, 2, 1, 3, 2]); f('max', [2, 3, 'a']); f('min', [None, 1])
 f('dictsort', {'b': 1, 'a': None, 'c': 'x'}, by='value')
 
+# every filter on an undefined value, in both modes, with arguments it needs
+NEEDS = {'attr': ['a'], 'batch': [2], 'groupby': ['a'], 'replace': ['a', 'b'], 'slice': [2], 'selectattr': ['a'], 'rejectattr': ['a'],
+         'map': ['upper'], 'format': [1]}
+for name in sorted(jinja2.filters.FILTERS):
+    for lenient in (False, True):
+        f(name, U('x'), *NEEDS.get(name, []), _lenient=lenient)
+# and on an undefined argument
+for name, value, args in [('join', [1, 2], [U('s')]), ('center', 'a', [U('w')]), ('indent', 'a\nb', [U('w')]), ('truncate', 'abc def', [U('n')]),
+                          ('replace', 'abc', ['a', U('r')]), ('sort', [2, 1], [U('r')]), ('default', '', [U('d'), True]), ('int', 'x', [U('d')]),
+                          ('round', F(1.5), [U('p')]), ('batch', [1, 2], [U('n')]), ('trim', ' a ', [U('c')]), ('wordwrap', 'a b', [U('w')])]:
+    for lenient in (False, True):
+        f(name, value, *args, _lenient=lenient)
+
+f('replace', 'abc', 'a', 'b', U('n')); f('replace', 'abc', 'a', 'b', U('n'), _lenient=True); f('tojson', [1], U('i')); f('center', 'a', F(2.0))
+f('batch', [1, 2, 3], F(2.0)); f('batch', [1, 2, 3], F(2.0), 0); f('batch', [1, 2, 3], U('n'), 0, _lenient=True); f('sort', [1, 2], reverse=None)
+f('sort', [1, 2], reverse='yes'); f('dictsort', {'a': 1, 'b': 2}, reverse=2); f('sort', [1, 2], reverse=F(1.0))
+
 d2 = {'b': 1, 'a': 2}
 for kind in ['keys', 'values', 'items']:
     for name in ['first', 'last', 'list', 'length', 'reverse', 'sort', 'join', 'unique', 'min', 'max', 'tojson', 'random', 'dictsort', 'batch', 'select', 'string']:
