@@ -18,6 +18,7 @@ def T(*xs): return {'$t': list(xs)}        # tuple
 def U(name): return {'$u': name}           # undefined name
 def M(*pairs): return {'$m': [list(p) for p in pairs]}  # dict with any keys
 def G(*xs): return {'$g': list(xs)}        # a generator over the items
+def V(kind, d): return {'$v': [kind, d]}    # dict.keys()/values()/items() of d
 
 def dec(v, env):
     if isinstance(v, dict):
@@ -26,11 +27,12 @@ def dec(v, env):
         if '$u' in v: return env.undefined(name=v['$u'])
         if '$m' in v: return {dec(k, env): dec(x, env) for k, x in v['$m']}
         if '$g' in v: return (dec(x, env) for x in v['$g'])
+        if '$v' in v: return getattr(dec(v['$v'][1], env), v['$v'][0])()
         return {k: dec(x, env) for k, x in v.items()}
     if isinstance(v, list): return [dec(x, env) for x in v]
     return v
 
-ITER_TYPES = ('generator', 'list_reverseiterator', 'reversed', 'dict_reversekeyiterator')
+ITER_TYPES = ('generator', 'list_reverseiterator', 'reversed', 'dict_reversekeyiterator', 'dict_reversevalueiterator', 'dict_reverseitemiterator')
 
 def show(r):
     if isinstance(r, Undefined): return f'Undefined({r._undefined_message})'
@@ -167,6 +169,31 @@ f('sort', [3, 1, 2, None]); f('sort', [None, 3, 1]); f('sort', [2, 1, 'a', 3]); 
 f('sort', [{'a': 2, 'n': 1}, {'a': 1, 'n': 2}, {'a': 2, 'n': 3}, {'a': 1, 'n': 4}], attribute='a', reverse=True)
 f('groupby', [{'a': 1}, {'a': 'x'}], 'a'); f('unique', [1, 2, 1, 3, 2]); f('max', [2, 3, 'a']); f('min', [None, 1])
 f('dictsort', {'b': 1, 'a': None, 'c': 'x'}, by='value')
+
+# every filter on an undefined value, in both modes, with arguments it needs
+NEEDS = {'attr': ['a'], 'batch': [2], 'groupby': ['a'], 'replace': ['a', 'b'], 'slice': [2], 'selectattr': ['a'], 'rejectattr': ['a'],
+         'map': ['upper'], 'format': [1]}
+for name in sorted(jinja2.filters.FILTERS):
+    for lenient in (False, True):
+        f(name, U('x'), *NEEDS.get(name, []), _lenient=lenient)
+# and on an undefined argument
+for name, value, args in [('join', [1, 2], [U('s')]), ('center', 'a', [U('w')]), ('indent', 'a\nb', [U('w')]), ('truncate', 'abc def', [U('n')]),
+                          ('replace', 'abc', ['a', U('r')]), ('sort', [2, 1], [U('r')]), ('default', '', [U('d'), True]), ('int', 'x', [U('d')]),
+                          ('round', F(1.5), [U('p')]), ('batch', [1, 2], [U('n')]), ('trim', ' a ', [U('c')]), ('wordwrap', 'a b', [U('w')])]:
+    for lenient in (False, True):
+        f(name, value, *args, _lenient=lenient)
+
+f('replace', 'abc', 'a', 'b', U('n')); f('replace', 'abc', 'a', 'b', U('n'), _lenient=True); f('tojson', [1], U('i')); f('center', 'a', F(2.0))
+f('batch', [1, 2, 3], F(2.0)); f('batch', [1, 2, 3], F(2.0), 0); f('batch', [1, 2, 3], U('n'), 0, _lenient=True); f('sort', [1, 2], reverse=None)
+f('sort', [1, 2], reverse='yes'); f('dictsort', {'a': 1, 'b': 2}, reverse=2); f('sort', [1, 2], reverse=F(1.0))
+
+d2 = {'b': 1, 'a': 2}
+for kind in ['keys', 'values', 'items']:
+    for name in ['first', 'last', 'list', 'length', 'reverse', 'sort', 'join', 'unique', 'min', 'max', 'tojson', 'random', 'dictsort', 'batch', 'select', 'string']:
+        f(name, V(kind, d2))
+    t('sequence', V(kind, d2)); t('iterable', V(kind, d2)); t('mapping', V(kind, d2))
+f('urlencode', V('items', {'a': 'x y'})); f('map', V('items', d2), attribute=1); f('sum', V('values', d2)); f('groupby', V('items', {'a': 1, 'b': 1}), 1)
+f('items', V('items', d2)); f('in', 'a', V('keys', d2)) if False else t('in', 'a', V('keys', d2)); t('in', T('b', 1), V('items', d2))
 
 # ---- tests
 for v in [3, F(3.0), 4, -3, F(2.5), True]: t('odd', v); t('even', v)

@@ -7,6 +7,7 @@ import { RootFiles } from './root-files.js';
 import { FileHostsDriver } from './hosts-file.js';
 import { DebianLocaleDriver } from './locale.js';
 import { ShadowUserDriver } from './shadow.js';
+import { LocalSshDriver } from './ssh-files.js';
 import { LinuxSysctlDriver } from './sysctl.js';
 import { DebianTimezoneDriver } from './timezone.js';
 import { SystemdServiceDriver } from './systemd.js';
@@ -23,6 +24,7 @@ export function linuxDrivers(): Drivers {
     hosts: new FileHostsDriver(),
     sysctl: new LinuxSysctlDriver(exec),
     locale: new DebianLocaleDriver(exec),
+    ssh: new LocalSshDriver(exec),
     timezone: new DebianTimezoneDriver(exec, new RootFiles(), existsSync('/usr/bin/timedatectl') ? 'timedatectl' : undefined),
   };
 }

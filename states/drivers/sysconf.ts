@@ -66,3 +66,24 @@ export interface LocaleDriver {
   /** `update-locale` without arguments (regenerates /etc/default/locale); throws when there is none. */
   updateLocale(): Promise<void>;
 }
+
+/** A user's SSH files (authorized_keys, known_hosts) and OpenSSH's key tools. */
+export interface SshDriver {
+  /** Home, uid and gid of an account (getpwnam); undefined when there is no such user. */
+  account(user: string): Promise<{ home: string; uid: number; gid: number } | undefined>;
+  /** A file's text (absolute system path); undefined when missing. */
+  read(path: string): Promise<string | undefined>;
+  /** Replaces an existing file's text in place (owner and mode stay). */
+  write(path: string, text: string): Promise<void>;
+  /** Writes a new file with this owner and mode. */
+  create(path: string, text: string, mode: number, owner?: { uid: number; gid: number }): Promise<void>;
+  isDir(path: string): Promise<boolean>;
+  /** Creates a directory (and its parents) with this owner and mode. */
+  mkdir(path: string, mode: number, owner?: { uid: number; gid: number }): Promise<void>;
+  /** The file's permission bits; undefined when missing. */
+  mode(path: string): Promise<number | undefined>;
+  chmod(path: string, mode: number): Promise<void>;
+  chown(path: string, owner: { uid: number; gid: number }): Promise<void>;
+  /** Runs ssh-keygen or ssh-keyscan; `file` arguments are absolute system paths. */
+  tool(cmd: 'ssh-keygen' | 'ssh-keyscan', args: string[], opts?: { files?: number[] }): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}

@@ -12,6 +12,8 @@ import { imageModule } from './image.js';
 import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
 import { serviceModule } from './service.js';
+import { sshAuthModule } from './ssh/auth.js';
+import { sshKnownHostsModule } from './ssh/known-hosts.js';
 import { sysctlModule } from './sysctl/index.js';
 import { testModule } from './test.js';
 import { timezoneModule } from './timezone.js';
@@ -25,6 +27,8 @@ export function builtinModules(): StateModule[] {
     sysctlModule,
     timezoneModule,
     localeModule,
+    sshAuthModule,
+    sshKnownHostsModule,
   ];
 }
 

@@ -8,7 +8,7 @@ import { binop, pyRepr, typeName } from '../py/ops.js';
 import { Tuple, Undefined, type Value } from '../values.js';
 import { escapeHtml, striptags as stripTags, urlize as urlizeText, urlQuote } from './html.js';
 import {
-  asInt, bind, bool, failUndefined, filterArgumentError, iter, PY_WHITESPACE, pyLen, REQUIRED, splitlines, str, strip, toList,
+  asInt, bind, bool, failUndefined, filterArgumentError, iter, PY_WHITESPACE, pyIndex, pyLen, REQUIRED, splitlines, str, strip, toList,
 } from './support.js';
 import { wrap } from './textwrap.js';
 
@@ -40,7 +40,7 @@ const title = textFilter('do_title', (s) =>
 const center: FilterFn = (env, value, args, kwargs) => {
   const [w] = bind('do_center', args, kwargs, [['width', 80]]);
   const s = str(env, value);
-  const width = asInt(w);
+  const width = pyIndex(env, w);
   const n = cps(s).length;
   if (n >= width) return s;
   // CPython's str.center puts the odd space on the right unless both the margin and the width are odd
@@ -51,10 +51,7 @@ const center: FilterFn = (env, value, args, kwargs) => {
 
 const trim: FilterFn = (env, value, args, kwargs) => {
   const [chars] = bind('do_trim', args, kwargs, [['chars', null]]);
-  if (chars !== null && typeof chars !== 'string') {
-    failUndefined(chars);
-    throw typeError(`strip arg must be None or str`);
-  }
+  if (chars !== null && typeof chars !== 'string') throw typeError('strip arg must be None or str');
   return strip(str(env, value), chars);
 };
 
@@ -108,7 +105,7 @@ export function pyReplace(s: string, old: string, repl: string, count: number): 
 
 const replace: FilterFn = (env, value, args, kwargs) => {
   const [old, repl, count] = bind('do_replace', args, kwargs, [['old', REQUIRED], ['new', REQUIRED], ['count', null]]);
-  const n = count === null ? -1 : asInt(count);
+  const n = count === null ? -1 : pyIndex(env, count);
   return pyReplace(str(env, value), str(env, old), str(env, repl), n);
 };
 

@@ -3,6 +3,7 @@
  * safe_range, at most MAX_RANGE items), dict, lipsum, cycler, joiner, namespace.
  */
 import { JinjaError, typeError, valueError } from '../errors.js';
+import { updateDict } from '../py/methods.js';
 import { dictSet, typeName } from '../py/ops.js';
 import { Namespace, PyFloat, PyFunction, PyObject, Tuple, Undefined, type Dict, type Kwargs, type Value } from '../values.js';
 import { LOREM_IPSUM_WORDS } from './lipsum-words.js';
@@ -46,28 +47,7 @@ function makeRange(strict: boolean): PyFunction {
 export function pyDict(args: Value[], kwargs: Kwargs): Dict {
   if (args.length > 1) throw typeError(`dict expected at most 1 argument, got ${args.length}`);
   const d: Dict = new Map();
-  if (args.length) {
-    const src = args[0]!;
-    if (src instanceof Map) {
-      for (const [k, v] of src) dictSet(d, k, v);
-    } else if (src instanceof Namespace) {
-      throw typeError("'Namespace' object is not iterable");
-    } else {
-      let items: Iterable<Value>;
-      if (typeof src === 'string') items = [...src];
-      else if (Array.isArray(src)) items = src;
-      else if (src instanceof PyObject && src.iter()) items = src.iter()!;
-      else throw typeError(`'${typeName(src)}' object is not iterable`);
-      let i = 0;
-      for (const item of items) {
-        const pair = typeof item === 'string' ? [...item] : Array.isArray(item) ? item : item instanceof PyObject && item.iter() ? [...item.iter()!] : undefined;
-        if (!pair) throw typeError(`cannot convert dictionary update sequence element #${i} to a sequence`);
-        if (pair.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-        dictSet(d, pair[0], pair[1]);
-        i++;
-      }
-    }
-  }
+  if (args.length) updateDict(d, args[0]);
   for (const [k, v] of kwargs) dictSet(d, k, v);
   return d;
 }

@@ -7,6 +7,7 @@ import { builtinFilters } from '../../../states/jinja/builtins/filters.js';
 import { PyIterator } from '../../../states/jinja/builtins/support.js';
 import { builtinTests } from '../../../states/jinja/builtins/tests.js';
 import { JinjaError } from '../../../states/jinja/errors.js';
+import { DictView } from '../../../states/jinja/py/methods.js';
 import { pyRepr } from '../../../states/jinja/py/ops.js';
 import { PyFloat, Tuple, Undefined, type Dict, type Kwargs, type Value } from '../../../states/jinja/values.js';
 
@@ -29,7 +30,7 @@ export function makeEnv(strict = true): EvalEnv {
   return env;
 }
 
-/** The JSON encoding of the generator script: $f float, $t tuple, $u undefined, $m dict with any keys, $g generator. */
+/** The JSON encoding of the generator script: $f float, $t tuple, $u undefined, $m dict with any keys, $g generator, $v dict view. */
 export function decode(v: unknown): Value {
   if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map(decode);
@@ -38,6 +39,10 @@ export function decode(v: unknown): Value {
   if ('$t' in o) return Tuple.make((o.$t as unknown[]).map(decode));
   if ('$u' in o) return new Undefined(o.$u as string);
   if ('$m' in o) return new Map((o.$m as [unknown, unknown][]).map(([k, x]) => [decode(k), decode(x)]));
+  if ('$v' in o) {
+    const [kind, d] = o.$v as ['keys' | 'values' | 'items', unknown];
+    return new DictView(decode(d) as Dict, kind);
+  }
   if ('$g' in o) return new PyIterator('generator', '<genexpr>', (o.$g as unknown[]).map(decode)[Symbol.iterator]());
   const d: Dict = new Map();
   for (const [k, x] of Object.entries(o)) d.set(k, decode(x));
