@@ -75,7 +75,7 @@ export class SlsLoader {
     const src = await this.parseFile(file);
     if (!src) return;
     const root = src.root;
-    if (root === null || (isScalar(root) && root.value === null)) {
+    if (src.isNull(root)) {
       this.order.push(name);
       return; // an empty SLS is valid
     }
@@ -84,7 +84,7 @@ export class SlsLoader {
       return;
     }
     const pairs = root.items as Pair<Node, Node>[];
-    const include = pairs.find((p) => isScalar(p.key) && p.key.value === 'include');
+    const include = pairs.find((p) => isScalar(p.key) && src.toJS(p.key) === 'include');
     if (include) {
       if (!isSeq(include.value)) {
         this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(include.value) }, src.pos(include.value ?? include.key)));
@@ -144,18 +144,19 @@ export class SlsLoader {
         pos: src.pos(pair.key),
       };
       const v = pair.value;
-      if (v === null || (isScalar(v) && v.value === null)) { out.push(decl); continue; }
+      if (src.isNull(v)) { out.push(decl); continue; }
       if (!isSeq(v)) {
         this.problems.push(problem('ARG_FORMAT', { got: src.describe(v) }, { ...src.pos(v), stateId: id, field: key }));
         continue;
       }
       for (const item of v.items as Node[]) {
-        if (isScalar(item) && typeof item.value === 'string' && decl.fun === undefined) {
-          decl.fun = item.value;
+        const word = isScalar(item) ? src.toJS(item) : undefined;
+        if (typeof word === 'string' && decl.fun === undefined) {
+          decl.fun = word;
           continue;
         }
-        if (isScalar(item) && typeof item.value === 'string' && dot < 0) {
-          this.problems.push(problem('TWO_FUNCTIONS', { module: decl.module, funs: `${decl.fun}, ${item.value}` },
+        if (typeof word === 'string' && dot < 0) {
+          this.problems.push(problem('TWO_FUNCTIONS', { module: decl.module, funs: `${decl.fun}, ${word}` },
             { ...src.pos(item), stateId: id }));
           continue;
         }
