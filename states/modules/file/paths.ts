@@ -1,6 +1,6 @@
-import { mkdir, readlink, rm, symlink, unlink, rename } from 'node:fs/promises';
+import { readlink, rm, symlink, unlink, rename } from 'node:fs/promises';
 import type { StateFunction } from '../../types.js';
-import { ensureParent, fail, modeSchema, ownershipChanges, parseMode, requireAbsolute, statOrUndefined } from './common.js';
+import { ensureParent, fail, requireAbsolute, statOrUndefined } from './common.js';
 
 /** Salt's file.absent; like Salt (`absent(name, **kwargs)`) it accepts and ignores other arguments. */
 export const absent: StateFunction = {
