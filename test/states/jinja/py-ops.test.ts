@@ -103,4 +103,11 @@ test('Undefined: strict fails with the name, lenient is falsy and empty', () => 
   assert.equal(compare('in', 1, u, false), false);
   assert.equal(len(u, false), 0);
   assert.throws(() => binop('+', u, 1, false), { name: 'UndefinedError' });
+  // an Undefined made lenient (Jinja2's plain Undefined inside a strict environment)
+  const l = new Undefined('y', undefined, true);
+  assert.equal(truthy(l), false);
+  assert.equal(pyStr(l), '');
+  assert.deepEqual(iterate(l), []);
+  assert.equal(binop('%', '%s.', l), '.');
+  assert.throws(() => getattr(l, 'z'), { name: 'UndefinedError', message: "'y' is undefined" });
 });
