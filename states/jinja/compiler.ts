@@ -856,7 +856,8 @@ class Compiler {
   }
 
   private filter(n: N.Filter, cc: CC, input: Expr | null): Expr {
-    const value = n.node ? this.expr(n.node, cc) : input!;
+    // a filter block's chain: the innermost filter gets the block's text
+    const value = n.node === null ? input! : input && n.node.type === 'Filter' ? this.filter(n.node, cc, input) : this.expr(n.node, cc);
     const args = this.args(n, cc);
     const name = n.name;
     const fn = this.host.filters.get(name);
