@@ -4,7 +4,7 @@
  * Salt registers these over Jinja2's builtins of the same name (min, max, unique, tojson).
  */
 import { createHash } from 'node:crypto';
-import jmespath from 'jmespath';
+import { createRequire } from 'node:module';
 import type { EvalEnv, FilterFn, TestFn } from '../jinja/api.js';
 import { JinjaError, typeError } from '../jinja/errors.js';
 import { iterate, pyEq, pyStr, truthy } from '../jinja/py/ops.js';
@@ -15,6 +15,16 @@ import { jsonDumps } from './json-dump.js';
 import { pyEscape, pyRegex, pyReplacement } from './regex.js';
 import { formatYaml, yamlDquote, yamlEncode, yamlSquote } from './yaml-dump.js';
 import { loadSaltYamlForTemplate, OrderedDict } from './yaml-load.js';
+
+/**
+ * jmespath (the library Salt's json_query uses, in its JavaScript port) is loaded when a template
+ * first calls json_query, so nothing else depends on it being installed.
+ */
+let jmespathSearch: ((data: unknown, expr: string) => unknown) | undefined;
+function jmesSearch(data: unknown, expr: string): unknown {
+  jmespathSearch ??= (createRequire(import.meta.url)('jmespath') as { search: (d: unknown, e: string) => unknown }).search;
+  return jmespathSearch(data, expr);
+}
 
 /** Positional-or-keyword argument `i` named `name`, else the default. */
 const arg = (args: Value[], kwargs: Kwargs, i: number, name: string, dflt: Value): Value =>
@@ -150,7 +160,7 @@ export const saltFilters: Record<string, FilterFn> = {
   is_list: (_env, v) => isList(v),
   is_iter: (_env, v) => typeof v !== 'string' && (Array.isArray(v) || isDict(v)),
   sorted_ignorecase: (env, v) => [...iterate(v)].sort((a, b) => { const x = str(env, a).toLowerCase(), y = str(env, b).toLowerCase(); return x < y ? -1 : x > y ? 1 : 0; }),
-  json_query: (_env, v, args, kwargs) => toPy(jmespath.search(fromPy(v) as object, String(arg(args, kwargs, 0, 'expr', '')))),
+  json_query: (_env, v, args, kwargs) => toPy(jmesSearch(fromPy(v), String(arg(args, kwargs, 0, 'expr', '')))),
   exactly_one_true: (_env, v) => iterate(v).filter((x) => truthy(x)).length === 1,
   exactly_n_true: (_env, v, args) => iterate(v).filter((x) => truthy(x)).length === Number(args[0] ?? 1),
   to_num: (_env, v) => toNum(v),
