@@ -8,6 +8,8 @@ import { UmecError } from '../lib/errors.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
+import { fromPy } from '../states/jinja/values.js';
+import { loadSaltYaml, SaltYamlError } from '../states/salt/yaml-load.js';
 
 /** A YAML mapping from a file; errors name the file and line. */
 export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {
@@ -28,12 +30,35 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
   return v as Record<string, unknown>;
 }
 
+/**
+ * A pillar or grains file: read as Salt reads YAML (PyYAML 1.1 with Salt's loader: `no` is False,
+ * `0644` is 644, a key given twice is an error); errors name the file, line and column.
+ */
+export async function readSaltYamlMapping(path: string, what: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${(e as Error).message}` });
+  }
+  let v: unknown;
+  try {
+    v = fromPy(loadSaltYaml(text, { ordered: true }));
+  } catch (e) {
+    if (!(e instanceof SaltYamlError)) throw e;
+    throw new UmecError('CONFIG', { file: `${path}:${e.line}:${e.column}`, reason: e.message });
+  }
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new UmecError('CONFIG', { file: path, reason: `${what} must be a mapping` });
+  return v as Record<string, unknown>;
+}
+
 export async function localRequest(flags: { 'state-root': string; grains?: string; pillar?: string; id?: string; saltenv: string;
   cachedir: string; 'refresh-grains': boolean; 'container-socket'?: string },
   sls: string[]): Promise<{ engine: StateEngine; req: RunRequest }> {
   const [staticGrains, pillar] = await Promise.all([
-    flags.grains ? readMappingFile(flags.grains, 'grains') : Promise.resolve({}),
-    flags.pillar ? readMappingFile(flags.pillar, 'pillar') : Promise.resolve({}),
+    flags.grains ? readSaltYamlMapping(flags.grains, 'grains') : Promise.resolve({}),
+    flags.pillar ? readSaltYamlMapping(flags.pillar, 'pillar') : Promise.resolve({}),
   ]);
   const machine = await cachedMachineGrains({ cacheDir: flags.cachedir, refresh: flags['refresh-grains'] });
   const grains = { ...machine, ...(flags.id ? { id: flags.id } : {}), ...staticGrains };

@@ -39,4 +39,8 @@ export interface ServiceDriver {
   reload(name: string): Promise<void>;
   enable(name: string): Promise<void>;
   disable(name: string): Promise<void>;
+  /** Whether the unit is masked (runtime: the /run mask); absent where the init system has no masking. */
+  masked?(name: string, runtime: boolean): Promise<boolean>;
+  mask?(name: string, runtime: boolean): Promise<void>;
+  unmask?(name: string, runtime: boolean): Promise<void>;
 }

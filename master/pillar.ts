@@ -56,13 +56,13 @@ class PillarRun {
     this.errors.push(...(await loader.load([])).problems);
     if (!src) return undefined;
     const root = src.root;
-    if (root === null || (isScalar(root) && root.value === null)) return {};
+    if (src.isNull(root)) return {};
     if (!isMap(root)) {
       this.errors.push(problem('SLS_NOT_MAPPING', { got: src.describe(root) }, src.pos(root)));
       return undefined;
     }
     const data = src.toJS(root) as Data;
-    const include = (root.items as Pair<Node, Node>[]).find((p) => isScalar(p.key) && p.key.value === 'include');
+    const include = (root.items as Pair<Node, Node>[]).find((p) => isScalar(p.key) && src.toJS(p.key) === 'include');
     if (!include) return data;
     delete data.include;
     if (!isSeq(include.value)) {

@@ -95,6 +95,7 @@ f('string', 5); f('string', [1, 'a']); f('string', None); f('string', U('x')); f
 f('safe', '<b>'); f('safe', 5)
 f('striptags', '<a href="x">foo</a>  &amp; <!-- c <b> --> bar &lt;x&gt; &copy; &#65; &#x42;'); f('striptags', 'a <b\nc'); f('striptags', ' a \n\t b ')
 f('striptags', '&#150; &nbsp;x &unknownentity;')
+f('striptags', '&copyright &hellip; &hellip &ampx &#1; &#xFFFF; &#xD800; &#9999999; &NotEqualTilde; &#65 &lt')
 f('escape', '<&>"\''); f('e', None); f('e', 5); f('forceescape', '<&>'); f('escape', U('x')); f('e', U('x'), _lenient=True)
 f('urlencode', 'a b/c?d=é&'); f('urlencode', {'a b': 'c/d', 'e': 1}); f('urlencode', [T('a', 1), T('b', 'x y')]); f('urlencode', 5)
 f('urlencode', U('x'), _lenient=True); f('urlencode', U('x')); f('urlencode', '~_.-!*()\''); f('urlencode', [[1, 2, 3]])
@@ -169,6 +170,23 @@ f('sort', [3, 1, 2, None]); f('sort', [None, 3, 1]); f('sort', [2, 1, 'a', 3]); 
 f('sort', [{'a': 2, 'n': 1}, {'a': 1, 'n': 2}, {'a': 2, 'n': 3}, {'a': 1, 'n': 4}], attribute='a', reverse=True)
 f('groupby', [{'a': 1}, {'a': 'x'}], 'a'); f('unique', [1, 2, 1, 3, 2]); f('max', [2, 3, 'a']); f('min', [None, 1])
 f('dictsort', {'b': 1, 'a': None, 'c': 'x'}, by='value')
+
+# every filter on an undefined value, in both modes, with arguments it needs
+NEEDS = {'attr': ['a'], 'batch': [2], 'groupby': ['a'], 'replace': ['a', 'b'], 'slice': [2], 'selectattr': ['a'], 'rejectattr': ['a'],
+         'map': ['upper'], 'format': [1]}
+for name in sorted(jinja2.filters.FILTERS):
+    for lenient in (False, True):
+        f(name, U('x'), *NEEDS.get(name, []), _lenient=lenient)
+# and on an undefined argument
+for name, value, args in [('join', [1, 2], [U('s')]), ('center', 'a', [U('w')]), ('indent', 'a\nb', [U('w')]), ('truncate', 'abc def', [U('n')]),
+                          ('replace', 'abc', ['a', U('r')]), ('sort', [2, 1], [U('r')]), ('default', '', [U('d'), True]), ('int', 'x', [U('d')]),
+                          ('round', F(1.5), [U('p')]), ('batch', [1, 2], [U('n')]), ('trim', ' a ', [U('c')]), ('wordwrap', 'a b', [U('w')])]:
+    for lenient in (False, True):
+        f(name, value, *args, _lenient=lenient)
+
+f('replace', 'abc', 'a', 'b', U('n')); f('replace', 'abc', 'a', 'b', U('n'), _lenient=True); f('tojson', [1], U('i')); f('center', 'a', F(2.0))
+f('batch', [1, 2, 3], F(2.0)); f('batch', [1, 2, 3], F(2.0), 0); f('batch', [1, 2, 3], U('n'), 0, _lenient=True); f('sort', [1, 2], reverse=None)
+f('sort', [1, 2], reverse='yes'); f('dictsort', {'a': 1, 'b': 2}, reverse=2); f('sort', [1, 2], reverse=F(1.0))
 
 d2 = {'b': 1, 'a': 2}
 for kind in ['keys', 'values', 'items']:

@@ -42,8 +42,11 @@ interface Proto {
   /** Every argument Salt's low chunk holds, in declaration order (later ones win, as in Salt's chunk.update). */
   args: Record<string, unknown>;
   argPos: Record<string, SourcePos>;
-  refs: RefDecl[];
-  uses: RefDecl[];
+  /**
+   * Requisites (and use) by the argument that declared them: a key given twice keeps the last
+   * list, as Salt's chunk.update does (a names entry's `require` replaces the state's).
+   */
+  reqArgs: Record<string, RefDecl[]>;
   seq: number;
   chunk?: LowChunk;
 }
@@ -191,7 +194,7 @@ function retrySpec(v: unknown): RetrySpec {
 }
 
 function expandNames(decl: IdDecl, mod: ModuleDecl, fun: string, problems: Problem[], warnings: Problem[]): Proto[] {
-  const base: Proto = { decl, mod, fun, name: decl.id, args: {}, argPos: {}, refs: [], uses: [], seq: 0 };
+  const base: Proto = { decl, mod, fun, name: decl.id, args: {}, argPos: {}, reqArgs: {}, seq: 0 };
   let names: ArgDecl | undefined;
   for (const a of mod.args) {
     if (a.key === 'names') { names = a; continue; }
@@ -211,12 +214,12 @@ function expandNames(decl: IdDecl, mod: ModuleDecl, fun: string, problems: Probl
     if (seen.has(dup)) continue; // Salt keeps the first of equal entries
     seen.add(dup);
     if (!isMapping(n)) {
-      out.push({ ...base, args: { ...base.args }, refs: [...base.refs], uses: [...base.uses], name: nameOf(n, decl.id) });
+      out.push({ ...base, args: { ...base.args }, reqArgs: { ...base.reqArgs }, name: nameOf(n, decl.id) });
       continue;
     }
     // `- name: [overrides]`: the first key is the name, each override item updates the chunk
     const [name, over] = Object.entries(n)[0] ?? [decl.id, []];
-    const live: Proto = { ...base, args: { ...base.args }, argPos: { ...base.argPos }, refs: [...base.refs], uses: [...base.uses], name: String(name) };
+    const live: Proto = { ...base, args: { ...base.args }, argPos: { ...base.argPos }, reqArgs: { ...base.reqArgs }, name: String(name) };
     const items = Array.isArray(over) ? over : isMapping(over) ? [over] : [];
     for (const item of items) {
       if (!isMapping(item)) {
@@ -251,9 +254,7 @@ function takeArg(p: Proto, a: ArgDecl, stateId: string, problems: Problem[], war
   }
   if (a.key === 'state') return; // Salt does not pass a state override down
   if (a.key in REQ_KINDS || a.key in IN_KINDS || a.key === 'use' || a.key === 'use_in') {
-    const refs = parseRefs(a, problems, warnings, stateId);
-    if (a.key === 'use' || a.key === 'use_in') p.uses.push(...refs);
-    else p.refs.push(...refs);
+    p.reqArgs[a.key] = parseRefs(a, problems, warnings, stateId);
     return;
   }
   if (a.key === 'order' && !(a.value === 'first' || a.value === 'last' || Number.isInteger(a.value))) {
@@ -332,6 +333,9 @@ function extendTargets(protos: Proto[], r: RefDecl): Proto[] {
   return decls.size === 1 ? named : [];
 }
 
+const usesOf = (p: Proto): RefDecl[] => [...(p.reqArgs.use ?? []), ...(p.reqArgs.use_in ?? [])];
+const refsOf = (p: Proto): RefDecl[] => Object.entries(p.reqArgs).filter(([k]) => k !== 'use' && k !== 'use_in').flatMap(([, v]) => v);
+
 const REQUISITE_ARG = /^(require|require_any|watch|watch_any|onchanges|onchanges_any|onfail|onfail_any|onfail_all|onfail_stop|prereq|listen|use)(_in)?$/;
 
 /** Salt's `use`: the target's arguments the state does not set itself (not names, not requisites). */
@@ -346,7 +350,7 @@ function applyUse(protos: Proto[], warnings: Problem[]): void {
     }
   };
   for (const p of protos) {
-    for (const r of p.uses) {
+    for (const r of usesOf(p)) {
       const targets = extendTargets(protos, r).filter((t) => t.decl !== p.decl);
       if (targets.length === 0) {
         // Salt ignores a use whose target is not in the run
@@ -364,7 +368,7 @@ function resolveRequisites(protos: Proto[], problems: Problem[], warnings: Probl
     if (!holder.requisites.some((x) => x.kind === req.kind && x.target === req.target)) holder.requisites.push(req);
   };
   for (const p of protos) {
-    for (const r of p.refs) {
+    for (const r of refsOf(p)) {
       const kind = REQ_KINDS[r.kind] ?? IN_KINDS[`${r.kind}_in`]!;
       if (r.fromIn) {
         const targets = extendTargets(protos, r).filter((t) => t !== p);

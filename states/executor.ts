@@ -127,7 +127,13 @@ export class Executor {
     }
     const prereqs = by(['prereq']);
     if (prereqs.length) {
-      const predictions = await Promise.all(prereqs.map((x) => this.predict(x.key)));
+      // Salt runs what a prereq target requires before test-running the target (the states it
+      // requires really run first, so its prediction sees them done)
+      for (const x of prereqs) {
+        for (const dep of runsAfter(this.plan.byKey.get(x.key)!, this.plan, this.prereqOf)) await this.call(dep);
+      }
+      const predictions: StateReturn[] = [];
+      for (const x of prereqs) predictions.push(await this.predict(x.key));
       const bad = predictions.filter((p) => p.result === false);
       if (bad.length) {
         return { run: false, ret: { result: false, changes: {}, comment: `One or more requisite failed: ${prereqs.filter((_x, i) => predictions[i]!.result === false).map((x) => label(x.key)).join(', ')}` } };
@@ -156,6 +162,10 @@ export class Executor {
   private async predict(key: string): Promise<StateReturn> {
     const t = this.plan.byKey.get(key)!;
     try {
+      if (t.unresolved?.length) return { name: t.name, result: false, changes: {}, comment: notFoundComment(t.unresolved) };
+      const ok = (r: StateReturn | undefined) => !!r && (r.result === true || (this.opts.test && r.result === null));
+      const hard = t.requisites.filter((r) => ['require', 'watch', 'onchanges'].includes(r.kind) && !ok(this.results[r.target]));
+      if (hard.length) return { name: t.name, result: false, changes: {}, comment: `One or more requisite failed: ${hard.map((r) => r.target).join(', ')}` };
       if (t.unavailable) return { name: t.name, result: false, changes: {}, comment: t.unavailable };
       const cond = await this.conditions(t);
       if (cond.skip) return { name: t.name, result: true, changes: {}, comment: cond.comment };

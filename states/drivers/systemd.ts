@@ -1,3 +1,5 @@
+import { readlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { CommandRunner, ExecResult, ServiceDriver, ServiceStatus } from '../types.js';
 
 const UNIT_SUFFIXES = ['.service', '.socket', '.device', '.mount', '.automount', '.swap', '.target',
@@ -38,7 +40,8 @@ function lastLines(text: string, n = 5): string {
 
 /** Services managed by systemd through systemctl. */
 export class SystemdServiceDriver implements ServiceDriver {
-  constructor(private readonly runner: CommandRunner) {}
+  /** `root`: an alternative root directory for mask/unmask (systemctl --root), for images and tests. */
+  constructor(private readonly runner: CommandRunner, private readonly opts: { root?: string } = {}) {}
 
   private async systemctl(args: string[]): Promise<ExecResult> {
     const argv = ['systemctl', ...args];
@@ -67,4 +70,21 @@ export class SystemdServiceDriver implements ServiceDriver {
   async reload(name: string): Promise<void> { await this.systemctl(['reload', unitName(name)]); }
   async enable(name: string): Promise<void> { await this.systemctl(['enable', unitName(name)]); }
   async disable(name: string): Promise<void> { await this.systemctl(['disable', unitName(name)]); }
+
+  /** Salt's systemd.masked: the unit file in /etc (or /run for runtime) is a link to /dev/null. */
+  async masked(name: string, runtime: boolean): Promise<boolean> {
+    const dir = runtime ? '/run/systemd/system' : '/etc/systemd/system';
+    try {
+      return await readlink(join(this.opts.root ?? '/', dir, unitName(name))) === '/dev/null';
+    } catch {
+      return false;
+    }
+  }
+
+  async mask(name: string, runtime: boolean): Promise<void> { await this.systemctl(this.maskArgs('mask', name, runtime)); }
+  async unmask(name: string, runtime: boolean): Promise<void> { await this.systemctl(this.maskArgs('unmask', name, runtime)); }
+
+  private maskArgs(verb: string, name: string, runtime: boolean): string[] {
+    return [...(this.opts.root ? [`--root=${this.opts.root}`] : []), verb, ...(runtime ? ['--runtime'] : []), unitName(name)];
+  }
 }

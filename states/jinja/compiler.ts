@@ -264,7 +264,7 @@ class Compiler {
         const values = n.values.map((v) => this.expr(v, cc));
         const targets = n.targets.map((t) => this.assigner(t, inner));
         const body = this.stmts(n.body, inner);
-        return this.at((s, out) => {
+    return this.at((s, out) => {
           const ws = Object.create(s) as Scope;
           preset(ws, missing);
           const vs = values.map((v) => v(s));
@@ -286,8 +286,7 @@ class Compiler {
         const makeCaller = this.macro('caller', n.args, n.defaults, n.body, cc, n.lineno);
         const call = this.call(n.call, cc, makeCaller);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(call(s), strict));
           return 0;
         }, n.lineno);
@@ -302,8 +301,7 @@ class Compiler {
         const input: Expr = (s) => { const o: string[] = []; const bs = Object.create(s) as Scope; preset(bs, missing); body(bs, o); return o.join(''); };
         const value = this.filter(n.filter, inner, input);
         const strict = this.strict;
-        return this.at((s, out) => {
-          if (cc.checkOutput && s[CTX]!.parentTpl) return 0;
+    return this.at((s, out) => {
           out.push(toStr(value(s), strict));
           return 0;
         }, n.lineno);
@@ -585,10 +583,8 @@ class Compiler {
     const tpl = this.expr(n.template, cc);
     const { ignoreMissing, withContext } = n;
     const myName = this.name;
-    const check = cc.checkOutput;
     return this.at((s, out) => {
       const ctx = s[CTX]!;
-      if (check && ctx.parentTpl) return 0;
       let t: CompiledTemplate;
       try {
         t = this.templateFrom(tpl(s), myName, ctx.session);
@@ -860,7 +856,8 @@ class Compiler {
   }
 
   private filter(n: N.Filter, cc: CC, input: Expr | null): Expr {
-    const value = n.node ? this.expr(n.node, cc) : input!;
+    // a filter block's chain: the innermost filter gets the block's text
+    const value = n.node === null ? input! : input && n.node.type === 'Filter' ? this.filter(n.node, cc, input) : this.expr(n.node, cc);
     const args = this.args(n, cc);
     const name = n.name;
     const fn = this.host.filters.get(name);
@@ -907,13 +904,21 @@ function toBool(v: Value, strict: boolean): boolean {
 
 const pyQuote = (s: string | undefined): string => (s === undefined ? 'None' : ops.pyRepr(s));
 
+/** The non-dunder attributes of Python 3.11's dict (dir(dict)). */
+const DICT_ATTRS = new Set(['clear', 'copy', 'fromkeys', 'get', 'items', 'keys', 'pop', 'popitem', 'setdefault', 'update', 'values']);
+
 /** Jinja2's environment.getattr plus the engine's own runtime objects. */
 export function getAttr(o: Value, name: string): Value {
+  // fast path for `grains.os`: a dict item whose name is no attribute of Python's dict
+  if (o instanceof Map && !DICT_ATTRS.has(name) && !name.startsWith('__')) {
+    const v = o.get(name);
+    if (v !== undefined) return v;
+  }
   if (o instanceof Undefined) throw ops.undefinedError(o);
   if (o instanceof Macro) return o.attr(name);
   if (o instanceof Namespace) return o.attrs.get(name) ?? noAttribute('jinja2.utils.Namespace', name);
   if (o instanceof LoopContext) return o.getattr(name) ?? noAttribute('jinja2.runtime.LoopContext', name);
-  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateModule', name);
+  if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.environment.TemplateModule', name);
   if (o instanceof TemplateReference) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateReference', name);
   return ops.getattr(o, name);
 }

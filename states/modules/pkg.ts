@@ -254,6 +254,9 @@ export const pkgModule: StateModule = {
           version: versionSchema,
           pkgs: pkgsWithVersions,
           refresh: { type: 'boolean', default: false },
+          // Salt reloads its execution modules after installing; umec's functions need no reload,
+          // and Salt's return does not change with it, so it is accepted and has no effect
+          reload_modules: { type: 'boolean', default: false },
         },
         additionalProperties: false,
       },
@@ -265,6 +268,7 @@ export const pkgModule: StateModule = {
         properties: {
           pkgs: pkgNames,
           refresh: { type: 'boolean', default: false },
+          reload_modules: { type: 'boolean', default: false },
         },
         additionalProperties: false,
       },

@@ -163,6 +163,31 @@ async function deadModWatch(args: StateArgs, ctx: StateContext): Promise<StateRe
   return ret(name, true, 'Service stopped', { [name]: true });
 }
 
+/** Salt's service.masked / service.unmasked (systemd): a mask is a unit link to /dev/null. */
+function maskFn(want: boolean) {
+  return async (args: StateArgs, ctx: StateContext): Promise<StateReturn> => {
+    const name = args.name;
+    const runtime = args.runtime === true;
+    const driver = ctx.drivers.service;
+    if (!driver.masked || !driver.mask || !driver.unmask) return ret(name, false, 'Service masking not available on this minion');
+    const maskType = runtime ? 'runtime masked' : 'masked';
+    const word = want ? maskType : runtime ? 'runtime unmasked' : 'unmasked';
+    const expected = { [maskType]: { old: !want, new: want } };
+    try {
+      if (await driver.masked(name, runtime) === want) {
+        return ret(name, true, want ? `Service ${name} is already ${word}` : `Service ${name} was already ${word}`);
+      }
+      if (ctx.test) return ret(name, null, `Service ${name} would be ${word}`, expected);
+      if (want) await driver.mask(name, runtime); else await driver.unmask(name, runtime);
+      if (await driver.masked(name, runtime) === want) return ret(name, true, `Service ${name} was ${word}`, expected);
+      // Salt leaves the result True here, with only the comment telling
+      return ret(name, true, `Failed to ${want ? 'mask' : 'unmask'} service ${name}`);
+    } catch (e) {
+      return ret(name, false, errMsg(e));
+    }
+  };
+}
+
 export const serviceModule: StateModule = {
   name: 'service',
   functions: {
@@ -190,6 +215,14 @@ export const serviceModule: StateModule = {
     disabled: {
       schema: { type: 'object', properties: {}, additionalProperties: false },
       run: enableFn(false),
+    },
+    masked: {
+      schema: { type: 'object', properties: { runtime: { type: 'boolean', default: false } }, additionalProperties: false },
+      run: maskFn(true),
+    },
+    unmasked: {
+      schema: { type: 'object', properties: { runtime: { type: 'boolean', default: false } }, additionalProperties: false },
+      run: maskFn(false),
     },
   },
 };

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
+import { fnmatch } from '../../lib/fnmatch.js';
 import { TemplateError, type RenderContext, type TemplateRenderer } from '../render.js';
 import type { ArgDecl, HighData, IdDecl, ModuleDecl } from './high.js';
 import type { SlsFile, SlsSource } from './tree.js';
@@ -28,6 +29,8 @@ export class SlsLoader {
   private readonly visited = new Set<string>();
   private readonly order: string[] = [];
   private readonly extends: ExtendDecl[] = [];
+  /** Salt's exclude: SLS names (globs) and IDs whose states leave the run. */
+  private readonly excludes: { sls: string[]; ids: string[] } = { sls: [], ids: [] };
   private readonly problems: Problem[] = [];
   /** What Salt accepts without a word but a user would want to know (ignored argument items). */
   private readonly warnings: Problem[] = [];
@@ -39,6 +42,7 @@ export class SlsLoader {
   async load(names: string[]): Promise<{ high: HighData; problems: Problem[]; warnings: Problem[] }> {
     for (const n of names) await this.visit(n);
     this.applyExtends();
+    this.applyExcludes();
     return { high: { ids: this.ids, sls: this.order }, problems: this.problems, warnings: this.warnings };
   }
 
@@ -75,7 +79,7 @@ export class SlsLoader {
     const src = await this.parseFile(file);
     if (!src) return;
     const root = src.root;
-    if (root === null || (isScalar(root) && root.value === null)) {
+    if (src.isNull(root)) {
       this.order.push(name);
       return; // an empty SLS is valid
     }
@@ -84,7 +88,7 @@ export class SlsLoader {
       return;
     }
     const pairs = root.items as Pair<Node, Node>[];
-    const include = pairs.find((p) => isScalar(p.key) && p.key.value === 'include');
+    const include = pairs.find((p) => isScalar(p.key) && src.toJS(p.key) === 'include');
     if (include) {
       if (!isSeq(include.value)) {
         this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(include.value) }, src.pos(include.value ?? include.key)));
@@ -106,6 +110,10 @@ export class SlsLoader {
       if (key === 'include') continue;
       if (key === 'extend') {
         this.collectExtends(src, pair.value);
+        continue;
+      }
+      if (key === 'exclude') {
+        this.collectExcludes(src, pair.value);
         continue;
       }
       this.addId(src, file.sls, key, pair);
@@ -144,18 +152,19 @@ export class SlsLoader {
         pos: src.pos(pair.key),
       };
       const v = pair.value;
-      if (v === null || (isScalar(v) && v.value === null)) { out.push(decl); continue; }
+      if (src.isNull(v)) { out.push(decl); continue; }
       if (!isSeq(v)) {
         this.problems.push(problem('ARG_FORMAT', { got: src.describe(v) }, { ...src.pos(v), stateId: id, field: key }));
         continue;
       }
       for (const item of v.items as Node[]) {
-        if (isScalar(item) && typeof item.value === 'string' && decl.fun === undefined) {
-          decl.fun = item.value;
+        const word = isScalar(item) ? src.toJS(item) : undefined;
+        if (typeof word === 'string' && decl.fun === undefined) {
+          decl.fun = word;
           continue;
         }
-        if (isScalar(item) && typeof item.value === 'string' && dot < 0) {
-          this.problems.push(problem('TWO_FUNCTIONS', { module: decl.module, funs: `${decl.fun}, ${item.value}` },
+        if (typeof word === 'string' && dot < 0) {
+          this.problems.push(problem('TWO_FUNCTIONS', { module: decl.module, funs: `${decl.fun}, ${word}` },
             { ...src.pos(item), stateId: id }));
           continue;
         }
@@ -207,6 +216,29 @@ export class SlsLoader {
     return found.length === 1 ? found[0] : undefined;
   }
 
+  /** `exclude: [- sls: name, - id: ID, - name]` (a bare name is an SLS), as Salt's apply_exclude reads it. */
+  private collectExcludes(src: YamlSource, body: Node | null): void {
+    const v = src.toJS(body);
+    if (!Array.isArray(v)) {
+      this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(body) }, src.pos(body ?? undefined)));
+      return;
+    }
+    for (const e of v) {
+      if (typeof e === 'string') this.excludes.sls.push(e);
+      else if (e && typeof e === 'object' && !Array.isArray(e) && Object.keys(e).length === 1) {
+        const [k, t] = Object.entries(e)[0]!;
+        if (k === 'sls') this.excludes.sls.push(String(t));
+        else if (k === 'id') this.excludes.ids.push(String(t));
+      }
+    }
+  }
+
+  private applyExcludes(): void {
+    for (const [id, d] of this.ids) {
+      if (this.excludes.ids.includes(id) || this.excludes.sls.some((p) => fnmatch(d.sls, p))) this.ids.delete(id);
+    }
+  }
+
   /** Salt's extend: requisite lists are appended, other arguments replaced, new functions added. */
   private applyExtends(): void {
     for (const ext of this.extends) {
@@ -241,12 +273,16 @@ function mergeArg(args: ArgDecl[], arg: ArgDecl): void {
     const names = args.findIndex((a) => a.key === 'names');
     if (names >= 0) args.splice(names, 1);
   }
-  const i = args.findIndex((a) => a.key === arg.key);
-  if (i < 0) { args.push(arg); return; }
-  const cur = args[i]!;
-  if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
-    args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
-  } else {
-    args[i] = arg;
-  }
+  // Salt's reconcile_extend extends (requisites) or replaces (others) every item with that key
+  let found = false;
+  args.forEach((cur, i) => {
+    if (cur.key !== arg.key) return;
+    found = true;
+    if (LIST_MERGED.test(arg.key) && Array.isArray(cur.value) && Array.isArray(arg.value)) {
+      args[i] = { ...cur, value: [...cur.value, ...arg.value], itemPos: [...cur.itemPos, ...arg.itemPos] };
+    } else {
+      args[i] = arg;
+    }
+  });
+  if (!found) args.push(arg);
 }

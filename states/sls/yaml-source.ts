@@ -1,4 +1,6 @@
-import { Document, LineCounter, parseDocument, isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { Document, LineCounter, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { fromPy, PyFloat, type Value } from '../jinja/values.js';
+import { parseSaltYamlDocument, SaltYamlConstructor, SaltYamlError } from '../salt/yaml-load.js';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 
 /** Rendered line → template line, when the template changed line numbers. */
@@ -11,31 +13,39 @@ function place(file: string, line: number, column: number, mapLine?: LineMap): S
   return src !== undefined ? { file, line: src, column } : { file: `${file} (as rendered)`, line, column };
 }
 
-const YAML11_BOOL = /^(yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF)$/;
-
 /** A rendered SLS parsed to a YAML AST that keeps each node's source position. */
 export class YamlSource {
   readonly file: string;
   readonly doc: Document.Parsed;
   private readonly lc: LineCounter;
-  private readonly text: string;
   private readonly mapLine?: LineMap;
+  private readonly ctor: SaltYamlConstructor;
 
-  private constructor(file: string, text: string, doc: Document.Parsed, lc: LineCounter, mapLine?: LineMap) {
-    this.file = file; this.text = text; this.doc = doc; this.lc = lc; this.mapLine = mapLine;
+  private constructor(file: string, doc: Document.Parsed, lc: LineCounter, ctor: SaltYamlConstructor, mapLine?: LineMap) {
+    this.file = file; this.doc = doc; this.lc = lc; this.ctor = ctor; this.mapLine = mapLine;
   }
 
-  /** Parses `text`; syntax errors come back as problems. Scalars are read as PyYAML (Salt) reads them, see toJS. */
+  /**
+   * Parses `text` as Salt's YAML renderer does (PyYAML 1.1 rules with Salt's loader: see
+   * states/salt/yaml-load.ts); syntax errors and Salt's loader errors (a key given twice, an
+   * unknown tag) come back as problems with their position.
+   */
   static parse(file: string, text: string, mapLine?: LineMap): { source?: YamlSource; problems: Problem[] } {
-    const lc = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
+    const { doc, lc } = parseSaltYamlDocument(text);
     if (doc.errors.length > 0) {
       return {
         problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') },
           place(file, e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0, mapLine))),
       };
     }
-    return { source: new YamlSource(file, text, doc, lc, mapLine), problems: [] };
+    const ctor = new SaltYamlConstructor(doc, lc, { ordered: true });
+    try {
+      ctor.construct(doc.contents);
+    } catch (e) {
+      if (!(e instanceof SaltYamlError)) throw e;
+      return { problems: [problem('YAML_SYNTAX', { reason: e.message }, place(file, e.line, e.column, mapLine))] };
+    }
+    return { source: new YamlSource(file, doc, lc, ctor, mapLine), problems: [] };
   }
 
   get root(): Node | null {
@@ -49,38 +59,29 @@ export class YamlSource {
     return place(this.file, p.line, p.col, this.mapLine);
   }
 
-  /**
-   * Plain JS value of a node. Parsed as YAML 1.2 core, plus PyYAML's yes/no/on/off
-   * booleans that Salt users write; leading-zero integers stay strings ('0644') for modes.
-   */
+  /** The Python value Salt's loader builds for a node (dicts are OrderedDicts, as Salt's SLS renderer makes them). */
+  toPy(node: unknown): Value {
+    return this.ctor.construct(node ?? null);
+  }
+
+  /** Plain JS value of a node (Python values through fromPy: 0644 is 644, yes is true, 1.0 is 1). */
   toJS(node: unknown): unknown {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return this.toJS(node.resolve(this.doc));
-    if (isScalar(node)) {
-      if (node.type === 'PLAIN' && node.range) {
-        if (typeof node.value === 'number') {
-          const src = this.text.slice(node.range[0], node.range[1]).trim();
-          if (/^0[0-7]+$/.test(src)) return src;
-        } else if (typeof node.value === 'string' && YAML11_BOOL.test(node.value)) {
-          return /^(yes|on)$/i.test(node.value);
-        }
-      }
-      return node.value;
-    }
-    if (isSeq(node)) return node.items.map((i) => this.toJS(i));
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      for (const pair of node.items) out[String(this.toJS(pair.key))] = this.toJS(pair.value);
-      return out;
-    }
-    return (node as Node).toJSON?.() ?? null;
+    return fromPy(this.toPy(node));
+  }
+
+  /** True for an empty value (`key:`), `~` or `null`. */
+  isNull(node: unknown): boolean {
+    return node === null || node === undefined || (isScalar(node) && this.toPy(node) === null);
   }
 
   describe(node: unknown): string {
     if (node === null || node === undefined) return 'nothing';
     if (isMap(node)) return 'a mapping';
     if (isSeq(node)) return 'a list';
-    if (isScalar(node)) return node.value === null ? 'nothing' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+    if (isScalar(node)) {
+      const v = this.toPy(node);
+      return v === null ? 'nothing' : `${typeof v === 'number' || v instanceof PyFloat ? 'number' : typeof v} ${JSON.stringify(fromPy(v))}`;
+    }
     return 'an alias';
   }
 }

@@ -21,7 +21,7 @@ const guard = (extra: string) => `{{OUT}}/guard:\n  file.managed:\n    - content
 
 const cases: Case[] = [
   { title: 'YAML syntax error', files: { 'main.sls': guard('bad:\n  test.nop: [\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /Flow sequence/ },
-  { title: 'duplicate state ID in one file', files: { 'main.sls': guard('x:\n  test.nop: []\nx:\n  test.nop: []\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /unique/ },
+  { title: 'duplicate state ID in one file', files: { 'main.sls': guard('x:\n  test.nop: []\nx:\n  test.nop: []\n') }, code: 'YAML_SYNTAX', file: 'main.sls', line: 6, message: /found conflicting ID 'x'/ },
   { title: 'module without a function', files: { 'main.sls': guard('x:\n  file:\n    - mode: 644\n') }, code: 'NO_FUNCTION', file: 'main.sls', line: 5, stateId: 'x' },
   { title: 'two functions for one module', files: { 'main.sls': guard('x:\n  file:\n    - managed\n    - absent\n') }, code: 'TWO_FUNCTIONS', file: 'main.sls', line: 7, stateId: 'x' },
   { title: 'watch_in to a missing ID', files: { 'main.sls': guard('x:\n  test.nop:\n    - watch_in:\n      - service: nginx\n') }, code: 'REQUISITE_MISSING', file: 'main.sls', line: 7, field: 'watch_in' },

@@ -236,3 +236,29 @@ test('dry run: a file.managed whose parent a required file.directory creates pre
     assert.ok(!existsSync(`${t.out}/new`), 'a dry run changes nothing');
   });
 });
+
+test('a requisite given twice in one state keeps the last list (Salt\'s chunk.update); an extend adds to it', async () => {
+  await withTree({ 'main.sls': 'include:\n  - ext\ndir:\n  test.nop: []\npkg:\n  test.nop: []\nlate:\n  test.nop: []\nx:\n  test.nop:\n    - require:\n      - test: dir\n    - require:\n      - test: pkg\n', 'ext.sls': 'extend:\n  x:\n    test:\n      - require:\n        - test: late\n' }, async (t) => {
+    const plan = await t.plan(['main']);
+    assert.deepEqual(edges(plan, chunk(plan, 'x')), ['require late/late', 'require pkg/pkg']);
+  });
+});
+
+test('prereq: what the target requires runs before the target is test-run, so the prediction sees it done (Salt\'s order)', async () => {
+  // the directory the target writes into is created by a state the target requires; the prereq
+  // holder is defined first, as in the users formula
+  await withTree({ 'main.sls': 'holder:\n  test.succeed_with_changes:\n    - prereq:\n      - file: target\ndir:\n  file.directory:\n    - name: {{OUT}}/d\ntarget:\n  file.managed:\n    - name: {{OUT}}/d/f\n    - contents: x\n    - require:\n      - file: dir\n' }, async (t) => {
+    const ids = byId(await t.apply(['main']));
+    assert.equal(ids.holder!.result, true, ids.holder!.comment);
+    assert.equal(ids.target!.result, true, ids.target!.comment);
+    assert.ok(ids.dir!.__run_num__ < ids.holder!.__run_num__ && ids.holder!.__run_num__ < ids.target!.__run_num__,
+      `run order dir < holder < target: ${ids.dir!.__run_num__} ${ids.holder!.__run_num__} ${ids.target!.__run_num__}`);
+  });
+});
+
+test('exclude: states of an excluded SLS or ID leave the run', async () => {
+  await withTree({ 'main.sls': 'include:\n  - a\n  - b\nexclude:\n  - sls: b\n  - id: a2\nm:\n  test.nop: []\n', 'a.sls': 'a1:\n  test.nop: []\na2:\n  test.nop: []\n', 'b.sls': 'b1:\n  test.nop: []\n' }, async (t) => {
+    const plan = await t.plan(['main']);
+    assert.deepEqual(plan.chunks.map((c) => c.id).sort(), ['a1', 'm']);
+  });
+});

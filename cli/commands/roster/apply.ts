@@ -5,7 +5,7 @@ import { RosterCompiler } from '../../../roster/compile.js';
 import { StateEngine } from '../../../states/engine.js';
 import { builtinModules, linuxDrivers } from '../../../states/modules/index.js';
 import { DEFAULT_STATE_ROOT } from '../../local-flags.js';
-import { readMappingFile } from '../../local.js';
+import { readSaltYamlMapping } from '../../local.js';
 import { rosterFlags, runRosterCommand } from '../../roster-command.js';
 
 export default class RosterApply extends Command {
@@ -32,7 +32,7 @@ export default class RosterApply extends Command {
     const { args, argv, flags } = await this.parse(RosterApply);
     const sls = (argv as string[]).slice(1);
     const compiler = async () => {
-      const fixed = flags.pillar ? await readMappingFile(flags.pillar, 'pillar') : {};
+      const fixed = flags.pillar ? await readSaltYamlMapping(flags.pillar, 'pillar') : {};
       const tree = flags['pillar-root'] ? new PillarCompiler(flags['pillar-root']) : undefined;
       const pillarFor = async (id: string, grains: Record<string, unknown>) => {
         if (!tree) return fixed;

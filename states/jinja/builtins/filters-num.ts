@@ -4,7 +4,7 @@ import { JinjaError, typeError, valueError } from '../errors.js';
 import { typeName } from '../py/ops.js';
 import { PyFloat, Undefined, type Value } from '../values.js';
 import { formatFixed, parsePyFloat, parsePyInt, roundFloat, roundInt } from './pynumber.js';
-import { asInt, bind, bool, failUndefined, filterArgumentError } from './support.js';
+import { bind, bool, failUndefined, filterArgumentError, pyIndex } from './support.js';
 
 /** type(v).__name__ as Python names an Undefined of this environment. */
 const undefinedTypeName = (strict: boolean): string => (strict ? 'StrictUndefined' : 'Undefined');
@@ -85,7 +85,7 @@ const round: FilterFn = (env, value, args, kwargs) => {
       const name = value instanceof Undefined ? undefinedTypeName(env.strictUndefined) : typeName(value);
       throw typeError(`type ${name} doesn't define __round__ method`);
     }
-    const nd = asInt(precision);
+    const nd = pyIndex(env, precision);
     if (value instanceof PyFloat) return new PyFloat(roundFloat(value.value, nd));
     return roundInt(Number(value), nd);
   }

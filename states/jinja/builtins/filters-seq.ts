@@ -9,7 +9,7 @@ import { binop, compare, dictGet, getattr, pyEq, typeName, undefinedError } from
 import { NamedTuple, Namespace, PyObject, Tuple, Undefined, type Kwargs, type Value } from '../values.js';
 import {
   asInt, bind, bool, checkDefined, filterArgumentError, generator, ignoreCase, iter, makeAttrGetter, makeMultiAttrGetter,
-  pyLen, PyIterator, pySorted, REQUIRED, str, toList,
+  pyIndex, pyLen, PyIterator, pySorted, REQUIRED, str, toList,
 } from './support.js';
 
 const length: FilterFn = (env, value, args, kwargs) => { bind('len', args, kwargs, []); return pyLen(env, value); };
@@ -40,14 +40,19 @@ const attr: FilterFn = (_env, value, args, kwargs) => {
 const batch: FilterFn = (env, value, args, kwargs) => {
   const [linecountV, fillWith] = bind('do_batch', args, kwargs, [['linecount', REQUIRED], ['fill_with', null]]);
   return generator('do_batch', function* () {
-    const linecount = asInt(linecountV);
+    const strict = env.strictUndefined;
     let tmp: Value[] = [];
     for (const item of iter(env, value)) {
-      if (tmp.length === linecount) { yield tmp; tmp = []; }
+      if (pyEq(tmp.length, linecountV, strict)) { yield tmp; tmp = []; }
       tmp.push(item);
     }
     if (tmp.length) {
-      if (fillWith !== null && tmp.length < linecount) while (tmp.length < linecount) tmp.push(fillWith);
+      if (fillWith !== null && compare('<', tmp.length, linecountV, strict)) {
+        // [fill_with] * (linecount - len(tmp))
+        const missing = binop('-', linecountV, tmp.length, strict);
+        if (typeof missing !== 'number') throw typeError(`can't multiply sequence by non-int of type '${typeName(missing)}'`);
+        for (let i = 0; i < missing; i++) tmp.push(fillWith);
+      }
       yield tmp;
     }
   });
@@ -88,7 +93,7 @@ const dictsort: FilterFn = (env, value, args, kwargs) => {
   else throw filterArgumentError('You can only sort by either "key" or "value"');
   const cs = bool(env, caseSensitive);
   const items = mapItems(env, value, 'do_dictsort').map(([k, v]) => Tuple.make([k, v]));
-  return pySorted(items, (item) => (cs ? item[pos]! : ignoreCase(item[pos])), bool(env, reverse));
+  return pySorted(items, (item) => (cs ? item[pos]! : ignoreCase(item[pos])), pyIndex(env, reverse) !== 0);
 };
 
 const items: FilterFn = (env, value, args, kwargs) => {
@@ -209,7 +214,7 @@ function selectOrReject(reject: boolean, lookupAttr: boolean): FilterFn {
 const sort: FilterFn = (env, value, args, kwargs) => {
   const [reverse, caseSensitive, attribute] = bind('do_sort', args, kwargs, [['reverse', false], ['case_sensitive', false], ['attribute', null]]);
   const key = makeMultiAttrGetter(attribute, bool(env, caseSensitive) ? undefined : ignoreCase);
-  return pySorted(toList(env, value), (v) => (attribute === null ? key(v)[0]! : key(v)), bool(env, reverse));
+  return pySorted(toList(env, value), (v) => (attribute === null ? key(v)[0]! : key(v)), pyIndex(env, reverse) !== 0);
 };
 
 /** Python's set membership: hash (which fails for lists and dicts), then ==. */

@@ -5,17 +5,14 @@
 import type { FilterFn } from '../api.js';
 import { JinjaError, typeError, valueError } from '../errors.js';
 import { binop, pyRepr, typeName } from '../py/ops.js';
-import { Tuple, Undefined, type Value } from '../values.js';
+import { PyObject, Tuple, Undefined, type Value } from '../values.js';
 import { escapeHtml, striptags as stripTags, urlize as urlizeText, urlQuote } from './html.js';
 import {
-  asInt, bind, bool, failUndefined, filterArgumentError, iter, PY_WHITESPACE, pyLen, REQUIRED, splitlines, str, strip, toList,
+  asInt, bind, bool, failUndefined, filterArgumentError, iter, PY_WHITESPACE, pyIndex, pyLen, REQUIRED, splitlines, str, strip, toList,
 } from './support.js';
 import { wrap } from './textwrap.js';
 
-const noArgs = (name: string): FilterFn => {
-  const f: FilterFn = (env, value, args, kwargs) => { bind(name, args, kwargs, []); return str(env, value); };
-  return f;
-};
+/** A filter of the value's str() alone. */
 const textFilter = (name: string, fn: (s: string) => string): FilterFn => (env, value, args, kwargs) => {
   bind(name, args, kwargs, []);
   return fn(str(env, value));
@@ -40,7 +37,7 @@ const title = textFilter('do_title', (s) =>
 const center: FilterFn = (env, value, args, kwargs) => {
   const [w] = bind('do_center', args, kwargs, [['width', 80]]);
   const s = str(env, value);
-  const width = asInt(w);
+  const width = pyIndex(env, w);
   const n = cps(s).length;
   if (n >= width) return s;
   // CPython's str.center puts the odd space on the right unless both the margin and the width are odd
@@ -51,10 +48,7 @@ const center: FilterFn = (env, value, args, kwargs) => {
 
 const trim: FilterFn = (env, value, args, kwargs) => {
   const [chars] = bind('do_trim', args, kwargs, [['chars', null]]);
-  if (chars !== null && typeof chars !== 'string') {
-    failUndefined(chars);
-    throw typeError(`strip arg must be None or str`);
-  }
+  if (chars !== null && typeof chars !== 'string') throw typeError('strip arg must be None or str');
   return strip(str(env, value), chars);
 };
 
@@ -108,7 +102,7 @@ export function pyReplace(s: string, old: string, repl: string, count: number): 
 
 const replace: FilterFn = (env, value, args, kwargs) => {
   const [old, repl, count] = bind('do_replace', args, kwargs, [['old', REQUIRED], ['new', REQUIRED], ['count', null]]);
-  const n = count === null ? -1 : asInt(count);
+  const n = count === null ? -1 : pyIndex(env, count);
   return pyReplace(str(env, value), str(env, old), str(env, repl), n);
 };
 
@@ -142,7 +136,8 @@ const striptags = textFilter('do_striptags', stripTags);
 
 const urlencode: FilterFn = (env, value, args, kwargs) => {
   bind('do_urlencode', args, kwargs, []);
-  const iterable = Array.isArray(value) || value instanceof Map || value instanceof Undefined || (typeof value === 'object' && value !== null && 'iter' in value && (value as { iter(): unknown }).iter() !== undefined);
+  // isinstance(value, abc.Iterable): an Undefined is one (it has __iter__)
+  const iterable = Array.isArray(value) || value instanceof Map || value instanceof Undefined || (value instanceof PyObject && value.iter() !== undefined);
   if (typeof value === 'string' || !iterable) return urlQuote(str(env, value), false);
   const items: Value[] = value instanceof Map ? [...value].map(([k, v]) => Tuple.make([k, v])) : toList(env, value);
   return items.map((item) => {
@@ -207,5 +202,5 @@ const wordwrap: FilterFn = (env, value, args, kwargs) => {
 export const textFilters: Record<string, FilterFn> = {
   capitalize, center, lower, upper, title, trim, truncate, wordcount, replace, indent, format,
   escape, e: escape, forceescape, striptags, urlencode, urlize, xmlattr, wordwrap,
-  string: noArgs('soft_str'), safe: noArgs('do_mark_safe'),
+  string: textFilter('soft_str', (s) => s), safe: textFilter('do_mark_safe', (s) => s),
 };

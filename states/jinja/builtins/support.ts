@@ -177,6 +177,17 @@ export function pySorted<T extends Value>(items: readonly T[], key: (v: T) => Va
   return keyed.map((x) => x.v);
 }
 
+/**
+ * Python's __index__ (what str.center, str.replace's count, round's ndigits and sorted's
+ * reverse take): an int or bool; anything else, an Undefined too, is a TypeError.
+ */
+export function pyIndex(env: EvalEnv, v: Value): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const name = v instanceof Undefined ? (env.strictUndefined ? 'StrictUndefined' : 'Undefined') : typeName(v);
+  throw typeError(`'${name}' object cannot be interpreted as an integer`);
+}
+
 /** Python's int parameter check ("'str' object cannot be interpreted as an integer"). */
 export function asInt(v: Value, what = ''): number {
   if (typeof v === 'number') return v;

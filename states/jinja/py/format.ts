@@ -51,11 +51,12 @@ function printfText(text: string, s: PrintfSpec): string {
   return s.minus ? text + ' '.repeat(s.width - n) : ' '.repeat(s.width - n) + text;
 }
 
-function printfConvert(c: string, v: Value, s: PrintfSpec): string {
-  if (v instanceof Undefined) throw undefinedError(v);
+function printfConvert(c: string, v: Value, s: PrintfSpec, strict: boolean): string {
+  // a lenient Undefined prints as '' (%s) or Undefined (%r); anything else with it fails
+  if (v instanceof Undefined && ((strict && !v.lenient) || !'sra'.includes(c))) throw undefinedError(v);
   switch (c) {
     case 's': case 'r': case 'a': {
-      let t = c === 's' ? pyStr(v) : c === 'r' ? pyRepr(v) : pyAscii(v);
+      let t = c === 's' ? pyStr(v, strict) : c === 'r' ? pyRepr(v) : pyAscii(v);
       if (s.prec !== undefined) t = chars(t).slice(0, s.prec).join('');
       return printfText(t, s);
     }
@@ -95,8 +96,8 @@ function printfConvert(c: string, v: Value, s: PrintfSpec): string {
   throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)})`);
 }
 
-/** Python `fmt % args` for a str fmt. */
-export function printf(fmt: string, args: Value): string {
+/** Python `fmt % args` for a str fmt (strict: StrictUndefined arguments fail). */
+export function printf(fmt: string, args: Value, strict = true): string {
   const positional: Value[] = args instanceof Tuple ? [...args] : [args];
   const isTuple = args instanceof Tuple;
   // Python treats any non-tuple, non-str object with __getitem__ as a mapping here (lists too)
@@ -165,7 +166,7 @@ export function printf(fmt: string, args: Value): string {
     if (c === '%' || !'sradiuxXoeEfFgGc'.includes(c)) {
       throw valueError(`unsupported format character '${c}' (0x${c.codePointAt(0)!.toString(16)}) at index ${at}`);
     }
-    out += printfConvert(c, value, spec);
+    out += printfConvert(c, value, spec, strict);
   }
   if (argi < positional.length && !usedMapping && !(mapping && argi === 0)) {
     throw typeError('not all arguments converted during string formatting');
@@ -306,11 +307,11 @@ export function formatValue(v: Value, spec: string): string {
   if (typeof v === 'string') {
     const s = parseSpec(spec, v);
     if (s.type !== '' && s.type !== 's') throw valueError(`Unknown format code '${s.type}' for object of type 'str'`);
+    if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.sign === ' ') throw valueError('Space not allowed in string format specifier');
     if (s.sign) throw valueError('Sign not allowed in string format specifier');
     if (s.z) throw valueError('Negative zero coercion (z) not allowed in string format specifier');
     if (s.alt) throw valueError('Alternate form (#) not allowed in string format specifier');
-    if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.align === '=') throw valueError("'=' alignment not allowed in string format specifier");
     const text = s.precision === undefined ? v : chars(v).slice(0, s.precision).join('');
     return align(text, s, '<');
@@ -350,8 +351,10 @@ function pyGetitem(obj: Value, key: Value): Value {
     return v;
   }
   if (Array.isArray(obj) || typeof obj === 'string') {
-    const kind = typeName(obj);
-    if (typeof key !== 'number') throw typeError(`${kind} indices must be integers or slices, not ${typeName(key)}`);
+    const kind = typeof obj === 'string' ? 'string' : typeName(obj);
+    if (typeof key !== 'number') {
+      throw typeError(typeof obj === 'string' ? `string indices must be integers, not '${typeName(key)}'` : `${kind} indices must be integers or slices, not ${typeName(key)}`);
+    }
     const seq = typeof obj === 'string' ? chars(obj) : obj;
     const i = key < 0 ? key + seq.length : key;
     if (i < 0 || i >= seq.length) throw new JinjaError('IndexError', `${kind} index out of range`);

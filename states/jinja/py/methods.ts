@@ -350,7 +350,42 @@ const noArgs = <T>(owner: string, name: string, f: (self: T) => Value): Method<T
 };
 const mustStr = (t: string): string => `must be str, not ${t}`;
 
+
+// ---------------------------------------------------------------- the item protocol (`{% do d.__setitem__(k, v) %}`)
+
+function seqPos(seq: ArrayLike<unknown>, i: Value | undefined, kind: string, what: string): number {
+  if (typeof i !== 'number' && typeof i !== 'boolean') {
+    if (kind === 'str') throw typeError(`string indices must be integers, not '${typeName(i ?? null)}'`);
+    throw typeError(`${kind} indices must be integers or slices, not ${typeName(i ?? null)}`);
+  }
+  let at = Number(i);
+  if (at < 0) at += seq.length;
+  if (at < 0 || at >= seq.length) throw indexError(`${kind === 'str' ? 'string' : kind} ${what} out of range`);
+  return at;
+}
+const dunderArgs = (owner: string, name: string, n: number, a: Value[], k: Kwargs): (Value | undefined)[] => {
+  if (k.size > 0) throw typeError(`${owner}.${name}() takes no keyword arguments`);
+  if (a.length !== n) {
+    if (name === '__getitem__' && (owner === 'list' || owner === 'dict')) throw typeError(`${owner}.__getitem__() takes exactly one argument (${a.length} given)`);
+    throw typeError(`${name === '__setitem__' ? ' ' : ''}expected ${plural(n, 'argument')}, got ${a.length}`);
+  }
+  return a;
+};
+function itemProtocol<T extends Value>(owner: string, get: (self: T, key: Value) => Value): Record<string, Method<T>> {
+  return {
+    __getitem__: (self, a, k) => get(self, dunderArgs(owner, '__getitem__', 1, a, k)[0]!),
+    __contains__: (self, a, k) => contains(self, dunderArgs(owner, '__contains__', 1, a, k)[0]!),
+    __len__: (self, a, k) => { dunderArgs(owner, '__len__', 0, a, k); return len(self); },
+  };
+}
+const seqGet = (seq: Value[] | string, key: Value): Value => {
+  const kind = typeName(seq);
+  const items = typeof seq === 'string' ? chars(seq) : seq;
+  return items[seqPos(items, key, kind, 'index')]!;
+};
+
 const STR: Record<string, Method<string>> = {
+  ...itemProtocol<string>('str', seqGet),
   upper: noArgs('str', 'upper', (s) => s.toUpperCase()),
   lower: noArgs('str', 'lower', (s) => s.toLowerCase()),
   casefold: noArgs('str', 'casefold', casefold),
@@ -480,6 +515,9 @@ export function sortValues(items: Value[], key: Value | undefined, reverse: bool
 }
 
 const LIST: Record<string, Method<Value[]>> = {
+  ...itemProtocol<Value[]>('list', seqGet),
+  __setitem__: (l, a, k) => { const [i, v] = dunderArgs('list', '__setitem__', 2, a, k); l[seqPos(l, i, 'list', 'assignment index')] = v!; return null; },
+  __delitem__: (l, a, k) => { const [i] = dunderArgs('list', '__delitem__', 1, a, k); l.splice(seqPos(l, i, 'list', 'assignment index'), 1); return null; },
   append: (l, a, k) => { l.push(parse({ owner: 'list', name: 'append', params: ['object'], min: 1, style: 'pos' }, a, k)[0]!); return null; },
   extend: (l, a, k) => { const [it] = parse({ owner: 'list', name: 'extend', params: ['iterable'], min: 1, style: 'pos' }, a, k); l.push(...[...iterate(it!)]); return null; },
   insert: (l, a, k) => {
@@ -519,6 +557,7 @@ const LIST: Record<string, Method<Value[]>> = {
 };
 
 const TUPLE: Record<string, Method<Tuple>> = {
+  ...itemProtocol<Tuple>('tuple', seqGet),
   index: (t, a, k) => seqIndexOf(t, a, k, 'tuple'),
   count: (t, a, k) => seqCount(t, a, k, 'tuple'),
 };
@@ -565,6 +604,9 @@ export function updateDict(d: Dict, other: Value): void {
 }
 
 const DICT: Record<string, Method<Dict>> = {
+  ...itemProtocol<Dict>('dict', (d, key) => { const v = dictGet(d, key); if (v === undefined) throw keyError(key); return v; }),
+  __setitem__: (d, a, k) => { const [key, v] = dunderArgs('dict', '__setitem__', 2, a, k); dictSet(d, key!, v!); return null; },
+  __delitem__: (d, a, k) => { const [key] = dunderArgs('dict', '__delitem__', 1, a, k); if (!dictDelete(d, key!)) throw keyError(key!); return null; },
   get: (d, a, k) => {
     const [key, dflt] = parse({ owner: 'dict', name: 'get', params: ['key', 'default'], min: 1, style: 'pos' }, a, k);
     const v = dictGet(d, key!);
@@ -636,7 +678,7 @@ const FLOAT: Record<string, Method<PyFloat>> = {
 // ---------------------------------------------------------------- lookup
 
 /** Every attribute name of Python 3.11's types (dir()), to tell "not provided" from "no such attribute". */
-const PY_NAMES: Record<string, string> = {
+const PY_NAME_LISTS: Record<string, string> = {
   str: 'capitalize casefold center count encode endswith expandtabs find format format_map index isalnum isalpha isascii isdecimal isdigit isidentifier islower isnumeric isprintable isspace istitle isupper join ljust lower lstrip maketrans partition removeprefix removesuffix replace rfind rindex rjust rpartition rsplit rstrip split splitlines startswith strip swapcase title translate upper zfill',
   list: 'append clear copy count extend index insert pop remove reverse sort',
   tuple: 'count index',
@@ -644,8 +686,12 @@ const PY_NAMES: Record<string, string> = {
   int: 'as_integer_ratio bit_count bit_length conjugate denominator from_bytes imag numerator real to_bytes',
   float: 'as_integer_ratio conjugate fromhex hex imag is_integer real',
 };
-const pyHas = (type: string, name: string): boolean =>
-  (name.startsWith('__') && name.endsWith('__') && name.length > 4) || PY_NAMES[type]!.split(' ').includes(name);
+let pyNames: Map<string, Set<string>> | undefined; // built on first use (no import-time work)
+function pyHas(type: string, name: string): boolean {
+  if (name.startsWith('__') && name.endsWith('__') && name.length > 4) return true;
+  pyNames ??= new Map(Object.entries(PY_NAME_LISTS).map(([t, l]) => [t, new Set(l.split(' '))]));
+  return pyNames.get(type)!.has(name);
+}
 
 function bind<T>(table: Record<string, Method<T>>, self: T, owner: string, name: string): PyFunction | undefined {
   if (!Object.prototype.hasOwnProperty.call(table, name)) {

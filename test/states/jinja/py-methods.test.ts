@@ -50,7 +50,7 @@ test('methods Python has but umec does not provide fail by name; unknown ones ar
   const enc = getattr('x', 'encode');
   assert.ok(enc instanceof PyFunction);
   assert.throws(() => call(enc, [], new Map()), { name: 'NotProvided', message: 'Python method str.encode is not provided' });
-  assert.throws(() => call(getattr([1], '__len__'), [], new Map()), { name: 'NotProvided' });
+  assert.throws(() => call(getattr([1], '__sizeof__'), [], new Map()), { name: 'NotProvided' });
   assert.equal(pyRepr(getattr('x', 'nosuch') as Value), 'Undefined');
 });
 

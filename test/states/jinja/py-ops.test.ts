@@ -5,11 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binop, compare, getattr, getitem, iterate, len, pyAscii, pyRepr, pyStr, slice, truthy, type BinOp, type CmpOp } from '../../../states/jinja/py/ops.js';
-import { PyFloat, PyFunction, Undefined, type Value } from '../../../states/jinja/values.js';
+import { PyFloat, PyFunction, Tuple, Undefined, type Value } from '../../../states/jinja/values.js';
 import { dec, expected, loadCases, run, same, type Outcome } from './py-fixture.js';
 
 interface Cases {
   repr: { v: unknown; repr: string; str: string; bool: boolean; ascii: string }[];
+  floats: { f: unknown; repr: string }[];
   binop: ({ op: BinOp; a: unknown; b: unknown } & Outcome)[];
   compare: ({ op: CmpOp; a: unknown; b: unknown } & Outcome)[];
   access: { kind: 'getattr' | 'getitem'; obj: unknown; key: unknown; ok?: string; undefined?: string; callable?: boolean; err?: string; msg?: string }[];
@@ -27,6 +28,12 @@ test('repr, str, bool and ascii of values match Python', () => {
     assert.equal(truthy(v), c.bool, `bool ${c.repr}`);
     assert.equal(pyAscii(v), c.ascii, `ascii ${c.repr}`);
   }
+});
+
+test('float repr of random doubles (all bit patterns, decimals) matches Python', () => {
+  assert.ok(cases.floats.length > 2000);
+  const bad = cases.floats.filter((c) => pyRepr(dec(c.f)) !== c.repr).map((c) => [c.repr, pyRepr(dec(c.f))]);
+  assert.deepEqual(bad.slice(0, 10), []);
 });
 
 test('arithmetic operators match Python (results, types and errors)', () => {
@@ -90,4 +97,17 @@ test('Undefined: strict fails with the name, lenient is falsy and empty', () => 
   assert.throws(() => getattr(u, 'y'), { name: 'UndefinedError', message: "'x' is undefined" });
   assert.deepEqual(iterate(u, false), []);
   assert.throws(() => compare('==', u, 1), { name: 'UndefinedError' });
+  // Jinja2's lenient Undefined (Python: '%s|%r' % (x, x), 1 in x, x|length)
+  assert.equal(binop('%', '%s|%r', Tuple.make([u, u]), false), '|Undefined');
+  assert.throws(() => binop('%', '%s', u), { name: 'UndefinedError' });
+  assert.equal(compare('in', 1, u, false), false);
+  assert.equal(len(u, false), 0);
+  assert.throws(() => binop('+', u, 1, false), { name: 'UndefinedError' });
+  // an Undefined made lenient (Jinja2's plain Undefined inside a strict environment)
+  const l = new Undefined('y', undefined, true);
+  assert.equal(truthy(l), false);
+  assert.equal(pyStr(l), '');
+  assert.deepEqual(iterate(l), []);
+  assert.equal(binop('%', '%s.', l), '.');
+  assert.throws(() => getattr(l, 'z'), { name: 'UndefinedError', message: "'y' is undefined" });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pkgModule, wantedPkgs } from '../../../states/modules/pkg.js';
+import { StateRegistry } from '../../../states/registry.js';
 import { FakePkgDriver } from '../../doubles/fake-pkg.js';
 import { makeContext } from '../../helpers/context.js';
 import type { StateArgs } from '../../../states/types.js';
@@ -231,4 +232,10 @@ test('latest: refresh: true refreshes before comparing versions', async () => {
   const r = await fn.latest.run({ name: 'nginx', refresh: true }, ctxWith(pkg));
   assert.equal(r.result, true);
   assert.deepEqual(pkg.calls.find((c) => c.op === 'candidates'), { op: 'candidates', names: ['nginx'], refresh: true });
+});
+
+test('pkg.installed and pkg.latest accept reload_modules (Salt reloads its modules; nothing to do here)', () => {
+  const reg = new StateRegistry([pkgModule]);
+  assert.deepEqual(reg.validate('pkg', 'installed', { reload_modules: true }), { args: { reload_modules: true, refresh: false }, errors: [] });
+  assert.deepEqual(reg.validate('pkg', 'latest', {}).args, { refresh: false, reload_modules: false });
 });

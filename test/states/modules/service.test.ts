@@ -10,9 +10,9 @@ function ctxWith(service: FakeServiceDriver, test = false) {
   return makeContext({ drivers: { service }, test });
 }
 
-test('service module exposes running, dead, enabled, disabled; running and dead have modWatch', () => {
+test('service module exposes running, dead, enabled, disabled, masked, unmasked; running and dead have modWatch', () => {
   assert.equal(serviceModule.name, 'service');
-  assert.deepEqual(Object.keys(fn).sort(), ['dead', 'disabled', 'enabled', 'running']);
+  assert.deepEqual(Object.keys(fn).sort(), ['dead', 'disabled', 'enabled', 'masked', 'running', 'unmasked']);
   assert.equal(typeof fn.running.modWatch, 'function');
   assert.equal(typeof fn.dead.modWatch, 'function');
   const props = fn.running.schema.properties as Record<string, { default?: unknown }>;
