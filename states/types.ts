@@ -97,6 +97,8 @@ export interface Drivers {
   timezone?: import('./drivers/sysconf.js').TimezoneDriver;
   locale?: import('./drivers/sysconf.js').LocaleDriver;
   ssh?: import('./drivers/sysconf.js').SshDriver;
+  /** apt's repository files (pkgrepo.*): where the system root is, and `apt-get update`. */
+  aptRepos?: { root: string; refresh(): Promise<void> };
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */
