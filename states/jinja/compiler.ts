@@ -934,7 +934,7 @@ export function getItem(o: Value, key: Value): Value {
 
 export function callValue(f: Value, args: Value[], kwargs: Kwargs): Value {
   if (f instanceof PyFunction) return f.call(args, kwargs);
-  if (f instanceof LoopContext) return f.call(args, kwargs);
+  if (f instanceof Macro || f instanceof LoopContext) return f.call(args, kwargs);
   if (f instanceof PyObject || f instanceof Undefined) return ops.call(f, args, kwargs);
   return ops.call(f, args, kwargs);
 }
