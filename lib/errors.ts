@@ -92,7 +92,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
   SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
-  REDFISH_ACCOUNTS: 'failed', OUT_OF_DISK: 'nospace',
+  OUT_OF_DISK: 'nospace',
 };
 
 export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';
