@@ -1,6 +1,6 @@
-import { CompileError, formatProblem, UmecError } from '../lib/errors.js';
+import { CompileError, exitCodeOf, formatProblem, UmecError } from '../lib/errors.js';
 
-/** Prints input errors (exit 2) the same way for every command; anything else is rethrown. */
+/** Prints umec's errors (input errors exit 2; see lib/errors.ts ErrorKinds) the same way for every command; anything else is rethrown. */
 export function reportInputError(e: unknown, json: boolean): number {
   if (e instanceof CompileError) {
     if (json) process.stdout.write(`${JSON.stringify({ local: { errors: e.problems } }, null, 2)}\n`);
@@ -10,7 +10,7 @@ export function reportInputError(e: unknown, json: boolean): number {
   if (e instanceof UmecError) {
     if (json) process.stdout.write(`${JSON.stringify({ local: { errors: [{ code: e.code, message: e.message }] } }, null, 2)}\n`);
     process.stderr.write(`Error: ${e.message} [${e.code}]\n`);
-    return 2;
+    return exitCodeOf(e.code);
   }
   throw e;
 }

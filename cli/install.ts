@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { isNotFound } from '../lib/errors.js';
 
 export type Role = 'agent' | 'master';
 
@@ -155,7 +156,7 @@ export async function executeInstall(plan: PlannedFile[], dirs: string[]): Promi
   const steps: InstallStep[] = [];
   for (const f of plan) {
     let cur: string | undefined;
-    try { cur = await readFile(f.path, 'utf8'); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    try { cur = await readFile(f.path, 'utf8'); } catch (e) { if (!isNotFound(e)) throw e; }
     if (cur !== undefined && (f.existing === 'keep' || cur === f.content)) {
       steps.push({ path: f.path, action: f.existing === 'keep' && cur !== f.content ? 'kept' : 'unchanged' });
       continue;

@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import type { SlotName, UpdatePhase } from './types.js';
+import { isNotFound } from '../lib/errors.js';
 
 export interface SlotRecord { version?: string; state: 'good' | 'bad' | 'unknown' }
 
@@ -53,7 +54,7 @@ export class Journal {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1, phase: 'idle', slots: { A: { state: 'unknown' }, B: { state: 'unknown' } } };
+      if (isNotFound(e)) return { format: 1, phase: 'idle', slots: { A: { state: 'unknown' }, B: { state: 'unknown' } } };
       throw e;
     }
     let j: JournalRecord;

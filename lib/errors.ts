@@ -68,6 +68,42 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * What kind of failure a code is, and so the CLI exit code and the HTTP status it maps to. Input
+ * errors (the default: a code not listed here is the user's input) exit 2, like a render error.
+ */
+export const ErrorKinds = {
+  input: { exit: 2, http: 400 },
+  auth: { exit: 2, http: 401 },
+  forbidden: { exit: 2, http: 403 },
+  notfound: { exit: 2, http: 404 },
+  conflict: { exit: 2, http: 409 },
+  failed: { exit: 1, http: 500 },
+  upstream: { exit: 1, http: 502 },
+  unavailable: { exit: 1, http: 503 },
+  nospace: { exit: 1, http: 507 },
+} as const;
+export type ErrorKind = keyof typeof ErrorKinds;
+
+const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
+  APP_NOT_FOUND: 'notfound', IMAGE_NOT_FOUND: 'notfound',
+  APP_EXISTS: 'conflict', FW_BUSY: 'conflict', PORT_IN_USE: 'conflict',
+  LISTEN: 'unavailable', SSH_UNREACHABLE: 'unavailable', SSH_TIMEOUT: 'unavailable', CONTAINER_RUNTIME: 'unavailable',
+  FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
+  SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
+  SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
+  REDFISH_ACCOUNTS: 'failed', OUT_OF_DISK: 'nospace',
+};
+
+export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';
+/** The `umec` exit code for an error of this code. */
+export const exitCodeOf = (code: ErrorCode): number => ErrorKinds[errorKind(code)].exit;
+/** The HTTP status an API answers an error of this code with. */
+export const httpStatusOf = (code: ErrorCode): number => ErrorKinds[errorKind(code)].http;
+
+/** True for a missing file or directory (the one place that knows ENOENT). */
+export const isNotFound = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
 export interface SourcePos {
   file: string;
   line: number;

@@ -8,7 +8,7 @@ export async function lookupUser(name: string, passwdFile = '/etc/passwd'):
   const text = await readFile(passwdFile, 'utf8');
   for (const line of text.split('\n')) {
     const f = line.split(':');
-    if (f[0] === name && f.length >= 7) return { uid: Number(f[2]), gid: Number(f[3]), home: f[5]!, shell: f[6]! };
+    if (f[0] === name && f.length >= 7) return { uid: Number(f[2]), gid: Number(f[3]), home: f[5], shell: f[6] };
   }
   return undefined;
 }
@@ -28,7 +28,7 @@ export class ProcessRunner implements CommandRunner {
       env.HOME = u.home; env.USER = opts.runas; env.LOGNAME = opts.runas;
     }
     return new Promise((resolvePromise, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
+      const child = spawn(argv[0], argv.slice(1), {
         cwd: opts.cwd, env, uid, gid, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
       });
       const out: Buffer[] = [];

@@ -16,7 +16,7 @@ export function fnmatchRegExp(pattern: string): RegExp {
   let i = 0;
   const n = pattern.length;
   while (i < n) {
-    const c = pattern[i++]!;
+    const c = pattern[i++];
     if (c === '*') out += '[\\s\\S]*';
     else if (c === '?') out += '[\\s\\S]';
     else if (c === '[') {

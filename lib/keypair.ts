@@ -1,7 +1,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { curveKeyPair } from 'zeromq';
-import { UmecError } from './errors.js';
+import { isNotFound, UmecError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { x25519Public } from './wire.js';
 import { isCurveKey, z85Decode, z85Encode } from './z85.js';
@@ -12,7 +12,7 @@ async function readKey(path: string): Promise<string | undefined> {
   try {
     return (await readFile(path, 'utf8')).trim();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }

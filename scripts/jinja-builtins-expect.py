@@ -95,6 +95,7 @@ f('string', 5); f('string', [1, 'a']); f('string', None); f('string', U('x')); f
 f('safe', '<b>'); f('safe', 5)
 f('striptags', '<a href="x">foo</a>  &amp; <!-- c <b> --> bar &lt;x&gt; &copy; &#65; &#x42;'); f('striptags', 'a <b\nc'); f('striptags', ' a \n\t b ')
 f('striptags', '&#150; &nbsp;x &unknownentity;')
+f('striptags', '&copyright &hellip; &hellip &ampx &#1; &#xFFFF; &#xD800; &#9999999; &NotEqualTilde; &#65 &lt')
 f('escape', '<&>"\''); f('e', None); f('e', 5); f('forceescape', '<&>'); f('escape', U('x')); f('e', U('x'), _lenient=True)
 f('urlencode', 'a b/c?d=é&'); f('urlencode', {'a b': 'c/d', 'e': 1}); f('urlencode', [T('a', 1), T('b', 'x y')]); f('urlencode', 5)
 f('urlencode', U('x'), _lenient=True); f('urlencode', U('x')); f('urlencode', '~_.-!*()\''); f('urlencode', [[1, 2, 3]])

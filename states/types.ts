@@ -67,7 +67,10 @@ export interface UserDriver {
   getUser(name: string): Promise<UserInfo | undefined>;
   getGroup(name: string): Promise<GroupInfo | undefined>;
   addUser(u: { name: string; uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; createhome: boolean; system: boolean; gecos?: string }): Promise<void>;
-  modUser(name: string, change: { uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; gecos?: string }): Promise<void>;
+  /** password: the crypt hash for /etc/shadow; expire: days since 1970-01-01 (-1 clears it). */
+  modUser(name: string, change: { uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; gecos?: string; password?: string; expire?: number }): Promise<void>;
+  /** The /etc/shadow entry (password hash, expiry day or -1); absent where there is no shadow file. */
+  getShadow?(name: string): Promise<{ passwd: string; expire: number } | undefined>;
   delUser(name: string, opts: { purge: boolean }): Promise<void>;
   addGroup(g: { name: string; gid?: number; system: boolean; members?: string[] }): Promise<void>;
   modGroup(name: string, change: { gid?: number; members?: string[] }): Promise<void>;
@@ -94,6 +97,8 @@ export interface Drivers {
   timezone?: import('./drivers/sysconf.js').TimezoneDriver;
   locale?: import('./drivers/sysconf.js').LocaleDriver;
   ssh?: import('./drivers/sysconf.js').SshDriver;
+  /** apt's repository files (pkgrepo.*): where the system root is, and `apt-get update`. */
+  aptRepos?: { root: string; refresh(): Promise<void> };
 }
 
 /** Read access to the state tree for `umec://` sources (a local dir, or a master's file server later). */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../../lib/config.js';
 import { isCurveKey } from '../../lib/z85.js';
-import { UmecError } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { checkScheduleCron } from '../../lib/schedule-check.js';
 import type { AgentConfig } from '../config.js';
@@ -33,7 +33,7 @@ const SAVED = 'bootstrap.json';
 
 async function exists(p: string): Promise<boolean> {
   try { await stat(p); return true; } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (isNotFound(e)) return false;
     throw e;
   }
 }
@@ -41,7 +41,7 @@ async function exists(p: string): Promise<boolean> {
 async function readSaved(path: string): Promise<SavedBootstrap | undefined> {
   let text: string;
   try { text = await readFile(path, 'utf8'); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
   try { return JSON.parse(text) as SavedBootstrap; } catch (e) {
@@ -108,12 +108,12 @@ export async function resolveBootstrap(config: AgentConfig, o: { env?: NodeJS.Pr
  */
 export async function scrubBootstrapFile(path: string, how: 'blank' | 'remove'): Promise<void> {
   if (how === 'remove') {
-    try { await unlink(path); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; return; }
+    try { await unlink(path); } catch (e) { if (!isNotFound(e)) throw e; return; }
     await fsyncDir(dirname(path));
     return;
   }
   let text: string;
-  try { text = await readFile(path, 'utf8'); } catch (e) { if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; throw e; }
+  try { text = await readFile(path, 'utf8'); } catch (e) { if (isNotFound(e)) return; throw e; }
   const doc = parseDocument(text);
   if (!doc.get('token')) return;
   // keeps the operator's comments and the other settings

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { Serial } from '../../lib/serial.js';
+import { isNotFound } from '../../lib/errors.js';
 
 interface Stored { identities: Record<string, AppIdentity & { appName?: string; appVersion?: string }> }
 
@@ -25,7 +26,7 @@ export class FileAppIdentityProvider implements AppIdentityProvider {
       const v = JSON.parse(await readFile(this.file, 'utf8')) as Stored;
       this.data = v && typeof v.identities === 'object' ? v : { identities: {} };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`app identity store ${this.file} is unreadable: ${(e as Error).message}`, { cause: e });
+      if (!isNotFound(e)) throw new Error(`app identity store ${this.file} is unreadable: ${(e as Error).message}`, { cause: e });
       this.data = { identities: {} };
     }
     return this.data;

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { isNotFound } from '../../lib/errors.js';
 
 type Record_ = { t: string; k: string; v?: unknown };
 
@@ -38,11 +39,11 @@ export class Journal {
     try {
       snap = JSON.parse(await readFile(this.snapshotFile, 'utf8')) as typeof snap;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${this.snapshotFile}: ${(e as Error).message} (the Mp1 registry is damaged; not starting rather than losing it)`, { cause: e });
+      if (!isNotFound(e)) throw new Error(`${this.snapshotFile}: ${(e as Error).message} (the Mp1 registry is damaged; not starting rather than losing it)`, { cause: e });
     }
     for (const [t, rows] of Object.entries(snap)) this.tables.set(t, new Map(Object.entries(rows)));
     let text = '';
-    try { text = await readFile(this.journalFile, 'utf8'); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
+    try { text = await readFile(this.journalFile, 'utf8'); } catch (e) { if (!isNotFound(e)) throw e; }
     const lines = text.split('\n');
     lines.forEach((line, i) => {
       if (!line) return;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../../lib/fs-atomic.js';
+import { isNotFound } from '../../lib/errors.js';
 
 /**
  * A 32-byte secret key in the Mp1 data dir (mode 0600), made on first use and
@@ -16,7 +17,7 @@ export async function loadOrCreateSecret(dir: string, name: string): Promise<Buf
     if (k.length !== 32) throw new Error(`${file}: damaged key (expected 32 bytes, base64); restore it from a backup or remove it to issue new credentials`);
     return k;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    if (!isNotFound(e)) throw e;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Ajv } from 'ajv';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { UmecError } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_IDS, type RoleId } from './roles.js';
 import { Serial } from '../../lib/serial.js';
@@ -73,7 +73,7 @@ export class AccountStore {
       mtime = (await stat(this.file)).mtimeMs;
       text = await readFile(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.accounts = []; this.mtime = 0; return this; }
+      if (isNotFound(e)) { this.accounts = []; this.mtime = 0; return this; }
       throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: (e as Error).message });
     }
     let data: unknown;

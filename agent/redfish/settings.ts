@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { UmecError } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 
 /** What a Redfish client can change that is not an account: kept in one small JSON file. */
 export interface ServiceSettings {
@@ -20,7 +20,7 @@ export class SettingsStore {
   async load(): Promise<this> {
     let text: string | undefined;
     try { text = await readFile(this.file, 'utf8'); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UmecError('CONFIG', { file: this.file, reason: (e as Error).message });
+      if (!isNotFound(e)) throw new UmecError('CONFIG', { file: this.file, reason: (e as Error).message });
     }
     if (text === undefined) {
       this.current = { uuid: randomUUID(), sessionTimeout: this.defaults.sessionTimeout };

@@ -4,13 +4,13 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { UmecError } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 
 export interface TlsMaterial { key: string; cert: string; fingerprint: string; generated: boolean; certFile: string }
 
 async function readPem(file: string): Promise<string | undefined> {
   try { return await readFile(file, 'utf8'); } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw new UmecError('REDFISH_TLS', { file, reason: (e as Error).message });
   }
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import type { BootEnv } from './types.js';
+import { isNotFound } from '../../lib/errors.js';
 
 /** name=value lines in a plain file, replaced atomically: for tests and boards whose loader reads a file. */
 export class FileBootEnv implements BootEnv {
@@ -12,7 +13,7 @@ export class FileBootEnv implements BootEnv {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if (isNotFound(e)) return {};
       throw new Error(`cannot read ${this.where}: ${(e as Error).message}`, { cause: e });
     }
     return parseEnvLines(text);

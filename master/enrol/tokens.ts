@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UmecError } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { Serial } from '../../lib/serial.js';
 
@@ -78,7 +78,7 @@ export class TokenStore {
     const s = new TokenStore(join(dataDir, 'tokens.json'), staticTokens);
     let text: string | undefined;
     try { text = await readFile(s.file, 'utf8'); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (!isNotFound(e)) throw e;
     }
     if (text !== undefined) {
       try {

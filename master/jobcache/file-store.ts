@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isJid, jidAt, type JobRecord, type JobStore, type JobSummary, type ReturnRecord } from './store.js';
+import { isNotFound } from '../../lib/errors.js';
 
 const ID = /^[A-Za-z0-9._-]{1,253}$/;
 /** Longer ids got a hashed file name in the legacy returns/ layout, so that temp names stayed under NAME_MAX. */
@@ -26,10 +27,6 @@ export function isValidId(id: unknown): id is string {
 
 function legacyFileName(id: string): string {
   return id.length <= MAX_PLAIN_ID ? `${id}.json` : `~${createHash('sha256').update(id).digest('hex')}.json`;
-}
-
-function isNotFound(e: unknown): boolean {
-  return (e as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {

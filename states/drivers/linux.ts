@@ -15,9 +15,11 @@ import { SystemdServiceDriver } from './systemd.js';
 /** The real Linux drivers: apt/dpkg, systemd, shadow-utils, processes. */
 export function linuxDrivers(): Drivers {
   const exec = new ProcessRunner();
+  const pkg = new AptPkgDriver(exec);
   return {
     exec,
-    pkg: new AptPkgDriver(exec),
+    pkg,
+    aptRepos: { root: '/', refresh: () => pkg.refresh() },
     service: new SystemdServiceDriver(exec),
     users: new ShadowUserDriver({ runner: exec, root: '/' }),
     cron: new CrontabCommandDriver(exec),

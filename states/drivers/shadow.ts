@@ -124,10 +124,20 @@ export class ShadowUserDriver implements UserDriver {
     await this.exec(argv);
   }
 
+  async getShadow(name: string): Promise<{ passwd: string; expire: number } | undefined> {
+    const line = (await this.readEtc('shadow')).split('\n').find((l) => l.startsWith(`${name}:`));
+    if (!line) return undefined;
+    const f = line.split(':');
+    return { passwd: f[1] ?? '', expire: f[7] ? Number(f[7]) : -1 };
+  }
+
   async modUser(name: string, change: {
     uid?: number; gid?: number | string; home?: string; shell?: string; groups?: string[]; gecos?: string;
+    password?: string; expire?: number;
   }): Promise<void> {
     const opts: string[] = [];
+    if (change.password !== undefined) opts.push('--password', change.password);
+    if (change.expire !== undefined) opts.push('--expiredate', change.expire < 0 ? '' : String(change.expire));
     if (change.uid !== undefined) opts.push('--uid', String(change.uid));
     if (change.gid !== undefined) opts.push('--gid', String(change.gid));
     if (change.home !== undefined) opts.push('--home', change.home);

@@ -858,7 +858,8 @@ class Compiler {
   }
 
   private filter(n: N.Filter, cc: CC, input: Expr | null): Expr {
-    const value = n.node ? this.expr(n.node, cc) : input!;
+    // a filter block's chain: the innermost filter gets the block's text
+    const value = n.node === null ? input! : input && n.node.type === 'Filter' ? this.filter(n.node, cc, input) : this.expr(n.node, cc);
     const args = this.args(n, cc);
     const name = n.name;
     const fn = this.host.filters.get(name);
@@ -935,7 +936,7 @@ export function getItem(o: Value, key: Value): Value {
 
 export function callValue(f: Value, args: Value[], kwargs: Kwargs): Value {
   if (f instanceof PyFunction) return f.call(args, kwargs);
-  if (f instanceof LoopContext) return f.call(args, kwargs);
+  if (f instanceof Macro || f instanceof LoopContext) return f.call(args, kwargs);
   if (f instanceof PyObject || f instanceof Undefined) return ops.call(f, args, kwargs);
   return ops.call(f, args, kwargs);
 }

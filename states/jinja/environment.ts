@@ -8,7 +8,9 @@ import { JinjaError, notProvided } from './errors.js';
 import { compileTemplate, newContext, CTX, type CompiledTemplate, type Host, type Scope, type Session } from './compiler.js';
 import { tokenize } from './lexer.js';
 import { parse } from './parser.js';
-import { fallbackFilters, fallbackGlobals, fallbackTests } from './fallback-builtins.js';
+import { builtinFilters } from './builtins/filters.js';
+import { builtinGlobals } from './builtins/globals.js';
+import { builtinTests } from './builtins/tests.js';
 import { toPy, type Kwargs, type Value } from './values.js';
 
 export interface EnvironmentOptions {
@@ -37,9 +39,9 @@ export class Environment implements EvalEnv, Host {
 
   constructor(private readonly o: EnvironmentOptions = {}) {
     this.strictUndefined = o.strictUndefined ?? true;
-    for (const [k, f] of Object.entries(fallbackFilters)) this.filters.set(k, f);
-    for (const [k, f] of Object.entries(fallbackTests)) this.tests.set(k, f);
-    for (const [k, v] of Object.entries(fallbackGlobals)) this.globals.set(k, v);
+    for (const [k, f] of Object.entries(builtinFilters)) this.filters.set(k, f);
+    for (const [k, f] of Object.entries(builtinTests)) this.tests.set(k, f);
+    for (const [k, v] of Object.entries(builtinGlobals({ strictUndefined: this.strictUndefined }))) this.globals.set(k, v);
     for (const [k, f] of Object.entries(o.filters ?? {})) this.filters.set(k, f);
     for (const [k, f] of Object.entries(o.tests ?? {})) this.tests.set(k, f);
     for (const [k, v] of Object.entries(o.globals ?? {})) this.globals.set(k, v);
@@ -68,6 +70,9 @@ export class Environment implements EvalEnv, Host {
     if (!t) throw new JinjaError('TemplateRuntimeError', `No test named '${name}'.`);
     return t(this, value, args, kwargs);
   }
+
+  hasFilter(name: string): boolean { return this.filters.has(name); }
+  hasTest(name: string): boolean { return this.tests.has(name); }
 
   loadTemplate(name: string, parent: string | undefined, session: Session): CompiledTemplate {
     let t = session.templates.get(name);

@@ -66,20 +66,23 @@ export class LoopContext extends PyObject {
 
 export type MacroInvoke = (args: Value[], kwargs: Kwargs, self: Macro) => Value;
 
-/** A `{% macro %}` or the `caller` of a call block. Callable like any PyFunction. */
-export class Macro extends PyFunction {
+/** A `{% macro %}` or the `caller` of a call block: callable (ops.call's `call` hook). */
+export class Macro extends PyObject {
+  readonly typeName = 'Macro';
   constructor(
-    name: string,
+    readonly name: string,
     readonly argNames: string[],
     readonly catchKwargs: boolean,
     readonly catchVarargs: boolean,
     readonly usesCaller: boolean,
-    invoke: MacroInvoke,
+    private readonly invoke: MacroInvoke,
   ) {
-    super(name, (args, kwargs) => invoke(args, kwargs, this));
+    super();
   }
 
-  attr(name: string): Value {
+  call(args: Value[], kwargs: Kwargs): Value { return this.invoke(args, kwargs, this); }
+
+  override getattr(name: string): Value | undefined {
     switch (name) {
       case 'name': return this.name;
       case 'arguments': return Tuple.make(this.argNames);
@@ -87,8 +90,12 @@ export class Macro extends PyFunction {
       case 'catch_varargs': return this.catchVarargs;
       case 'caller': return this.usesCaller;
     }
-    return noAttribute('jinja2.runtime.Macro', name);
+    return undefined;
   }
+
+  attr(name: string): Value { return this.getattr(name) ?? noAttribute('jinja2.runtime.Macro', name); }
+
+  override str(): string { return `<Macro '${this.name}'>`; }
 }
 
 /** What `{% import %}` binds: the template's exported names; str() is its output. */

@@ -11,6 +11,7 @@ import { hostModule } from './host/index.js';
 import { imageModule } from './image.js';
 import { localeModule } from './locale/index.js';
 import { pkgModule } from './pkg.js';
+import { pkgrepoModule } from './pkgrepo.js';
 import { serviceModule } from './service.js';
 import { sshAuthModule } from './ssh/auth.js';
 import { sshKnownHostsModule } from './ssh/known-hosts.js';
@@ -29,6 +30,7 @@ export function builtinModules(): StateModule[] {
     localeModule,
     sshAuthModule,
     sshKnownHostsModule,
+    pkgrepoModule,
   ];
 }
 

@@ -7,23 +7,38 @@ function sameSet(a: string[], b: string[]): boolean {
   return sa.length === sb.length && sa.every((v, i) => v === sb[i]);
 }
 
-/** Salt's fullname is the first comma-separated GECOS field. */
-function fullnameOf(gecos: string): string {
-  return gecos.split(',')[0] ?? '';
+const GECOS_FIELDS = ['fullname', 'roomnumber', 'workphone', 'homephone', 'other'] as const;
+type Gecos = Record<(typeof GECOS_FIELDS)[number], string>;
+
+/** Salt's _get_gecos: fullname, room, work phone, home phone, and the rest as `other`. */
+function parseGecos(gecos: string): Gecos {
+  const f = gecos.split(',');
+  return { fullname: f[0] ?? '', roomnumber: f[1] ?? '', workphone: f[2] ?? '', homephone: f[3] ?? '', other: f.slice(4).join(',') };
 }
 
-/** Replaces the first GECOS field, keeping room/phone fields. */
-function withFullname(gecos: string, fullname: string): string {
-  const parts = gecos.split(',');
-  parts[0] = fullname;
-  return parts.join(',');
+/** Salt's _build_gecos: the five fields comma-joined, trailing commas dropped. */
+function buildGecos(g: Gecos): string {
+  return GECOS_FIELDS.map((k) => g[k]).join(',').replace(/,+$/, '');
 }
 
+const REDACTED = 'XXX-REDACTED-XXX';
+
+/** Salt's user.info, as it reports a user in `changes`. */
 function describe(u: UserInfo): Record<string, unknown> {
   return {
-    name: u.name, uid: u.uid, gid: u.gid, home: u.home, shell: u.shell,
-    groups: [...u.groups], fullname: fullnameOf(u.gecos),
+    gid: u.gid, groups: [...u.groups], home: u.home, name: u.name, passwd: 'x', shell: u.shell, uid: u.uid,
+    ...parseGecos(u.gecos),
   };
+}
+
+/** Salt's expire: days since 1970-01-01, or a date that usermod would take. */
+function expireDays(v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number') return v;
+  if (/^-?\d+$/.test(String(v))) return Number(v);
+  const t = Date.parse(`${String(v)}T00:00:00Z`);
+  if (Number.isNaN(t)) throw new Error(`expire must be a number of days or a YYYY-MM-DD date, not ${String(v)}`);
+  return Math.floor(t / 86400000);
 }
 
 function listChanges(changes: Record<string, unknown>): string {
@@ -60,7 +75,22 @@ const presentSchema = {
     remove_groups: { type: 'boolean', default: true },
     createhome: { type: 'boolean', default: true },
     system: { type: 'boolean', default: false },
-    fullname: { type: 'string' },
+    fullname: { type: ['string', 'number'] },
+    roomnumber: { type: ['string', 'number'] },
+    workphone: { type: ['string', 'number'] },
+    homephone: { type: ['string', 'number'] },
+    other: { type: ['string', 'number'] },
+    password: { type: 'string' },
+    hash_password: { type: 'boolean', default: false },
+    enforce_password: { type: 'boolean', default: true },
+    empty_password: { type: 'boolean', default: false },
+    expire: { type: ['integer', 'string'] },
+    allow_uid_change: { type: 'boolean', default: false },
+    allow_gid_change: { type: 'boolean', default: false },
+    // accepted as Salt does; useradd's defaults are what Salt's give on Linux
+    unique: { type: 'boolean', default: true },
+    usergroup: { type: ['boolean', 'null'] },
+    nologinit: { type: 'boolean', default: false },
   },
   additionalProperties: false,
 };
@@ -78,7 +108,13 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
   const removeGroups = (args.remove_groups as boolean | undefined) ?? true;
   const createhome = (args.createhome as boolean | undefined) ?? true;
   const system = (args.system as boolean | undefined) ?? false;
-  const fullname = args.fullname as string | undefined;
+  const wantGecos: Partial<Gecos> = {};
+  for (const k of GECOS_FIELDS) if (args[k] !== undefined && args[k] !== null) wantGecos[k] = String(args[k]);
+  const fullname = wantGecos.fullname;
+  const password = args.empty_password ? '' : args.password as string | undefined;
+  if (args.hash_password) return { ...ret, result: false, comment: 'hash_password is not supported by umec: give the crypt hash as password' };
+  let expire: number | undefined;
+  try { expire = expireDays(args.expire); } catch (e) { return { ...ret, result: false, comment: errMsg(e) }; }
 
   try {
     // Required groups must exist; optional ones are used only when they do.
@@ -120,9 +156,10 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
         ret.comment = `User ${name} set to be added`;
         return ret;
       }
+      const gecos = Object.keys(wantGecos).length ? buildGecos({ ...parseGecos(''), ...wantGecos }) : undefined;
       await users.addUser({
         name, uid, gid: gidForAdd, home, shell, groups: manageGroups ? wanted : undefined,
-        createhome, system, gecos: fullname,
+        createhome, system, gecos,
       });
       const created = await users.getUser(name);
       if (!created) {
@@ -132,20 +169,49 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
       }
       ret.changes = describe(created);
       ret.comment = `New user ${name} created`;
+      if (!createhome) ret.changes.home = ''; // Salt: pwd reports a home that was not made
+      if (password || expire !== undefined) {
+        await users.modUser(name, { ...(password ? { password } : {}), ...(expire !== undefined ? { expire } : {}) });
+        const sh = await users.getShadow?.(name);
+        if (password) {
+          if (sh && sh.passwd !== password) { ret.comment = `User ${name} created but failed to set password to ${REDACTED}`; ret.result = false; }
+          ret.changes.password = REDACTED;
+        }
+        if (expire !== undefined) {
+          if (sh && sh.expire !== expire) { ret.comment = `User ${name} created but failed to set expire days to ${expire}`; ret.result = false; }
+          ret.changes.expire = expire;
+        }
+      }
       return ret;
     }
 
     // Existing user: work out what differs.
-    const change: { uid?: number; gid?: number; home?: string; shell?: string; groups?: string[]; gecos?: string } = {};
+    const change: { uid?: number; gid?: number; home?: string; shell?: string; groups?: string[]; gecos?: string; password?: string; expire?: number } = {};
     const predicted: Record<string, unknown> = {};
     if (uid !== undefined && uid !== cur.uid) { change.uid = uid; predicted.uid = uid; }
     if (gid !== undefined && gid !== cur.gid) { change.gid = gid; predicted.gid = gid; }
+    const refused: string[] = [];
+    if (change.uid !== undefined && !args.allow_uid_change) {
+      refused.push(`Changing uid (${cur.uid} -> ${uid}) not permitted, set allow_uid_change to True to force this change. Note that this will not change file ownership.`);
+    }
+    if (change.gid !== undefined && !args.allow_gid_change) {
+      refused.push(`Changing gid (${cur.gid} -> ${gid}) not permitted, set allow_gid_change to True to force this change. Note that this will not change file ownership.`);
+    }
+    if (refused.length) return { ...ret, result: false, comment: refused.join('\n') };
     if (home !== undefined && home !== cur.home) { change.home = home; predicted.home = home; }
     if (shell !== undefined && shell !== cur.shell) { change.shell = shell; predicted.shell = shell; }
-    if (fullname !== undefined && fullname !== fullnameOf(cur.gecos)) {
-      change.gecos = withFullname(cur.gecos, fullname);
-      predicted.fullname = fullname;
+    const curGecos = parseGecos(cur.gecos);
+    const gecosDiff = GECOS_FIELDS.filter((k) => wantGecos[k] !== undefined && wantGecos[k] !== curGecos[k]);
+    if (gecosDiff.length) {
+      change.gecos = buildGecos({ ...curGecos, ...wantGecos });
+      for (const k of gecosDiff) predicted[k] = wantGecos[k];
     }
+    const shadowBefore = password !== undefined || expire !== undefined ? await users.getShadow?.(name) : undefined;
+    if (password !== undefined && args.enforce_password && shadowBefore && shadowBefore.passwd !== password) {
+      change.password = password;
+      predicted.passwd = REDACTED;
+    }
+    if (expire !== undefined && shadowBefore && shadowBefore.expire !== expire) { change.expire = expire; predicted.expire = expire; }
     if (manageGroups) {
       // Compare supplementary groups only: the primary group (new or current) is left out on both sides.
       const primaryGid = gid ?? cur.gid;
@@ -189,13 +255,20 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
       const differs = Array.isArray(a) && Array.isArray(b) ? !sameSet(a as string[], b as string[]) : a !== b;
       if (differs) ret.changes[key] = b;
     }
+    const shadowAfter = shadowBefore ? await users.getShadow?.(name) : undefined;
+    if (shadowBefore && shadowAfter) {
+      if (shadowAfter.passwd !== shadowBefore.passwd) ret.changes.passwd = REDACTED;
+      if (shadowAfter.expire !== shadowBefore.expire) ret.changes.expire = shadowAfter.expire;
+    }
     // Verify that what was asked for actually took effect.
     const failed: string[] = [];
     if (change.uid !== undefined && after.uid !== change.uid) failed.push('uid');
     if (change.gid !== undefined && after.gid !== change.gid) failed.push('gid');
     if (change.home !== undefined && after.home !== change.home) failed.push('home');
     if (change.shell !== undefined && after.shell !== change.shell) failed.push('shell');
-    if (change.gecos !== undefined && after.gecos !== change.gecos) failed.push('fullname');
+    if (change.gecos !== undefined && after.gecos !== change.gecos) failed.push(...gecosDiff);
+    if (change.password !== undefined && shadowAfter && shadowAfter.passwd !== change.password) failed.push('passwd');
+    if (change.expire !== undefined && shadowAfter && shadowAfter.expire !== change.expire) failed.push('expire');
     if (failed.length > 0) {
       ret.result = false;
       ret.comment = `These values could not be changed for user ${name}: ${failed.join(', ')}`;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
+import { fnmatch } from '../../lib/fnmatch.js';
 import { TemplateError, type RenderContext, type TemplateRenderer } from '../render.js';
 import type { ArgDecl, HighData, IdDecl, ModuleDecl } from './high.js';
 import type { SlsFile, SlsSource } from './tree.js';
@@ -29,6 +30,8 @@ export class SlsLoader {
   private readonly visited = new Set<string>();
   private readonly order: string[] = [];
   private readonly extends: ExtendDecl[] = [];
+  /** Salt's exclude: SLS names (globs) and IDs whose states leave the run. */
+  private readonly excludes: { sls: string[]; ids: string[] } = { sls: [], ids: [] };
   private readonly problems: Problem[] = [];
   /** What Salt accepts without a word but a user would want to know (ignored argument items). */
   private readonly warnings: Problem[] = [];
@@ -40,6 +43,7 @@ export class SlsLoader {
   async load(names: string[]): Promise<{ high: HighData; problems: Problem[]; warnings: Problem[] }> {
     for (const n of names) await this.visit(n);
     this.applyExtends();
+    this.applyExcludes();
     return { high: { ids: this.ids, sls: this.order }, problems: this.problems, warnings: this.warnings };
   }
 
@@ -107,6 +111,10 @@ export class SlsLoader {
       if (key === 'include') continue;
       if (key === 'extend') {
         this.collectExtends(src, pair.value);
+        continue;
+      }
+      if (key === 'exclude') {
+        this.collectExcludes(src, pair.value);
         continue;
       }
       this.addId(src, file.sls, key, pair);
@@ -207,6 +215,29 @@ export class SlsLoader {
     if (byId || !module) return byId;
     const found = findByValue(this.ids, module, ext.id);
     return found.length === 1 ? found[0] : undefined;
+  }
+
+  /** `exclude: [- sls: name, - id: ID, - name]` (a bare name is an SLS), as Salt's apply_exclude reads it. */
+  private collectExcludes(src: YamlSource, body: Node | null): void {
+    const v = src.toJS(body);
+    if (!Array.isArray(v)) {
+      this.problems.push(problem('INCLUDE_FORMAT', { got: src.describe(body) }, src.pos(body ?? undefined)));
+      return;
+    }
+    for (const e of v) {
+      if (typeof e === 'string') this.excludes.sls.push(e);
+      else if (e && typeof e === 'object' && !Array.isArray(e) && Object.keys(e).length === 1) {
+        const [k, t] = Object.entries(e)[0]!;
+        if (k === 'sls') this.excludes.sls.push(String(t));
+        else if (k === 'id') this.excludes.ids.push(String(t));
+      }
+    }
+  }
+
+  private applyExcludes(): void {
+    for (const [id, d] of this.ids) {
+      if (this.excludes.ids.includes(id) || this.excludes.sls.some((p) => fnmatch(d.sls, p))) this.ids.delete(id);
+    }
   }
 
   /** Salt's extend: requisite lists are appended, other arguments replaced, new functions added. */

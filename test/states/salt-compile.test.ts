@@ -255,3 +255,10 @@ test('prereq: what the target requires runs before the target is test-run, so th
       `run order dir < holder < target: ${ids.dir!.__run_num__} ${ids.holder!.__run_num__} ${ids.target!.__run_num__}`);
   });
 });
+
+test('exclude: states of an excluded SLS or ID leave the run', async () => {
+  await withTree({ 'main.sls': 'include:\n  - a\n  - b\nexclude:\n  - sls: b\n  - id: a2\nm:\n  test.nop: []\n', 'a.sls': 'a1:\n  test.nop: []\na2:\n  test.nop: []\n', 'b.sls': 'b1:\n  test.nop: []\n' }, async (t) => {
+    const plan = await t.plan(['main']);
+    assert.deepEqual(plan.chunks.map((c) => c.id).sort(), ['a1', 'm']);
+  });
+});

@@ -8,6 +8,7 @@ import { baseMessage, updateMessage, type RedfishMessage } from '../messages.js'
 import { collection, link, TYPES, V1 } from '../odata.js';
 import { resource } from '../resource.js';
 import type { Task } from '../tasks.js';
+import { isNotFound } from '../../../lib/errors.js';
 
 const US = `${V1}/UpdateService`;
 const INV = `${US}/FirmwareInventory`;
@@ -132,7 +133,7 @@ export const REBOOT_DELAY = 5;
 
 function failureMessage(e: unknown, image: string, target: string): RedfishMessage {
   const code = (e as { code?: string }).code ?? '';
-  if (code === 'FW_DOWNLOAD' || (e as NodeJS.ErrnoException).code === 'ENOENT') return updateMessage('TransferFailed', [image, target]);
+  if (code === 'FW_DOWNLOAD' || isNotFound(e)) return updateMessage('TransferFailed', [image, target]);
   if (code === 'FW_SIGNATURE' || code === 'FW_BUNDLE' || code === 'FW_INCOMPATIBLE') return updateMessage('VerificationFailed', [image, target]);
   return updateMessage('ApplyFailed', [image, target]);
 }

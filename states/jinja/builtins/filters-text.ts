@@ -5,17 +5,14 @@
 import type { FilterFn } from '../api.js';
 import { JinjaError, typeError, valueError } from '../errors.js';
 import { binop, pyRepr, typeName } from '../py/ops.js';
-import { Tuple, Undefined, type Value } from '../values.js';
+import { PyObject, Tuple, Undefined, type Value } from '../values.js';
 import { escapeHtml, striptags as stripTags, urlize as urlizeText, urlQuote } from './html.js';
 import {
   asInt, bind, bool, failUndefined, filterArgumentError, iter, PY_WHITESPACE, pyIndex, pyLen, REQUIRED, splitlines, str, strip, toList,
 } from './support.js';
 import { wrap } from './textwrap.js';
 
-const noArgs = (name: string): FilterFn => {
-  const f: FilterFn = (env, value, args, kwargs) => { bind(name, args, kwargs, []); return str(env, value); };
-  return f;
-};
+/** A filter of the value's str() alone. */
 const textFilter = (name: string, fn: (s: string) => string): FilterFn => (env, value, args, kwargs) => {
   bind(name, args, kwargs, []);
   return fn(str(env, value));
@@ -139,7 +136,8 @@ const striptags = textFilter('do_striptags', stripTags);
 
 const urlencode: FilterFn = (env, value, args, kwargs) => {
   bind('do_urlencode', args, kwargs, []);
-  const iterable = Array.isArray(value) || value instanceof Map || value instanceof Undefined || (typeof value === 'object' && value !== null && 'iter' in value && (value as { iter(): unknown }).iter() !== undefined);
+  // isinstance(value, abc.Iterable): an Undefined is one (it has __iter__)
+  const iterable = Array.isArray(value) || value instanceof Map || value instanceof Undefined || (value instanceof PyObject && value.iter() !== undefined);
   if (typeof value === 'string' || !iterable) return urlQuote(str(env, value), false);
   const items: Value[] = value instanceof Map ? [...value].map(([k, v]) => Tuple.make([k, v])) : toList(env, value);
   return items.map((item) => {
@@ -204,5 +202,5 @@ const wordwrap: FilterFn = (env, value, args, kwargs) => {
 export const textFilters: Record<string, FilterFn> = {
   capitalize, center, lower, upper, title, trim, truncate, wordcount, replace, indent, format,
   escape, e: escape, forceescape, striptags, urlencode, urlize, xmlattr, wordwrap,
-  string: noArgs('soft_str'), safe: noArgs('do_mark_safe'),
+  string: textFilter('soft_str', (s) => s), safe: textFilter('do_mark_safe', (s) => s),
 };

@@ -2,24 +2,18 @@
  * HTML and URL helpers behind escape, striptags, urlize and urlencode: markupsafe's escape
  * and striptags, Jinja2's urlize and url_quote (urllib.parse.quote).
  */
+import { HTML5_ENTITIES_JSON } from './html5-entities.js';
 import { W, splitWhitespace } from './support.js';
 
 /** markupsafe.escape on a str */
 export const escapeHtml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/>/g, '&gt;').replace(/</g, '&lt;').replace(/'/g, '&#39;').replace(/"/g, '&#34;');
 
-// Named character references html.unescape resolves most often in practice. Python knows the
-// whole HTML5 table; names outside this list are left as written.
-const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', copy: '\u00a9', reg: '\u00ae',
-  trade: '\u2122', hellip: '\u2026', mdash: '\u2014', ndash: '\u2013', lsquo: '\u2018', rsquo: '\u2019',
-  ldquo: '\u201c', rdquo: '\u201d', laquo: '\u00ab', raquo: '\u00bb', middot: '\u00b7', bull: '\u2022',
-  deg: '\u00b0', plusmn: '\u00b1', times: '\u00d7', divide: '\u00f7', euro: '\u20ac', pound: '\u00a3',
-  yen: '\u00a5', cent: '\u00a2', sect: '\u00a7', para: '\u00b6', shy: '\u00ad', iexcl: '\u00a1',
-  iquest: '\u00bf', auml: '\u00e4', ouml: '\u00f6', uuml: '\u00fc', Auml: '\u00c4', Ouml: '\u00d6',
-  Uuml: '\u00dc', szlig: '\u00df', eacute: '\u00e9', egrave: '\u00e8', aacute: '\u00e1', agrave: '\u00e0',
-  ccedil: '\u00e7', ntilde: '\u00f1', larr: '\u2190', rarr: '\u2192', uarr: '\u2191', darr: '\u2193',
-};
+let html5: Map<string, string> | undefined;
+/** html.entities.html5, parsed on first use. */
+const entities = (): Map<string, string> =>
+  (html5 ??= new Map(Object.entries(JSON.parse(HTML5_ENTITIES_JSON) as Record<string, string>)));
+
 // html.unescape's replacements for numeric references to C1 controls and invalid code points
 const INVALID_CHARREFS: Record<number, string> = {
   0x00: '\ufffd', 0x0d: '\r', 0x80: '\u20ac', 0x81: '\x81', 0x82: '\u201a', 0x83: '\u0192', 0x84: '\u201e',
@@ -30,20 +24,33 @@ const INVALID_CHARREFS: Record<number, string> = {
   0x9e: '\u017e', 0x9f: '\u0178',
 };
 
-/** html.unescape: numeric references fully, named ones from the table above. */
+/** Code points html.unescape drops: C0/C1 controls, noncharacters. */
+function invalidCodepoint(n: number): boolean {
+  return (n >= 0x1 && n <= 0x8) || n === 0xb || (n >= 0xe && n <= 0x1f) || (n >= 0x7f && n <= 0x9f)
+    || (n >= 0xfdd0 && n <= 0xfdef) || (n & 0xfffe) === 0xfffe;
+}
+
+/** Python's html.unescape */
 export function unescapeHtml(s: string): string {
   if (!s.includes('&')) return s;
-  return s.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g, (whole, ref: string) => {
-    if (ref[0] === '#') {
-      const num = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+  return s.replace(/&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)/g, (_whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const digits = ref.replace(/;$/, '');
+      const num = digits[1] === 'x' || digits[1] === 'X' ? parseInt(digits.slice(2), 16) : parseInt(digits.slice(1), 10);
       if (num in INVALID_CHARREFS) return INVALID_CHARREFS[num];
       if ((num >= 0xd800 && num <= 0xdfff) || num > 0x10ffff) return '\ufffd';
+      if (invalidCodepoint(num)) return '';
       return String.fromCodePoint(num);
     }
-    const name = ref.endsWith(';') ? ref.slice(0, -1) : ref;
-    const hit = NAMED[name];
+    const table = entities();
+    const hit = table.get(ref);
     if (hit !== undefined) return hit;
-    return whole;
+    // the longest legacy name that starts the reference ("&copyright" is "©right")
+    for (let x = ref.length - 1; x > 1; x--) {
+      const legacy = table.get(ref.slice(0, x));
+      if (legacy !== undefined) return legacy + ref.slice(x);
+    }
+    return `&${ref}`;
   });
 }
 

@@ -307,11 +307,11 @@ export function formatValue(v: Value, spec: string): string {
   if (typeof v === 'string') {
     const s = parseSpec(spec, v);
     if (s.type !== '' && s.type !== 's') throw valueError(`Unknown format code '${s.type}' for object of type 'str'`);
+    if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.sign === ' ') throw valueError('Space not allowed in string format specifier');
     if (s.sign) throw valueError('Sign not allowed in string format specifier');
     if (s.z) throw valueError('Negative zero coercion (z) not allowed in string format specifier');
     if (s.alt) throw valueError('Alternate form (#) not allowed in string format specifier');
-    if (s.grouping) throw valueError(`Cannot specify '${s.grouping}' with 's'.`);
     if (s.align === '=') throw valueError("'=' alignment not allowed in string format specifier");
     const text = s.precision === undefined ? v : chars(v).slice(0, s.precision).join('');
     return align(text, s, '<');

@@ -167,6 +167,7 @@ export const CASES: BuiltinCase[] = [
   {"kind": "filter", "name": "striptags", "value": "a <b\nc", "args": [], "kwargs": {}, "lenient": false, "expect": "'a <b c'"},
   {"kind": "filter", "name": "striptags", "value": " a \n\t b ", "args": [], "kwargs": {}, "lenient": false, "expect": "'a b'"},
   {"kind": "filter", "name": "striptags", "value": "&#150; &nbsp;x &unknownentity;", "args": [], "kwargs": {}, "lenient": false, "expect": "'– \\xa0x &unknownentity;'"},
+  {"kind": "filter", "name": "striptags", "value": "&copyright &hellip; &hellip &ampx &#1; &#xFFFF; &#xD800; &#9999999; &NotEqualTilde; &#65 &lt", "args": [], "kwargs": {}, "lenient": false, "expect": "'©right … &hellip &x   � � ≂̸ A <'"},
   {"kind": "filter", "name": "escape", "value": "<&>\"'", "args": [], "kwargs": {}, "lenient": false, "expect": "'&lt;&amp;&gt;&#34;&#39;'"},
   {"kind": "filter", "name": "e", "value": null, "args": [], "kwargs": {}, "lenient": false, "expect": "'None'"},
   {"kind": "filter", "name": "e", "value": 5, "args": [], "kwargs": {}, "lenient": false, "expect": "'5'"},

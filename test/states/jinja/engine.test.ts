@@ -87,6 +87,7 @@ test('scoping: for bodies do not leak, if does, namespaces carry values out', ()
 test('set blocks and filter blocks', () => {
   assert.equal(render('{% set x %}ab{{ 1 }}{% endset %}{{ x }}{% set y | upper %}cd{% endset %}{{ y }}'), 'ab1CD');
   assert.equal(render('{% filter upper %}abc{% endfilter %}'), 'ABC');
+  assert.equal(render('{% filter trim | upper %}  abc  {% endfilter %}'), 'ABC');
 });
 
 test('macros: defaults, varargs, kwargs, caller, attributes, closures', () => {
