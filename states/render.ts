@@ -26,6 +26,15 @@ export class TemplateError extends UmecError {
 
 export { traverse, type RenderContext };
 
+/** The engine gives lines only; for an unknown filter or test the column of its name on that line helps. */
+function column(src: string, e: JinjaError): number {
+  const m = /No (?:filter|test) named '([^']+)'/.exec(e.message);
+  if (!m || !e.lineno) return 0;
+  const line = src.split('\n')[e.lineno - 1] ?? '';
+  const i = line.search(new RegExp(`(\\||\\bis(\\s+not)?)\\s*${m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+  return i < 0 ? 0 : line.indexOf(m[1]!, i) + 1;
+}
+
 /** What the salt functions may ask of the machine (box side); see states/salt/functions/deps.ts. */
 export type TemplateDeps = Omit<SaltDeps, 'grains' | 'pillar' | 'opts' | 'render' | 'readFile'>;
 
@@ -115,7 +124,7 @@ export class TemplateRenderer {
     } catch (e) {
       if (!(e instanceof JinjaError)) throw e;
       const inOther = e.filename !== undefined && e.filename !== name ? e.filename : undefined;
-      throw new TemplateError(`${e.kind === 'NotProvided' ? '' : `${e.kind}: `}${e.message}`, e.lineno ?? 0, 0, inOther);
+      throw new TemplateError(`${e.kind === 'NotProvided' ? '' : `${e.kind}: `}${e.message}`, e.lineno ?? 0, inOther ? 0 : column(src, e), inOther);
     }
     // Salt: "Workaround a bug in Jinja that removes the final newline"
     return src.endsWith('\n') ? `${out}\n` : out;
