@@ -1,21 +1,16 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isJid, jidAt, type JobRecord, type JobStore, type JobSummary, type ReturnRecord } from './store.js';
 import { isNotFound } from '../../lib/errors.js';
 
 const ID = /^[A-Za-z0-9._-]{1,253}$/;
-/** Longer ids got a hashed file name in the legacy returns/ layout, so that temp names stayed under NAME_MAX. */
-const MAX_PLAIN_ID = 200;
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
 const PARALLEL = 32;
 /** Append-only log of a job's returns: one JSON object per line. */
 const LOG_NAME = 'returns.jsonl';
-/** Legacy layout (earlier versions): one returns/<id>.json file per return. Still read, never written. */
-const LEGACY_DIR = 'returns';
 const NL = 0x0a;
 const DEFAULT_IDLE_CLOSE_MS = 30_000;
 const COUNT_CACHE_MAX = 20_000;
@@ -25,22 +20,12 @@ export function isValidId(id: unknown): id is string {
   return typeof id === 'string' && ID.test(id) && id !== '.' && id !== '..';
 }
 
-function legacyFileName(id: string): string {
-  return id.length <= MAX_PLAIN_ID ? `${id}.json` : `~${createHash('sha256').update(id).digest('hex')}.json`;
-}
-
 async function readIfExists(path: string): Promise<string | undefined> {
   try { return await readFile(path, 'utf8'); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
 }
 
 async function readBytesIfExists(path: string): Promise<Buffer | undefined> {
   try { return await readFile(path); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
-}
-
-async function legacyFiles(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir)).filter((n) => n.endsWith('.json'));
-  } catch (e) { if (isNotFound(e)) return []; throw e; }
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {
@@ -79,12 +64,6 @@ function parseLog(buf: Buffer, jid: string): ReturnRecord[] {
   return out;
 }
 
-async function mapLimit<T, R>(items: T[], fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += PARALLEL) out.push(...await Promise.all(items.slice(i, i + PARALLEL).map(fn)));
-  return out;
-}
-
 function sinceJid(since: string | undefined): string | undefined {
   if (since === undefined || isJid(since)) return since;
   const ms = Date.parse(since);
@@ -110,8 +89,6 @@ interface JobLog {
   fh?: FileHandle;
   /** Ids whose line is durable in the log. */
   readonly ids: Set<string>;
-  /** File names in the legacy returns/ directory. */
-  legacy: Set<string>;
   /** Ids queued or being written, with the promise of their commit. */
   readonly pending: Map<string, Promise<void>>;
   queue: Entry[];
@@ -159,12 +136,11 @@ export class FileJobStore implements JobStore {
       if (!isJid(r.jid)) throw new Error(`invalid jid ${JSON.stringify(r.jid)}`);
       if (!isValidId(r.id)) throw new Error(`invalid agent id ${JSON.stringify(r.id)}`);
       const line = `${JSON.stringify(r)}\n`;
-      const legacyName = legacyFileName(r.id);
       for (;;) {
         const log = this.logFor(r.jid);
         await log.ready;
         if (log.dead) continue;
-        if (log.ids.has(r.id) || log.legacy.has(legacyName)) return false;
+        if (log.ids.has(r.id)) return false;
         const inflight = log.pending.get(r.id);
         if (inflight) {
           // Same id being written right now: a duplicate if that write commits, else try again.
@@ -186,14 +162,8 @@ export class FileJobStore implements JobStore {
     if (text === undefined) return undefined;
     const job = parseJob(text, jid);
     if (!job) throw new Error(`corrupted job file ${jobFile}`);
-    const legacyDir = join(this.dir, jid, LEGACY_DIR);
-    const returns = await mapLimit(await legacyFiles(legacyDir), async (name) => {
-      const file = join(legacyDir, name);
-      const r = parseReturn(await readFile(file, 'utf8'), jid);
-      if (!r) throw new Error(`corrupted return file ${file}`);
-      return r;
-    });
-    const seen = new Set(returns.map((r) => r.id));
+    const returns: ReturnRecord[] = [];
+    const seen = new Set<string>();
     const log = await readBytesIfExists(join(this.dir, jid, LOG_NAME));
     if (log) for (const r of parseLog(log, jid)) if (!seen.has(r.id)) { seen.add(r.id); returns.push(r); }
     returns.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -225,8 +195,7 @@ export class FileJobStore implements JobStore {
     const text = await readIfExists(join(this.dir, jid, 'job.json'));
     const job = text === undefined ? undefined : parseJob(text, jid);
     if (!job) return undefined;
-    const [logged, legacy] = await Promise.all([this.countLog(jid), legacyFiles(join(this.dir, jid, LEGACY_DIR))]);
-    return { ...job, returned: logged + legacy.length, expected: job.targets.length };
+    return { ...job, returned: await this.countLog(jid), expected: job.targets.length };
   }
 
   /**
@@ -267,7 +236,7 @@ export class FileJobStore implements JobStore {
     let log = this.logs.get(jid);
     if (!log) {
       const created: JobLog = {
-        jid, path: join(this.dir, jid, LOG_NAME), ready: Promise.resolve(), ids: new Set(), legacy: new Set(),
+        jid, path: join(this.dir, jid, LOG_NAME), ready: Promise.resolve(), ids: new Set(),
         pending: new Map(), queue: [], writing: false, dead: false,
       };
       created.ready = this.load(created).catch((e: unknown) => {
@@ -304,7 +273,6 @@ export class FileJobStore implements JobStore {
         // The torn bytes were never acknowledged; the next group commit's fdatasync makes the cut durable.
         if (end < buf.length) await fh.truncate(end);
       }
-      log.legacy = new Set(await legacyFiles(join(jobDir, LEGACY_DIR)));
     } catch (e) {
       log.fh = undefined;
       await fh.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdir, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileJobStore } from '../../master/jobcache/file-store.js';
@@ -158,12 +158,9 @@ test('corrupted job.json is skipped by listJobs and reported by getJob', async (
   for (const jid of [a, b, c]) await store.saveJob(job(jid));
   const file = join(dir, b, 'job.json');
   await writeFile(file, (await readFile(file, 'utf8')).slice(0, 20));
-  await mkdir(join(dir, c, 'returns'));
-  await writeFile(join(dir, c, 'returns', 'x.json'), '{"jid":');
   assert.deepEqual((await store.listJobs()).map((s) => s.jid), [c, a]);
   assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [c, a]);
   await assert.rejects(store.getJob(b), /corrupted job file/);
-  await assert.rejects(store.getJob(c), /corrupted return file/);
 });
 
 test('returns for a job not (yet) saved are kept; the job is listed once saved', async (t) => {
@@ -276,27 +273,6 @@ test('duplicates are refused across a restart', async (t) => {
   assert.deepEqual(await Promise.all(['b', 'a', 'c', 'c'].map((id) => second.saveReturn(ret(jid, id, { ret: 'again' })))), [false, false, true, false]);
   assert.deepEqual((await second.getJob(jid))?.returns.map((r) => [r.id, r.ret]), [['a', 0], ['b', 1], ['c', 'again']]);
   await second.close();
-});
-
-test('the legacy returns/<id>.json layout is still read and counted', async (t) => {
-  const dir = join(await tempRoot(t), 'jobs');
-  const jid = newJid();
-  const longId = 'x'.repeat(230);
-  const legacyDir = join(dir, jid, 'returns');
-  await mkdir(legacyDir, { recursive: true });
-  await writeFile(join(dir, jid, 'job.json'), JSON.stringify(job(jid, ['old', longId, 'new'])));
-  await writeFile(join(legacyDir, 'old.json'), JSON.stringify(ret(jid, 'old', { ret: 'legacy' })));
-  const { createHash } = await import('node:crypto');
-  await writeFile(join(legacyDir, `~${createHash('sha256').update(longId).digest('hex')}.json`), JSON.stringify(ret(jid, longId)));
-  const store = new FileJobStore(dir);
-  assert.deepEqual((await store.listJobs()).map((s) => [s.returned, s.expected]), [[2, 3]]);
-  assert.equal(await store.saveReturn(ret(jid, 'old')), false);
-  assert.equal(await store.saveReturn(ret(jid, longId)), false);
-  assert.equal(await store.saveReturn(ret(jid, 'new')), true);
-  assert.deepEqual((await store.getJob(jid))?.returns.map((r) => [r.id, r.ret]),
-    [['new', { ok: 'new' }], ['old', 'legacy'], [longId, { ok: longId }]]);
-  assert.deepEqual((await store.listJobs()).map((s) => [s.returned, s.expected]), [[3, 3]]);
-  await store.close();
 });
 
 test('idle log handles are closed and reopened transparently', async (t) => {

@@ -26,6 +26,7 @@ import time
 
 try:
     import jinja2
+    import jinja2.sandbox
     import yaml
 except ImportError as e:  # the test turns this into a clear failure
     sys.stderr.write(f"jinja2 oracle: {e} (install the Debian packages python3-jinja2 and python3-yaml)\n")
@@ -161,7 +162,9 @@ def materialize(case, corpus, root):
 
 
 def environment(case, root):
-    env = jinja2.Environment(
+    # Salt 3006 renders with the sandboxed environment (salt/utils/templates.py
+    # render_jinja_tmpl): range() capped at 100000, no underscore attributes, str.format sandboxed
+    env = jinja2.sandbox.SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(root),
         undefined=jinja2.StrictUndefined,
         extensions=['jinja2.ext.do', 'jinja2.ext.loopcontrols'],

@@ -185,3 +185,12 @@ test('errors carry the line of the expression or statement that failed', () => {
   fails(() => render('{% break %}'), 'TemplateSyntaxError', "'break' outside loop");
   fails(() => render('{% macro m(caller) %}{{ caller() }}{% endmacro %}'), 'TemplateSyntaxError', /special "caller" argument/);
 });
+
+test('extends: output after extends is dropped, but include and call blocks still print (as Jinja2)', () => {
+  const loader = dirLoader({ 'base': '<{% block b %}B{% endblock %}>', 'inc': 'INC' });
+  const env = new Environment({ loader });
+  assert.equal(env.fromString("x{% extends 'base' %}y{% for i in [1] %}z{% endfor %}", 'main').render(), 'x<B>');
+  assert.equal(env.fromString("{% extends 'base' %}{% include 'inc' %}{% filter upper %}f{% endfilter %}", 'main').render(), 'INC<B>');
+  assert.equal(render('{% macro m() %}{% endmacro %}{{ m }}|{{ m is callable }}'), "<Macro 'm'>|True");
+  assert.equal(render('{% for x in [1, 2] %}{% continue %}{% else %}else{% endfor %}|{% for x in [1] %}{% break %}{% else %}else{% endfor %}'), 'else|else');
+});
