@@ -1,6 +1,5 @@
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { problem, type Problem } from '../lib/errors.js';
-import { deepMerge } from '../states/jinja-salt.js';
 import { TemplateRenderer, type RenderContext } from '../states/render.js';
 import { resolveInclude, SlsLoader } from '../states/sls/loader.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
@@ -10,6 +9,14 @@ import { highstateSls } from '../states/top.js';
 type Data = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Data => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** Salt's pillar merge (strategy smart = recurse): nested mappings merged, anything else replaced by the later value. */
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (!isObj(a) || !isObj(b)) return b === undefined ? a : b;
+  const out: Data = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out;
+}
 
 /** State of one compile: files are re-read on every compile so pillar edits show up. */
 class PillarRun {

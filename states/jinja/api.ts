@@ -21,5 +21,5 @@ export interface TemplateLoader {
    * `parent` is the name of the template that imports/includes/extends it (undefined for
    * the top template or one made with fromString), for loaders that resolve relative names.
    */
-  getSource(name: string, parent?: string): { source: string; filename: string } | undefined;
+  getSource(name: string, parent?: string): { source: string; filename: string; globals?: Record<string, Value> } | undefined;
 }

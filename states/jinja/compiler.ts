@@ -620,7 +620,9 @@ class Compiler {
       const t = this.templateFrom(tpl(s), myName, ctx.session);
       const m = this.module(t, s, withContext);
       s[target] = kind === null ? m : this.host.parseData(kind, m.body, t.filename ?? t.name);
-      if (toplevel) ctx.exported.delete(target);
+      // Salt's import_yaml/json/text end in a plain assignment, which a top level exports ("catalog" use)
+      if (toplevel && kind !== null && !target.startsWith('_')) ctx.exported.add(target);
+      else if (toplevel) ctx.exported.delete(target);
       return 0;
     }, n.lineno);
   }

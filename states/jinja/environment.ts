@@ -77,7 +77,11 @@ export class Environment implements EvalEnv, Host {
   loadTemplate(name: string, parent: string | undefined, session: Session): CompiledTemplate {
     let t = session.templates.get(name);
     if (!t) {
-      t = this.load(name, parent);
+      const src = this.o.loader?.getSource(name, parent);
+      if (!src) throw new JinjaError('TemplateNotFound', name);
+      t = this.compile(src.source, name, src.filename);
+      // a loader may set globals as it loads (Salt's SaltCacheLoader sets tpldir/tplfile for the rest of the render)
+      if (src.globals) Object.assign(session.globals, src.globals);
       session.templates.set(name, t);
     }
     return t;

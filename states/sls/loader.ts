@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 import { fnmatch } from '../../lib/fnmatch.js';
@@ -57,7 +58,7 @@ export class SlsLoader {
     } catch (e) {
       if (e instanceof TemplateError) {
         this.problems.push(problem('TEMPLATE', { reason: e.details.reason },
-          { file: file.path, line: e.line || undefined, column: e.column || undefined }));
+          { file: e.file ? join(this.source.root, e.file) : file.path, line: e.line || undefined, column: e.column || undefined }));
         return undefined;
       }
       throw e;

@@ -86,7 +86,9 @@ test('state apply: an argument of the wrong type fails that state (Salt compiles
 test('state apply --test: result None, nothing written, exit 0', async () => {
   const t = await tree(GOOD);
   try {
-    const r = umec(['state', 'apply', 'web', '--local', '--test', '--state-root', t.root, '--json']);
+    // pillar.port must exist: Salt renders with StrictUndefined
+    await writeTree(join(t.root, '..'), { 'pillar.yaml': 'port: 8080\n' });
+    const r = umec(['state', 'apply', 'web', '--local', '--test', '--state-root', t.root, '--pillar', join(t.root, '..', 'pillar.yaml'), '--json']);
     assert.equal(r.code, 0, r.stderr);
     const results = Object.values((JSON.parse(r.stdout) as { local: Record<string, { result: unknown }> }).local);
     assert.ok(results.some((x) => x.result === null));

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { TemplateRenderer } from '../../states/render.js';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TemplateError, TemplateRenderer } from '../../states/render.js';
 import { matchTarget } from '../../states/match.js';
 import { stateTree } from '../helpers/tree.js';
 
@@ -10,7 +12,7 @@ const ctx = (grains: Record<string, unknown> = {}, pillar: Record<string, unknow
 test('a Salt formula map.jinja works: import_yaml, grains.filter_by with merge from pillar, from-import with context', async () => {
   const t = await stateTree({
     'nginx/defaults.yaml': "port: 80\nuser: {{ 'www-data' }}\n",
-    'nginx/map.jinja': `{% import_yaml 'nginx/defaults.yaml' as defaults %}
+    'nginx/map.jinja': `{% import_yaml tpldir ~ '/defaults.yaml' as defaults %}
 {% set nginx = salt['grains.filter_by']({
     'Debian': {'conf': '/etc/nginx/nginx.conf', 'pkg': 'nginx-light'},
     'RedHat': {'conf': '/etc/nginx/conf.d/default.conf', 'pkg': 'nginx'},
@@ -25,22 +27,21 @@ test('a Salt formula map.jinja works: import_yaml, grains.filter_by with merge f
   try {
     const results = await t.apply(['nginx'], { grains: { os_family: 'Debian' }, pillar: { nginx: { lookup: { pkg: 'nginx-full' } } } });
     assert.ok(Object.values(results).every((r) => r.result === true), JSON.stringify(results));
-    assert.equal(await readFile(`${t.out}/nginx.conf`, 'utf8'), 'nginx-full /etc/nginx/nginx.conf 80 www-data true\n');
+    assert.equal(await readFile(`${t.out}/nginx.conf`, 'utf8'), 'nginx-full /etc/nginx/nginx.conf 80 www-data True\n');
   } finally { await t.cleanup(); }
 });
 
 test('grains.filter_by falls back to the default key and honours base', () => {
   const r = new TemplateRenderer();
-  // nunjucks ends an expression at the first "}}", so nested dict literals need a space there
-  const tpl = "{{ salt['grains.filter_by']({'default': {'a': 1, 'b': 2}, 'Arch': {'b': 3} }, grain='os', base='default') | json }}";
-  assert.equal(r.render(tpl, 't', ctx({ os: 'Arch' })), '{"a":1,"b":3}');
-  assert.equal(r.render(tpl, 't', ctx({ os: 'Debian' })), '{"a":1,"b":2}');
+  const tpl = "{{ salt['grains.filter_by']({'default': {'a': 1, 'b': 2}, 'Arch': {'b': 3}}, grain='os', base='default') | json }}";
+  assert.equal(r.render(tpl, 't', ctx({ os: 'Arch' })), '{"a": 1, "b": 3}');
+  assert.equal(r.render(tpl, 't', ctx({ os: 'Debian' })), '{"a": 1, "b": 2}');
 });
 
 test('load_yaml and load_json blocks bind parsed data', () => {
   const r = new TemplateRenderer();
   const tpl = '{% load_yaml as cfg %}\nports: [80, 443]\nname: {{ grains.id }}\n{% endload %}{% load_json as j %}{"x": true}{% endload %}{{ cfg.ports[1] }} {{ cfg.name }} {{ j.x }}';
-  assert.equal(r.render(tpl, 't', ctx({ id: 'edge-3' })), '443 edge-3 true');
+  assert.equal(r.render(tpl, 't', ctx({ id: 'edge-3' })), '443 edge-3 True');
 });
 
 test('pillar.get/grains.get take defaults positionally or by keyword and nested keys', () => {
@@ -52,4 +53,23 @@ test('pillar.get/grains.get take defaults positionally or by keyword and nested 
 
 test('a grain that does not exist never matches, even with a match-anything value', () => {
   assert.equal(matchTarget('nosuch:*', 'grain', { id: 'x', grains: { os: 'Debian' }, pillar: {} }), false);
+});
+
+test('Salt\'s context: globals seen by templates imported without context, tpldir of the imported file, sls paths', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'umec-render-'));
+  try {
+    await mkdir(join(dir, 'f/sub'), { recursive: true });
+    await writeFile(join(dir, 'f/map.jinja'), "{% set where = tpldir ~ ' ' ~ grains.os ~ ' ' ~ salt['pillar.get']('p') %}");
+    await writeFile(join(dir, 'f/bad.jinja'), '{% set ok = 1 %}\n{% set x = salt.mine.nope() %}\n');
+    const r = new TemplateRenderer(dir);
+    const c = { ...ctx({ os: 'Debian' }, { p: 'pv' }), sls: 'f.sub' };
+    const out = r.render("{% from 'f/map.jinja' import where %}{{ where }} {{ tpldir }} {{ slspath }} {{ sls_path }} {{ slsdotpath }} {{ tplfile }} {{ salt.file.dirname('/a/b') }}\n",
+      join(dir, 'f/sub/init.sls'), c);
+    assert.equal(out, 'f Debian pv f/sub f/sub f_sub f.sub f/sub/init.sls /a\n', 'the final newline Jinja drops is put back');
+    assert.throws(() => r.render("{% from 'f/bad.jinja' import ok %}", join(dir, 'f/sub/init.sls'), c),
+      (e: unknown) => e instanceof TemplateError && e.file === 'f/bad.jinja' && e.line === 2 && /salt function mine.nope is not provided/.test(e.details.reason as string));
+    assert.equal(r.render("{{ {'b': [1, 2], 'a': 'x'}|yaml }} {{ [True, None]|json }}", 't', c), '{a: x, b: [1, 2]} [true, null]');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
