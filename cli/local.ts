@@ -10,6 +10,7 @@ import { builtinModules, linuxDrivers } from '../states/modules/index.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
 import { fromPy } from '../states/jinja/values.js';
 import { loadSaltYaml, SaltYamlError } from '../states/salt/yaml-load.js';
+import { boxSaltDeps } from '../states/salt/functions/box-deps.js';
 
 /** A YAML mapping from a file; errors name the file and line. */
 export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {
@@ -68,6 +69,6 @@ export async function localRequest(flags: { 'state-root': string; grains?: strin
     // a local apply gives apps a file-backed identity; the agent's Mp1 server issues them on a managed box
     appIdentity: new FileAppIdentityProvider(join(flags.cachedir, 'app-identities.json'), 'https://127.0.0.1:8081'),
   };
-  const engine = new StateEngine({ modules: builtinModules(), drivers });
+  const engine = new StateEngine({ modules: builtinModules(), drivers, templateDeps: boxSaltDeps() });
   return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv } };
 }

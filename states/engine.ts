@@ -3,7 +3,7 @@ import { compile, type Plan } from './compile.js';
 import { Executor } from './executor.js';
 import { LocalFileClient } from './file-client.js';
 import { StateRegistry } from './registry.js';
-import { TemplateRenderer, type RenderContext } from './render.js';
+import { TemplateRenderer, type RenderContext, type TemplateDeps } from './render.js';
 import { SlsLoader } from './sls/loader.js';
 import type { SlsSource } from './sls/tree.js';
 import { highstateSls } from './top.js';
@@ -30,6 +30,8 @@ export interface EngineDeps {
   drivers: Drivers;
   /** umec:// files; defaults to the request's local state tree. */
   files?: FileClient;
+  /** What salt functions in templates may ask of the machine (cmd.run, user.info, ...): given on the box only. */
+  templateDeps?: TemplateDeps;
 }
 
 /**
@@ -51,7 +53,7 @@ export class StateEngine {
    */
   async plan(req: RunRequest): Promise<Plan> {
     const ctx = this.renderContext(req);
-    const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root), ctx);
+    const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root, this.deps.templateDeps ?? { where: 'here (no box to ask)' }), ctx);
     const problems: Problem[] = [];
     let names = req.sls ?? [];
     if (names.length === 0) {
@@ -91,7 +93,7 @@ export class StateEngine {
 
   execute(plan: Plan, req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
     const rctx = this.renderContext(req);
-    const renderer = new TemplateRenderer(req.source.root);
+    const renderer = new TemplateRenderer(req.source.root, this.deps.templateDeps ?? { where: 'here (no box to ask)' });
     const files = this.deps.files ?? new LocalFileClient(req.source.root);
     const context = (c: LowChunk, test: boolean): StateContext => ({
       test, id: c.id, sls: c.sls, grains: rctx.grains, pillar: rctx.pillar, opts: rctx.opts,
