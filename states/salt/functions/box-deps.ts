@@ -1,6 +1,6 @@
 /** The box side of SaltDeps: real commands, the passwd/group files, dpkg, the file system, the interfaces. */
 import { spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, readFileSync, statSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { SaltDeps } from './deps.js';
 import { splitShell } from './shlex.js';
@@ -39,6 +39,7 @@ export function dpkgVersion(name: string): string {
 
 export const realFs: NonNullable<SaltDeps['fs']> = {
   isFile: (p) => { try { return statSync(p).isFile(); } catch { return false; } },
+  isExecutable: (p) => { try { return statSync(p).isFile() && (accessSync(p, constants.X_OK), true); } catch { return false; } },
   isDir: (p) => { try { return statSync(p).isDirectory(); } catch { return false; } },
   isLink: (p) => { try { return lstatSync(p).isSymbolicLink(); } catch { return false; } },
 };

@@ -90,6 +90,14 @@ export function boxFunctions(d: SaltDeps): Record<string, PyFunction> {
     // salt-call --local has no mine: mine.get answers from an empty mine cache
     'mine.get': saltFn('mine.get', [['tgt', REQUIRED], ['fun', REQUIRED], ['tgt_type', 'glob'], ['exclude_minion', false]], () => new Map(), { varkw: true }),
     'log.debug': log('debug'), 'log.info': log('info'), 'log.warning': log('warning'), 'log.error': log('error'), 'log.critical': log('critical'),
+    // salt.utils.path.which: the command itself when it has a slash, else the first executable on PATH
+    'cmd.has_exec': saltFn('cmd.has_exec', [['cmd', REQUIRED]], ({ a }) => {
+      if (!d.fs) throw notHere(d, 'cmd.has_exec');
+      const cmd = String(a.cmd);
+      if (cmd.includes('/')) return d.fs.isExecutable(expandUser(cmd));
+      const path = process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+      return path.split(':').some((dir) => dir !== '' && d.fs!.isExecutable(`${dir}/${cmd}`));
+    }),
     'test.true': saltFn('test.true', [], () => true),
     'test.false': saltFn('test.false', [], () => false),
     'test.ping': saltFn('test.ping', [], () => true),

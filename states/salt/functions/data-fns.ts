@@ -65,6 +65,18 @@ export function dataFunctions(d: SaltDeps): Record<string, PyFunction> {
       ({ a }) => filterBy(a.lookup_dict!, String(a.grain), d.grains, a.merge, a.default, a.base)),
     'pillar.filter_by': saltFn('pillar.filter_by', [['lookup_dict', REQUIRED], ['pillar', REQUIRED], ['merge', null], ['default', 'default'], ['base', null]],
       ({ a }) => filterBy(a.lookup_dict!, String(a.pillar), d.pillar, a.merge, a.default, a.base)),
+    // salt/modules/config.py option(): a top-level key (no traversal) from opts, grains, pillar, then master
+    'config.option': saltFn('config.option', [['value', REQUIRED], ['default', null], ['omit_opts', false], ['omit_grains', false], ['omit_pillar', false], ['omit_master', false], ['omit_all', false]], ({ a }) => {
+      const master = mapGet(d.pillar, 'master');
+      const all = truthy(a.omit_all!);
+      const sources: [boolean, Value][] = [[!a.omit_opts, d.opts], [!a.omit_grains, d.grains], [!a.omit_pillar, d.pillar], [!a.omit_master, isDict(master) ? master : new Map()]];
+      for (const [use, data] of sources) {
+        if (!truthy(use) || all || !isDict(data)) continue;
+        const v = mapGet(data, a.value!);
+        if (v !== undefined) return v;
+      }
+      return a.default === null ? '' : a.default!;
+    }),
     'config.get': saltFn('config.get', [['key', REQUIRED], ['default', ''], ['delimiter', ':'], ['merge', null], ['omit_opts', false], ['omit_pillar', false], ['omit_master', false], ['omit_grains', false]], ({ a }) => {
       const key = String(a.key);
       const delimiter = String(a.delimiter);

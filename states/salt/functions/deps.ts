@@ -23,7 +23,7 @@ export interface SaltDeps {
   /** pkg.version: installed version or '' (box only). */
   pkgVersion?: (name: string) => string;
   /** file.file_exists / directory_exists / is_link (box only). */
-  fs?: { isFile(p: string): boolean; isDir(p: string): boolean; isLink(p: string): boolean };
+  fs?: { isFile(p: string): boolean; isDir(p: string): boolean; isLink(p: string): boolean; isExecutable(p: string): boolean };
   /** network.ip_addrs: every address of every interface (box only; the master answers from grains). */
   interfaceAddrs?: () => { address: string; family: 4 | 6; iface: string }[];
   /** slsutil.renderer: renders text through a renderer pipe ('jinja|yaml', 'yaml', 'jinja'). */

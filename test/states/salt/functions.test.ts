@@ -178,3 +178,23 @@ test('log.* hand the message to the injected logger and return None; network.ip_
   assert.deepEqual(call(s, 'network.ip_addrs', [], { type: 'public' }), ['8.8.4.4']);
   assert.deepEqual(call(s, 'network.ip_addrs', ['eth0']), ['10.0.0.20']);
 });
+
+test('config.option: a top-level key from opts, grains, pillar, then pillar master; the default otherwise', () => {
+  const s = new SaltFunctions(deps({}, { 'postgres.bins_dir': '/pillar/bin', master: { 'only.master': 'm' } }, { 'g.key': 'grain' }, { id: 'box1', 'postgres.bins_dir': '/opts/bin' }));
+  assert.equal(call(s, 'config.option', ['postgres.bins_dir']), '/opts/bin');
+  assert.equal(call(s, 'config.option', ['postgres.bins_dir'], { omit_opts: true }), '/pillar/bin');
+  assert.equal(call(s, 'config.option', ['g.key']), 'grain');
+  assert.equal(call(s, 'config.option', ['only.master']), 'm');
+  assert.equal(call(s, 'config.option', ['no.such']), '');
+  assert.equal(call(s, 'config.option', ['no.such', 'dflt']), 'dflt');
+  assert.equal(call(s, 'config.option', ['postgres.bins_dir'], { omit_all: true }), '');
+});
+
+test('cmd.has_exec: true for a command on PATH or an executable path, false otherwise; not provided without the box', () => {
+  const s = new SaltFunctions(deps({ fs: realFs }));
+  assert.equal(call(s, 'cmd.has_exec', ['sh']), true);
+  assert.equal(call(s, 'cmd.has_exec', ['/bin/sh']), true);
+  assert.equal(call(s, 'cmd.has_exec', ['umec-no-such-command']), false);
+  assert.equal(call(s, 'cmd.has_exec', ['/etc/passwd']), false, 'a file that is not executable');
+  assert.throws(() => call(new SaltFunctions(deps()), 'cmd.has_exec', ['sh']), /salt function cmd.has_exec is not provided/);
+});
