@@ -24,6 +24,8 @@ export default tseslint.config(
       '@typescript-eslint/no-base-to-string': 'off',
       // flags every call of a method that happens to be named apply (t.apply(...))
       'prefer-spread': 'off',
+      // parsers and Python's whitespace rules match control characters on purpose
+      'no-control-regex': 'off',
     },
   },
   {

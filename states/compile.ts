@@ -74,7 +74,7 @@ export function describeChunk(c: { module: string; id: string; name?: string }):
 export function pyTruthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 }
 
@@ -110,7 +110,7 @@ export function compile(high: HighData, registry: StateRegistry): { plan?: Plan;
   if (problems.length === 0) {
     const cycle = findCycle(ordered);
     if (cycle) {
-      const first = cycle[0]!;
+      const first = cycle[0];
       problems.push(problem('REQUISITE_CYCLE', { cycle: cycle.map(describeChunk).join(' -> ') }, { ...first.pos, stateId: first.id }));
     }
   }
@@ -289,7 +289,7 @@ function parseRefs(a: ArgDecl, problems: Problem[], warnings: Problem[], stateId
     if (typeof item === 'string' || typeof item === 'number') { add('id', item, pos); return; }
     if (isMapping(item)) {
       const entries = Object.entries(item);
-      if (entries.length === 1 || (fromIn && entries.length > 0)) { add(entries[0]![0], entries[0]![1], pos); return; }
+      if (entries.length === 1 || (fromIn && entries.length > 0)) { add(entries[0][0], entries[0][1], pos); return; }
     }
     if (item === null) return;
     bad(pos, 'each item must be "- module: ID-or-name", "- sls: name" or an ID');
@@ -318,7 +318,7 @@ function extendTargets(protos: Proto[], r: RefDecl): Proto[] {
   if (r.module === 'id') {
     const byId = protos.filter((p) => p.decl.id === r.ref);
     if (byId.length) {
-      const first = byId[0]!.decl.modules[0]!.module;
+      const first = byId[0].decl.modules[0].module;
       return byId.filter((p) => p.mod.module === first);
     }
     const named = protos.filter((p) => declaresValue(p.mod, r.ref));
@@ -346,7 +346,7 @@ function applyUse(protos: Proto[], warnings: Problem[]): void {
     for (const [k, v] of Object.entries(from.args)) {
       if (own.has(k) || REQUISITE_ARG.test(k)) continue;
       into.args[k] = structuredClone(v);
-      into.argPos[k] ??= from.argPos[k]!;
+      into.argPos[k] ??= from.argPos[k];
     }
   };
   for (const p of protos) {
@@ -369,7 +369,7 @@ function resolveRequisites(protos: Proto[], problems: Problem[], warnings: Probl
   };
   for (const p of protos) {
     for (const r of refsOf(p)) {
-      const kind = REQ_KINDS[r.kind] ?? IN_KINDS[`${r.kind}_in`]!;
+      const kind = REQ_KINDS[r.kind] ?? IN_KINDS[`${r.kind}_in`];
       if (r.fromIn) {
         const targets = extendTargets(protos, r).filter((t) => t !== p);
         if (targets.length === 0) {

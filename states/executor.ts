@@ -136,7 +136,7 @@ export class Executor {
       for (const x of prereqs) predictions.push(await this.predict(x.key));
       const bad = predictions.filter((p) => p.result === false);
       if (bad.length) {
-        return { run: false, ret: { result: false, changes: {}, comment: `One or more requisite failed: ${prereqs.filter((_x, i) => predictions[i]!.result === false).map((x) => label(x.key)).join(', ')}` } };
+        return { run: false, ret: { result: false, changes: {}, comment: `One or more requisite failed: ${prereqs.filter((_x, i) => predictions[i].result === false).map((x) => label(x.key)).join(', ')}` } };
       }
       if (!predictions.some(hasChanges)) {
         return { run: false, ret: { result: true, changes: {}, comment: 'No changes detected' } };

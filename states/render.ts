@@ -31,8 +31,8 @@ function column(src: string, e: JinjaError): number {
   const m = /No (?:filter|test) named '([^']+)'/.exec(e.message);
   if (!m || !e.lineno) return 0;
   const line = src.split('\n')[e.lineno - 1] ?? '';
-  const i = line.search(new RegExp(`(\\||\\bis(\\s+not)?)\\s*${m[1]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
-  return i < 0 ? 0 : line.indexOf(m[1]!, i) + 1;
+  const i = line.search(new RegExp(`(\\||\\bis(\\s+not)?)\\s*${m[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`));
+  return i < 0 ? 0 : line.indexOf(m[1], i) + 1;
 }
 
 /** What the salt functions may ask of the machine (box side); see states/salt/functions/deps.ts. */

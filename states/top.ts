@@ -33,8 +33,8 @@ export async function highstateSls(top: SlsFile, loader: SlsLoader, subject: Mat
       const v = src.toJS(item);
       if (typeof v === 'string') { names.push(v); continue; }
       if (v && typeof v === 'object' && !Array.isArray(v) && 'match' in v) {
-        const t = MATCH_TYPES[String((v as { match: unknown }).match)];
-        if (!t) { bad(item, `unknown match type '${String((v as { match: unknown }).match)}' (known: ${Object.keys(MATCH_TYPES).join(', ')})`); continue; }
+        const t = MATCH_TYPES[String((v).match)];
+        if (!t) { bad(item, `unknown match type '${String((v).match)}' (known: ${Object.keys(MATCH_TYPES).join(', ')})`); continue; }
         type = t;
         continue;
       }

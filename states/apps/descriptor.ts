@@ -75,7 +75,7 @@ export function parseAppYaml(text: string, file: string): AppDescriptor {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
+    const e = doc.errors[0];
     throw new UmecError('APP_PACKAGE', { file: `${file}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
   }
   const data = doc.toJS() as unknown;

@@ -70,7 +70,7 @@ export function parseSize(v: string | number): number {
   if (typeof v === 'number') return v;
   const m = /^(\d+(?:\.\d+)?)\s*([kmgb]?)/i.exec(v.trim());
   if (!m) throw new UmecError('ARG_INVALID', { reason: `bad size ${JSON.stringify(v)}` });
-  return Math.round(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+  return Math.round(Number(m[1]) * UNITS[m[2].toLowerCase()]);
 }
 
 export function parsePort(p: string | { host_port: number; container_port: number; protocol?: string; host_ip?: string }): PortBinding {
@@ -78,19 +78,19 @@ export function parsePort(p: string | { host_port: number; container_port: numbe
     return { hostIp: p.host_ip ?? '', hostPort: p.host_port, containerPort: p.container_port, protocol: (p.protocol ?? 'tcp') as 'tcp' | 'udp' };
   }
   const [main, proto] = p.split('/');
-  const parts = main!.startsWith('[') ? [main!.slice(1, main!.indexOf(']')), ...main!.slice(main!.indexOf(']') + 2).split(':')] : main!.split(':');
+  const parts = main.startsWith('[') ? [main.slice(1, main.indexOf(']')), ...main.slice(main.indexOf(']') + 2).split(':')] : main.split(':');
   const [ip, host, ctr] = parts.length === 3 ? parts : ['', ...parts];
   const hostPort = Number(host);
   const containerPort = Number(ctr);
   if (!(hostPort >= 1 && hostPort <= 65535 && containerPort >= 1 && containerPort <= 65535)) {
     throw new UmecError('ARG_INVALID', { reason: `bad port mapping ${JSON.stringify(p)} (ports are 1-65535)` });
   }
-  return { hostIp: ip!, hostPort, containerPort, protocol: (proto ?? 'tcp') as 'tcp' | 'udp' };
+  return { hostIp: ip, hostPort, containerPort, protocol: (proto ?? 'tcp') as 'tcp' | 'udp' };
 }
 
 function parseVolume(v: string): VolumeMount {
   const [source, target, mode] = v.split(':');
-  return { source: source!, target: target!, readOnly: mode === 'ro' };
+  return { source: source, target: target, readOnly: mode === 'ro' };
 }
 
 function healthSpec(h: Record<string, unknown> | undefined): HealthSpec | undefined {

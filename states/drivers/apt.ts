@@ -64,7 +64,7 @@ export function parseAptPolicy(stdout: string): Map<string, string> {
     if (header) { current = header[1]; continue; }
     const cand = /^\s+Candidate:\s*(\S+)\s*$/.exec(line);
     if (cand && current !== undefined) {
-      if (cand[1] !== '(none)') out.set(current, cand[1]!);
+      if (cand[1] !== '(none)') out.set(current, cand[1]);
       current = undefined;
     }
   }
@@ -90,7 +90,7 @@ export class AptPkgDriver implements PkgDriver {
     try {
       return await this.runner.run(argv, opts);
     } catch (e) {
-      throw new Error(`${showCommand(argv)} could not be run: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${showCommand(argv)} could not be run: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
   }
 

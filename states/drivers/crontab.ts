@@ -27,7 +27,7 @@ export class CrontabCommandDriver implements CrontabDriver {
       throw new Error(`crontab -u ${user} -l failed: ${lastLine(r.stderr) || `exit code ${String(r.code)}`}`);
     }
     const lines = r.stdout.split(/(?<=\n)/);
-    if (lines.length > 0 && lines[0]!.startsWith(HEADER)) lines.splice(0, 3);
+    if (lines.length > 0 && lines[0].startsWith(HEADER)) lines.splice(0, 3);
     return lines.join('');
   }
 

@@ -53,7 +53,7 @@ export class DebianLocaleDriver implements LocaleDriver {
       if (sep >= 0) { key = line.slice(0, sep).trim().toLowerCase(); data = line.slice(sep + 2).trim(); }
       if (key !== 'system locale' || !data.includes('=')) continue;
       const parts = data.split('=');
-      if (parts.length === 2) out[parts[0]!] = parts[1]!;
+      if (parts.length === 2) out[parts[0]] = parts[1]!;
     }
     if (r.code !== 0) throw new Error(`Unable to parse result of "localectl": ${r.stderr.trim()}`);
     return out;

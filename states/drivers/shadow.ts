@@ -16,7 +16,7 @@ export function parsePasswd(text: string): PasswdEntry[] {
     const uid = Number(f[2]);
     const gid = Number(f[3]);
     if (!Number.isInteger(uid) || !Number.isInteger(gid) || f[2] === '' || f[3] === '') continue;
-    out.push({ name: f[0]!, uid, gid, gecos: f[4]!, home: f[5]!, shell: f.slice(6).join(':') });
+    out.push({ name: f[0], uid, gid, gecos: f[4], home: f[5], shell: f.slice(6).join(':') });
   }
   return out;
 }
@@ -30,8 +30,8 @@ export function parseGroup(text: string): GroupEntry[] {
     if (f.length < 4 || f[2] === '') continue;
     const gid = Number(f[2]);
     if (!Number.isInteger(gid)) continue;
-    const members = f[3]!.split(',').map((m) => m.trim()).filter((m) => m !== '');
-    out.push({ name: f[0]!, gid, members });
+    const members = f[3].split(',').map((m) => m.trim()).filter((m) => m !== '');
+    out.push({ name: f[0], gid, members });
   }
   return out;
 }

@@ -49,7 +49,7 @@ export class SystemdServiceDriver implements ServiceDriver {
     try {
       r = await this.runner.run(argv, { env: { LC_ALL: 'C', LANG: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' } });
     } catch (e) {
-      throw new Error(`${argv.join(' ')} could not be run: ${e instanceof Error ? e.message : String(e)}`);
+      throw new Error(`${argv.join(' ')} could not be run: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     if (r.code !== 0) {
       const how = r.timedOut ? 'timed out' : r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`;

@@ -78,7 +78,7 @@ function renderBlock(ctx: RenderCtx, name: string, level: number, scopedFrom: Sc
   bs.super = level + 1 < stack.length
     ? new PyFunction('super', () => { const o: string[] = []; renderBlock(ctx, name, level + 1, scopedFrom, o); return o.join(''); })
     : new Undefined('super', `there is no parent block called '${name}'.`);
-  stack[level]!(bs, out);
+  stack[level](bs, out);
 }
 
 /** Runs a template's top level in ctx; returns the exported module when asked. */
@@ -105,7 +105,7 @@ interface CC {
 
 /** Presets the names a frame starts as missing. */
 function preset(s: Scope, names: string[]): void {
-  for (let i = 0; i < names.length; i++) s[names[i]!] = MISSING;
+  for (let i = 0; i < names.length; i++) s[names[i]] = MISSING;
 }
 
 /**
@@ -203,10 +203,10 @@ class Compiler {
   private stmts(nodes: N.Stmt[], cc: CC): Stmt {
     const fs = nodes.map((n) => this.stmt(n, cc));
     if (fs.length === 0) return () => 0;
-    if (fs.length === 1) return fs[0]!;
+    if (fs.length === 1) return fs[0];
     return (s, out) => {
       for (let i = 0; i < fs.length; i++) {
-        const c = fs[i]!(s, out);
+        const c = fs[i](s, out);
         if (c !== 0) return c;
       }
       return 0;
@@ -268,7 +268,7 @@ class Compiler {
           const ws = Object.create(s) as Scope;
           preset(ws, missing);
           const vs = values.map((v) => v(s));
-          targets.forEach((t, i) => t(ws, vs[i]!));
+          targets.forEach((t, i) => t(ws, vs[i]));
           return body(ws, out);
         }, n.lineno);
       }
@@ -350,14 +350,14 @@ class Compiler {
     return (s, out) => {
       if (check && s[CTX]!.parentTpl) return 0;
       for (let i = 0; i < parts.length; i++) {
-        const p = parts[i]!;
+        const p = parts[i];
         if (typeof p === 'string') out.push(p);
         else {
           try {
             const v = p(s);
             out.push(toStr(v, strict));
           } catch (e) {
-            throw annotate(e, filename, lines[i]!);
+            throw annotate(e, filename, lines[i]);
           }
         }
       }
@@ -440,7 +440,7 @@ class Compiler {
         const ls = Object.create(s) as Scope;
         if (missing.length) preset(ls, missing);
         if (loop) { loop.index0 = i; ls.loop = loop; }
-        assign(ls, items[i]!);
+        assign(ls, items[i]);
         const c = body(ls, out);
         if (c === BREAK) break;
         if (c === 0) completed = true;
@@ -485,7 +485,7 @@ class Compiler {
       let foundCaller = false;
       if (values.length !== argc) {
         for (let i = values.length; i < argc; i++) {
-          const an = argNames[i]!;
+          const an = argNames[i];
           const v = kw.get(an);
           kw.delete(an);
           if (an === 'caller') foundCaller = true;
@@ -506,11 +506,11 @@ class Compiler {
       }
       if (catchVarargs) ms.varargs = Tuple.make(pos.slice(argc));
       else if (pos.length > argc) throw typeError(`macro '${name}' takes not more than ${argc} argument(s)`);
-      for (let i = 0; i < argc; i++) if (values[i] !== undefined) ms[argNames[i]!] = values[i]!;
+      for (let i = 0; i < argc; i++) if (values[i] !== undefined) ms[argNames[i]] = values[i]!;
       for (let i = 0; i < argc; i++) {
         if (values[i] !== undefined) continue;
-        const an = argNames[i]!;
-        ms[an] = i >= firstDefault ? defaultFns[i - firstDefault]!(ms) : new Undefined(an, `parameter '${an}' was not provided`);
+        const an = argNames[i];
+        ms[an] = i >= firstDefault ? defaultFns[i - firstDefault](ms) : new Undefined(an, `parameter '${an}' was not provided`);
       }
       const out: string[] = [];
       body(ms, out);
@@ -669,7 +669,7 @@ class Compiler {
         const vals = v instanceof Undefined ? [] : ops.iterate(v);
         if (vals.length < items.length) throw valueError(`not enough values to unpack (expected ${items.length}, got ${vals.length})`);
         if (vals.length > items.length) throw valueError(`too many values to unpack (expected ${items.length})`);
-        for (let i = 0; i < items.length; i++) items[i]!(s, vals[i]!);
+        for (let i = 0; i < items.length; i++) items[i](s, vals[i]);
       };
     }
     this.fail(`can't assign to '${t.type.toLowerCase()}'`, t.lineno);
@@ -759,7 +759,7 @@ class Compiler {
         const first = this.expr(n.expr, cc);
         const rest = n.ops.map((o) => ({ op: CMP[o.op], f: this.expr(o.expr, cc) }));
         if (rest.length === 1) {
-          const { op, f } = rest[0]!;
+          const { op, f } = rest[0];
           return (s) => ops.compare(op, first(s), f(s), strict);
         }
         return (s) => {

@@ -119,7 +119,7 @@ export function tokenize(input: string, filename: string | undefined, o: LexOpti
       break;
     }
     const g = m.groups!;
-    const text = m[1]!;
+    const text = m[1];
     const kind = g.raw !== undefined ? 'raw' : g.variable !== undefined ? 'variable' : g.comment !== undefined ? 'comment' : 'block';
     const sign = (kind === 'raw' ? g.rawsign : kind === 'variable' ? g.vsign : kind === 'comment' ? g.csign : g.bsign) ?? '';
     const [data, stripped] = stripBefore(text, sign, kind === 'variable');
@@ -133,9 +133,9 @@ export function tokenize(input: string, filename: string | undefined, o: LexOpti
       rawEnd.lastIndex = pos;
       const r = rawEnd.exec(source);
       if (!r) throw syntaxError('Missing end of raw directive', lineno, filename);
-      const [rdata, rstripped] = stripBefore(r[1]!, r[2]!, false);
+      const [rdata, rstripped] = stripBefore(r[1], r[2], false);
       pushData(rdata);
-      lineno += rstripped + countNl(r[0].slice(r[1]!.length));
+      lineno += rstripped + countNl(r[0].slice(r[1].length));
       pos = r.index + r[0].length;
       lineStarting = r[0].endsWith('\n');
       continue;
@@ -202,10 +202,10 @@ export function tokenize(input: string, filename: string | undefined, o: LexOpti
           const expected = balancing.pop()!;
           if (expected !== op) throw syntaxError(`unexpected '${op}', expected '${expected}'`, lineno, filename);
         }
-        tokens.push({ type: OPERATORS[op]!, value: op, lineno });
+        tokens.push({ type: OPERATORS[op], value: op, lineno });
         pos += op.length; continue;
       }
-      throw syntaxError(`unexpected char ${pyCharRepr(source[pos]!)} at ${pos}`, lineno, filename);
+      throw syntaxError(`unexpected char ${pyCharRepr(source[pos])} at ${pos}`, lineno, filename);
     }
     if (!closed) break; // the parser reports the unexpected end of template
   }
@@ -234,13 +234,13 @@ export function unescapeString(body: string, lineno: number, filename?: string):
   if (!body.includes('\\')) return body;
   let out = '';
   for (let i = 0; i < body.length; i++) {
-    const c = body[i]!;
+    const c = body[i];
     if (c !== '\\' || i + 1 >= body.length) { out += c; continue; }
-    const e = body[i + 1]!;
+    const e = body[i + 1];
     if (e in SIMPLE_ESCAPES) { out += SIMPLE_ESCAPES[e]; i++; continue; }
     if (e >= '0' && e <= '7') {
       let j = i + 1;
-      while (j < body.length && j < i + 4 && body[j]! >= '0' && body[j]! <= '7') j++;
+      while (j < body.length && j < i + 4 && body[j] >= '0' && body[j] <= '7') j++;
       out += String.fromCodePoint(parseInt(body.slice(i + 1, j), 8));
       i = j - 1; continue;
     }

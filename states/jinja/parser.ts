@@ -18,10 +18,10 @@ const SALT_LOAD_TAGS: Record<string, string> = { load_yaml: 'yaml', load_json: '
 class Stream {
   i = 0;
   constructor(readonly tokens: Token[], readonly filename: string | undefined) {}
-  get current(): Token { return this.tokens[this.i]!; }
-  look(): Token { return this.tokens[Math.min(this.i + 1, this.tokens.length - 1)]!; }
+  get current(): Token { return this.tokens[this.i]; }
+  look(): Token { return this.tokens[Math.min(this.i + 1, this.tokens.length - 1)]; }
   next(): Token {
-    const t = this.tokens[this.i]!;
+    const t = this.tokens[this.i];
     if (t.type !== 'eof') this.i++;
     return t;
   }
@@ -72,7 +72,7 @@ class Parser {
   private failUtEof(name: string | null, stack: string[][], lineno: number): never {
     const expected = new Set<string>();
     for (const exprs of stack) for (const e of exprs) expected.add(describeTokenExpr(e));
-    const looking = stack.length ? stack[stack.length - 1]!.map((e) => `'${describeTokenExpr(e)}'`).join(' or ') : null;
+    const looking = stack.length ? stack[stack.length - 1].map((e) => `'${describeTokenExpr(e)}'`).join(' or ') : null;
     const message = [name === null ? 'Unexpected end of template.' : `Encountered unknown tag '${name}'.`];
     if (looking) {
       if (name !== null && expected.has(name)) {
@@ -90,7 +90,7 @@ class Parser {
     let data: N.Expr[] = [];
     const flush = (): void => {
       if (data.length) {
-        body.push({ type: 'Output', nodes: data, lineno: data[0]!.lineno });
+        body.push({ type: 'Output', nodes: data, lineno: data[0].lineno });
         data = [];
       }
     };
@@ -167,8 +167,8 @@ class Parser {
         const lineno = this.s.next().lineno;
         return { type: name === 'break' ? 'Break' : 'Continue', lineno };
       }
-      if (name in SALT_IMPORT_TAGS) return this.parseImportData(SALT_IMPORT_TAGS[name]!);
-      if (name in SALT_LOAD_TAGS) return this.parseLoadData(SALT_LOAD_TAGS[name]!);
+      if (name in SALT_IMPORT_TAGS) return this.parseImportData(SALT_IMPORT_TAGS[name]);
+      if (name in SALT_LOAD_TAGS) return this.parseLoadData(SALT_LOAD_TAGS[name]);
       this.tagStack.pop();
       pop = false;
       return this.failUtEof(name, this.endTokenStack, t.lineno);
@@ -484,7 +484,7 @@ class Parser {
       this.s.next();
       args.push(this.parseMath2());
     }
-    return args.length === 1 ? args[0]! : { type: 'Concat', nodes: args, lineno };
+    return args.length === 1 ? args[0] : { type: 'Concat', nodes: args, lineno };
   }
 
   private parseMath2(): N.Expr {
@@ -569,7 +569,7 @@ class Parser {
       lineno = this.s.current.lineno;
     }
     if (!isTuple) {
-      if (items.length) return items[0]!;
+      if (items.length) return items[0];
       if (!o.explicitParentheses) this.fail(`Expected an expression, got '${describeToken(this.s.current)}'`);
     }
     return { type: 'Tuple', items, lineno };
@@ -643,7 +643,7 @@ class Parser {
       args.push(this.parseSubscribed());
     }
     this.s.expect('rbracket');
-    const arg: N.Expr = args.length === 1 ? args[0]! : { type: 'Tuple', items: args, lineno: t.lineno };
+    const arg: N.Expr = args.length === 1 ? args[0] : { type: 'Tuple', items: args, lineno: t.lineno };
     return { type: 'Getitem', node, arg, lineno: t.lineno };
   }
 

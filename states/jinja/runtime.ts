@@ -44,7 +44,7 @@ export class LoopContext extends PyObject {
       });
       case 'changed': return new PyFunction('changed', (args) => {
         const last = this.lastChanged;
-        if (last === undefined || last.length !== args.length || !args.every((a, k) => pyEq(a, last[k]!))) {
+        if (last === undefined || last.length !== args.length || !args.every((a, k) => pyEq(a, last[k]))) {
           this.lastChanged = args;
           return true;
         }
@@ -58,7 +58,7 @@ export class LoopContext extends PyObject {
   call(args: Value[], kwargs: Kwargs): Value {
     if (!this.recurse) throw typeError("The loop must have the 'recursive' marker to be called recursively.");
     if (args.length !== 1 || kwargs.size) throw typeError(`__call__() takes 2 positional arguments but ${args.length + 1} were given`);
-    return this.recurse(args[0]!, this.depth0 + 1);
+    return this.recurse(args[0], this.depth0 + 1);
   }
 
   override str(): string { return `<LoopContext ${this.index0 + 1}/${this.items.length}>`; }

@@ -19,7 +19,7 @@ const IDENTITY_KEYS = Object.values(APP_IDENTITY_ENV);
 /** One instance per app and box; the id is stable so the identity survives redeploys. */
 export function appInstanceId(boxId: string, app: string): string {
   const h = createHash('sha256').update(`umec-app-instance\0${boxId}\0${app}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${(8 | (parseInt(h[16]!, 16) & 3)).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${(8 | (parseInt(h[16], 16) & 3)).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export function appContainerName(app: string, container: string): string { return `${app}-${container}`; }

@@ -23,7 +23,7 @@ export function parseDebLine(line: string): DebLine | undefined {
   const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(l);
   if (!m) return undefined;
   return {
-    disabled, type: m[1]!, options: (m[2] ?? '').split(/\s+/).filter(Boolean), uri: m[3]!.replace(/\/+$/, ''), dist: m[4]!,
+    disabled, type: m[1], options: (m[2] ?? '').split(/\s+/).filter(Boolean), uri: m[3].replace(/\/+$/, ''), dist: m[4],
     comps: (m[5] ?? '').split(/\s+/).filter(Boolean), comment,
   };
 }

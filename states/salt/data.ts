@@ -123,7 +123,7 @@ export function merge(a: Value, b: Value, strategy = 'smart', renderer = 'yaml',
 export function fnmatchcase(name: string, pattern: string): boolean {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
+    const c = pattern[i];
     if (c === '*') re += '[\\s\\S]*';
     else if (c === '?') re += '[\\s\\S]';
     else if (c === '[') {

@@ -61,8 +61,8 @@ function uuid5(name: string): string {
   // uuid.uuid5(GLOBAL_UUID, name) with Salt's namespace 91633EBF-1C86-5E33-935A-28061F4B480E
   const ns = Buffer.from('91633ebf1c865e33935a28061f4b480e', 'hex');
   const h = createHash('sha1').update(ns).update(Buffer.from(name, 'utf8')).digest();
-  h[6] = (h[6]! & 0x0f) | 0x50;
-  h[8] = (h[8]! & 0x3f) | 0x80;
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
@@ -187,7 +187,7 @@ export const saltGlobals: Record<string, Value> = {
     const m = new OrderedDict();
     const src = args[0];
     if (src instanceof Map) for (const [k, x] of src) m.set(k, x);
-    else if (Array.isArray(src)) for (const p of src) { const [k, x] = iterate(p); m.set(k!, x!); }
+    else if (Array.isArray(src)) for (const p of src) { const [k, x] = iterate(p); m.set(k, x); }
     for (const [k, x] of kwargs) m.set(k, x);
     return m;
   }),

@@ -56,7 +56,7 @@ function sortedItems(m: Map<Value, Value>): [Value, Value][] {
   const items = [...m];
   const kinds = new Set(items.map(([k]) => (typeof k === 'string' ? 's' : typeof k === 'number' || typeof k === 'boolean' || k instanceof PyFloat ? 'n' : 'x')));
   if (kinds.size > 1 || kinds.has('x')) {
-    if (items.length > 1) throw typeError(`'<' not supported between instances of '${typeName(items[1]![0])}' and '${typeName(items[0]![0])}'`);
+    if (items.length > 1) throw typeError(`'<' not supported between instances of '${typeName(items[1][0])}' and '${typeName(items[0][0])}'`);
     return items;
   }
   const num = (k: Value): number => (k instanceof PyFloat ? k.value : Number(k));

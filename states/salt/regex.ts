@@ -18,14 +18,14 @@ export function pyRegex(pattern: string, flags: PyRegexFlags = {}, global = fals
   const inline = /^\(\?([aiLmsux]+)\)/.exec(src);
   if (inline) {
     src = src.slice(inline[0].length);
-    if (inline[1]!.includes('i')) ignorecase = true;
-    if (inline[1]!.includes('m')) multiline = true;
-    if (inline[1]!.includes('s')) dotall = true;
+    if (inline[1].includes('i')) ignorecase = true;
+    if (inline[1].includes('m')) multiline = true;
+    if (inline[1].includes('s')) dotall = true;
   }
   let out = '';
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
-    const c = src[i]!;
+    const c = src[i];
     if (c === '\\') {
       const n = src[i + 1] ?? '';
       if (!inClass && n === 'A') { out += '(?<![\\s\\S])'; i++; continue; }
@@ -64,7 +64,7 @@ export function pyReplacement(repl: string): (m: RegExpExecArray | string[], gro
   const parts: (string | number | { name: string })[] = [];
   let lit = '';
   for (let i = 0; i < repl.length; i++) {
-    const c = repl[i]!;
+    const c = repl[i];
     if (c !== '\\') { lit += c; continue; }
     const n = repl[i + 1];
     if (n === undefined) throw new JinjaError('TemplateRuntimeError', 'bad escape (end of pattern)');
@@ -77,7 +77,7 @@ export function pyReplacement(repl: string): (m: RegExpExecArray | string[], gro
     if (n === 'g') {
       const m = /^g<([^>]*)>/.exec(repl.slice(i + 1));
       if (!m) throw new JinjaError('TemplateRuntimeError', 'missing group name in replacement');
-      parts.push(lit, /^\d+$/.test(m[1]!) ? Number(m[1]) : { name: m[1]! }); lit = ''; i += m[0].length; continue;
+      parts.push(lit, /^\d+$/.test(m[1]) ? Number(m[1]) : { name: m[1] }); lit = ''; i += m[0].length; continue;
     }
     if (/[A-Za-z]/.test(n)) throw new JinjaError('TemplateRuntimeError', `bad escape \\${n} in replacement`);
     lit += `\\${n}`; i++;

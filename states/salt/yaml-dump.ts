@@ -40,7 +40,7 @@ const cmpCodePoints = (a: string, b: string): number => {
   const x = [...a];
   const y = [...b];
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
     if (d !== 0) return d;
   }
   return x.length - y.length;
@@ -49,7 +49,7 @@ const cmpCodePoints = (a: string, b: string): number => {
 /** Python's sorted() over dict keys; undefined when Python would raise TypeError (mixed kinds). */
 function sortKeys(keys: Value[]): Value[] | undefined {
   const num = (k: Value): number | undefined => (typeof k === 'number' ? k : typeof k === 'boolean' ? Number(k) : k instanceof PyFloat ? k.value : undefined);
-  if (keys.every((k) => typeof k === 'string')) return [...keys].sort((a, b) => cmpCodePoints(a as string, b as string));
+  if (keys.every((k) => typeof k === 'string')) return [...keys].sort((a, b) => cmpCodePoints(a, b));
   if (keys.every((k) => num(k) !== undefined)) return [...keys].sort((a, b) => num(a)! - num(b)!);
   if (keys.every((k) => k instanceof Tuple || Array.isArray(k))) return undefined;
   return keys.length <= 1 ? keys : undefined;
@@ -102,10 +102,10 @@ function analyze(scalar: string, allowUnicode: boolean): Analysis {
   let leadingSpace = false, leadingBreak = false, trailingSpace = false, trailingBreak = false, breakSpace = false, spaceBreak = false;
   if (scalar.startsWith('---') || scalar.startsWith('...')) { blockInd = true; flowInd = true; }
   let precededByWs = true;
-  let followedByWs = chars.length === 1 || WS.includes(chars[1]!);
+  let followedByWs = chars.length === 1 || WS.includes(chars[1]);
   let prevSpace = false, prevBreak = false;
   for (let i = 0; i < chars.length; i++) {
-    const ch = chars[i]!;
+    const ch = chars[i];
     if (i === 0) {
       if ('#,[]{}&*!|>\'"%@`'.includes(ch)) { flowInd = true; blockInd = true; }
       if (ch === '?' || ch === ':') { flowInd = true; if (followedByWs) blockInd = true; }
@@ -133,7 +133,7 @@ function analyze(scalar: string, allowUnicode: boolean): Analysis {
       prevSpace = false; prevBreak = true;
     } else { prevSpace = false; prevBreak = false; }
     precededByWs = WS.includes(ch);
-    followedByWs = i + 2 >= chars.length || WS.includes(chars[i + 2]!);
+    followedByWs = i + 2 >= chars.length || WS.includes(chars[i + 2]);
   }
   let allowFlowPlain = true, allowBlockPlain = true, allowSingle = true;
   if (leadingSpace || leadingBreak || trailingSpace || trailingBreak) allowFlowPlain = allowBlockPlain = false;

@@ -80,7 +80,7 @@ export class SaltYamlConstructor {
       const out: Map<Value, Value> = this.o.ordered ? new OrderedDict() : new Map();
       this.built.set(n, out);
       const seen = new Set<string>();
-      for (const pair of this.flatten(n.items as Pair[])) {
+      for (const pair of this.flatten(n.items)) {
         if (isMap(pair.key) || isSeq(pair.key)) this.fail(`while constructing a mapping: found unacceptable key (unhashable type: '${isMap(pair.key) ? 'dict' : 'list'}')`, pair.key);
         const key = isScalar(pair.key) && pair.key.type === 'PLAIN' && !pair.key.tag && pair.key.value === '=' ? '=' : this.construct(pair.key);
         const id = keyId(key);
@@ -125,13 +125,13 @@ export class SaltYamlConstructor {
     for (const pair of items) {
       if (!this.isMergeKey(pair.key)) { own.push(pair); continue; }
       const v = this.deref(pair.value);
-      if (isMap(v)) merged.push(...this.flatten(v.items as Pair[]));
+      if (isMap(v)) merged.push(...this.flatten(v.items));
       else if (isSeq(v)) {
         const parts: Pair[][] = [];
         for (const sub of v.items) {
           const m = this.deref(sub);
           if (!isMap(m)) this.fail(`while constructing a mapping: expected a mapping for merging, but found ${isSeq(m) ? 'sequence' : 'scalar'}`, sub);
-          parts.push(this.flatten(m.items as Pair[]));
+          parts.push(this.flatten(m.items));
         }
         for (const p of parts.reverse()) merged.push(...p);
       } else this.fail(`while constructing a mapping: expected a mapping or list of mappings for merging, but found ${isScalar(v) ? 'scalar' : 'nothing'}`, pair.value ?? pair.key);
@@ -157,8 +157,8 @@ export function parseSaltYamlDocument(text: string): { doc: Document.Parsed; lc:
 export function loadSaltYaml(text: string, o: ConstructOptions = {}): Value {
   const { doc, lc } = parseSaltYamlDocument(text);
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new SaltYamlError(e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''), e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0);
+    const e = doc.errors[0];
+    throw new SaltYamlError(e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, ''), e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0);
   }
   return new SaltYamlConstructor(doc, lc, o).construct(doc.contents);
 }

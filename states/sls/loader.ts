@@ -17,7 +17,7 @@ export function resolveInclude(name: string, from: SlsFile): string {
   const isInit = /(^|\/)init\.sls$/.test(from.path);
   const parts = from.sls.split('.');
   if (!isInit) parts.pop();
-  for (let i = 1; i < m[1]!.length; i++) parts.pop();
+  for (let i = 1; i < m[1].length; i++) parts.pop();
   return [...parts, m[2]].filter((p) => p !== '').join('.');
 }
 
@@ -227,7 +227,7 @@ export class SlsLoader {
     for (const e of v) {
       if (typeof e === 'string') this.excludes.sls.push(e);
       else if (e && typeof e === 'object' && !Array.isArray(e) && Object.keys(e).length === 1) {
-        const [k, t] = Object.entries(e)[0]!;
+        const [k, t] = Object.entries(e)[0];
         if (k === 'sls') this.excludes.sls.push(String(t));
         else if (k === 'id') this.excludes.ids.push(String(t));
       }

@@ -34,7 +34,7 @@ export class YamlSource {
     const { doc, lc } = parseSaltYamlDocument(text);
     if (doc.errors.length > 0) {
       return {
-        problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') },
+        problems: doc.errors.map((e) => problem('YAML_SYNTAX', { reason: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') },
           place(file, e.linePos?.[0].line ?? 0, e.linePos?.[0].col ?? 0, mapLine))),
       };
     }
@@ -49,7 +49,7 @@ export class YamlSource {
   }
 
   get root(): Node | null {
-    return this.doc.contents as Node | null;
+    return this.doc.contents;
   }
 
   pos(node: unknown): SourcePos {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { StateRegistry } from '../../states/registry.js';
-import type { Drivers, StateArgs, StateModule, StateReturn } from '../../states/types.js';
+import type { Drivers, StateModule, StateReturn } from '../../states/types.js';
 import { makeContext } from './context.js';
 
 /**
@@ -13,6 +13,6 @@ export function stateCaller(module: StateModule, drivers: Partial<Drivers>, grai
     const { name, ...own } = args;
     const { args: valid, errors } = registry.validate(module.name, fun, own);
     assert.deepEqual(errors, [], `arguments of ${module.name}.${fun}`);
-    return module.functions[fun]!.run({ ...valid, name } as StateArgs, makeContext({ test, drivers, grains }));
+    return module.functions[fun].run({ ...valid, name }, makeContext({ test, drivers, grains }));
   };
 }

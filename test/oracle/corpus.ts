@@ -82,7 +82,7 @@ export function runOracle(only?: string[]): Oracle {
     const ctx = decodeTyped(c.context);
     if (!(ctx instanceof Map)) throw new Error(`oracle: context of ${name} is not a mapping`);
     return {
-      name, group: name.split('/')[0]!, files: c.files, options: c.options,
+      name, group: name.split('/')[0], files: c.files, options: c.options,
       context: ctx as Map<string, Value>, expected: c.result,
     };
   });
@@ -108,7 +108,7 @@ export function caseLoader(files: Record<string, string>): { getSource(name: str
     getSource(name: string) {
       const n = normalizeTemplateName(name);
       if (n === undefined || !Object.prototype.hasOwnProperty.call(files, n)) return undefined;
-      return { source: files[n]!, filename: n };
+      return { source: files[n], filename: n };
     },
   };
 }
@@ -143,7 +143,7 @@ export function readKnown(path = KNOWN): Map<string, string> {
     const t = line.trim();
     if (!t || t.startsWith('#')) continue;
     const m = /^(\S+)\s*(.*)$/.exec(t)!;
-    known.set(m[1]!, m[2]!);
+    known.set(m[1], m[2]);
   }
   return known;
 }

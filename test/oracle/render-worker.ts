@@ -10,7 +10,7 @@ import { decodeTyped, type Case, type Outcome } from './corpus.js';
 import { loadEngine, loadNunjucks, renderUmec } from './renderers.js';
 
 const [renderer, dump, start] = process.argv.slice(2);
-const cases = JSON.parse(readFileSync(dump!, 'utf8')) as Array<Omit<Case, 'context'> & { context: unknown }>;
+const cases = JSON.parse(readFileSync(dump, 'utf8')) as Array<Omit<Case, 'context'> & { context: unknown }>;
 let render: (c: Case) => Outcome;
 if (renderer === 'nunjucks') {
   const nj = await loadNunjucks();
@@ -20,7 +20,7 @@ if (renderer === 'nunjucks') {
   render = (c) => renderUmec(engine, c);
 }
 for (let i = Number(start); i < cases.length; i++) {
-  const c = cases[i]!;
+  const c = cases[i];
   const outcome = render({ ...c, context: decodeTyped(c.context) as Case['context'] });
   writeSync(1, `${JSON.stringify({ i, outcome })}\n`);
 }

@@ -90,7 +90,7 @@ export async function loadNunjucks(): Promise<((c: Case) => Outcome) | string> {
         writeFileSync(join(root, rel), text);
       }
       const ctx = { grains: {}, pillar: {}, opts: {}, ...(fromPy(new Map(c.context)) as Record<string, unknown>) };
-      let out = new Renderer(root).render(c.files['main.jinja']!, 'main.jinja', ctx);
+      let out = new Renderer(root).render(c.files['main.jinja'], 'main.jinja', ctx);
       if (typeof out !== 'string') return { crash: `render returned ${typeof out}` };
       if (!c.options.includes('keep_trailing_newline') && out.endsWith('\n')) out = out.slice(0, -1);
       return { out };

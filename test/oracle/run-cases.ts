@@ -39,7 +39,7 @@ export async function renderInChildren(oracle: Oracle, renderer: 'umec' | 'nunju
   const dir = mkdtempSync(join(tmpdir(), 'umec-jinja-diff-'));
   const dump = join(dir, 'cases.json');
   const typed = (JSON.parse(oracle.raw) as { cases: Record<string, { context: unknown }> }).cases;
-  writeFileSync(dump, JSON.stringify(oracle.cases.map((c) => ({ ...c, context: typed[c.name]!.context }))));
+  writeFileSync(dump, JSON.stringify(oracle.cases.map((c) => ({ ...c, context: typed[c.name].context }))));
   const worker = fileURLToPath(new URL('./render-worker.js', import.meta.url));
   const out: Outcome[] = [];
   try {

@@ -30,21 +30,21 @@ test('an unknown state module compiles (with a warning) and fails only its chunk
     assert.equal(w.line, 4);
     assert.deepEqual(chunk(plan, 'missing').saltArgs, { bogus: 1 });
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.ok!.result, true);
-    assert.equal(ids.missing!.result, false);
-    assert.equal(ids.missing!.comment, "State 'nosuchmod.present' was not found in SLS 'main'\nReason: 'nosuchmod.present' is not available.");
-    assert.equal(ids.after!.result, false);
-    assert.match(ids.after!.comment, /One or more requisite failed: main\.missing/);
+    assert.equal(ids.ok.result, true);
+    assert.equal(ids.missing.result, false);
+    assert.equal(ids.missing.comment, "State 'nosuchmod.present' was not found in SLS 'main'\nReason: 'nosuchmod.present' is not available.");
+    assert.equal(ids.after.result, false);
+    assert.match(ids.after.comment, /One or more requisite failed: main\.missing/);
   });
 });
 
 test('an unknown function of a known module fails the same way at apply', async () => {
   await withTree({ 'main.sls': 'x:\n  file.manged:\n    - name: /tmp/x\n' }, async (t) => {
     const plan = await t.plan(['main']);
-    assert.equal(plan.warnings![0]!.code, 'UNKNOWN_FUNCTION');
+    assert.equal(plan.warnings![0].code, 'UNKNOWN_FUNCTION');
     const ids = byId(await t.apply(['main'], { test: true }));
-    assert.equal(ids.x!.result, false);
-    assert.match(ids.x!.comment, /^State 'file\.manged' was not found in SLS 'main'\nReason: 'file\.manged' is not available\.$/);
+    assert.equal(ids.x.result, false);
+    assert.match(ids.x.comment, /^State 'file\.manged' was not found in SLS 'main'\nReason: 'file\.manged' is not available\.$/);
   });
 });
 
@@ -54,7 +54,7 @@ test('an argument the function does not take is kept in the plan, dropped at app
     const c = chunk(plan, `${t.out}/f`);
     assert.equal(c.saltArgs!.bogus_arg, 3);
     assert.ok(plan.warnings!.some((w) => w.field === 'bogus_arg' && /unknown argument 'bogus_arg'/.test(w.message)));
-    const r = byId(await t.apply(['main']))[`${t.out}/f`]!;
+    const r = byId(await t.apply(['main']))[`${t.out}/f`];
     assert.equal(r.result, true);
     assert.deepEqual(r.warnings, ["'bogus_arg' is an invalid keyword argument for 'file.managed'"]);
     assert.equal(readFileSync(`${t.out}/f`, 'utf8'), 'hi\n');
@@ -66,11 +66,11 @@ test('a wrong argument value or a missing parameter fails the chunk at apply, no
     const plan = await t.plan(['main']);
     assert.deepEqual(plan.warnings!.map((w) => [w.stateId, w.field]).sort(), [['a', 'target'], ['b', 'makedirs']]);
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.a!.result, false);
-    assert.equal(ids.a!.comment, 'Missing parameter target for state file.symlink');
-    assert.equal(ids.b!.result, false);
-    assert.match(ids.b!.comment, /makedirs.*boolean/);
-    assert.equal(ids.c!.result, true);
+    assert.equal(ids.a.result, false);
+    assert.equal(ids.a.comment, 'Missing parameter target for state file.symlink');
+    assert.equal(ids.b.result, false);
+    assert.match(ids.b.comment, /makedirs.*boolean/);
+    assert.equal(ids.c.result, true);
     assert.ok(existsSync(`${t.out}/c`));
   });
 });
@@ -80,7 +80,7 @@ test('null for an optional argument means its default', async () => {
     const plan = await t.plan(['main']);
     assert.deepEqual(plan.warnings, []);
     assert.equal(chunk(plan, `${t.out}/f`).saltArgs!.mode, null, 'the plan keeps what was written');
-    const r = byId(await t.apply(['main']))[`${t.out}/f`]!;
+    const r = byId(await t.apply(['main']))[`${t.out}/f`];
     assert.equal(r.result, true, r.comment);
   });
 });
@@ -100,8 +100,8 @@ test('an argument item holding a two-key mapping gives both arguments (Salt upda
 test('the short form `id: module.function` is a state without arguments', async () => {
   await withTree({ 'main.sls': 'x: test.succeed_with_changes\n' }, async (t) => {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, true);
-    assert.deepEqual(Object.keys(ids.x!.changes), ['testing']);
+    assert.equal(ids.x.result, true);
+    assert.deepEqual(Object.keys(ids.x.changes), ['testing']);
   });
 });
 
@@ -119,13 +119,13 @@ test('onlyif/unless: lists of commands, and a boolean (a "bad type" to Salt, whi
     assert.deepEqual(plan.warnings, []);
     assert.equal(chunk(plan, 'bool_true').saltArgs!.onlyif, true);
     const ids = byId(await t.apply(['main']));
-    const ran = (id: string) => Object.keys(ids[id]!.changes).length > 0;
+    const ran = (id: string) => Object.keys(ids[id].changes).length > 0;
     assert.ok(ran('all_true'));
     assert.ok(!ran('one_false'));
-    assert.equal(ids.one_false!.comment, 'onlyif condition is false');
-    assert.equal(ids.one_false!.result, true);
+    assert.equal(ids.one_false.comment, 'onlyif condition is false');
+    assert.equal(ids.one_false.result, true);
     assert.ok(!ran('unless_all_true'));
-    assert.equal(ids.unless_all_true!.comment, 'unless condition is true');
+    assert.equal(ids.unless_all_true.comment, 'unless condition is true');
     assert.ok(ran('unless_one_false'));
     assert.ok(ran('bool_true'));
     assert.ok(ran('bool_false'), 'Salt runs the state when onlyif is not a command');
@@ -156,8 +156,8 @@ test('runtime options stay in the plan: check_cmd, reload_modules, order, failha
     assert.equal(c.failhard, false, 'failhard is read with Python truthiness');
     assert.deepEqual(c.checkCmd, ['false']);
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, false);
-    assert.equal(ids.x!.comment, 'check_cmd determined the state failed');
+    assert.equal(ids.x.result, false);
+    assert.equal(ids.x.comment, 'check_cmd determined the state failed');
   });
 });
 
@@ -165,8 +165,8 @@ test('retry: the state is called again until its result is the wanted one', asyn
   // fails until the second call has created the marker
   await withTree({ 'main.sls': 'x:\n  cmd.run:\n    - name: "if [ -e {{OUT}}/seen ]; then exit 0; else touch {{OUT}}/seen; exit 1; fi"\n    - retry:\n        attempts: 3\n        interval: 0\n' }, async (t) => {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, true);
-    assert.match(ids.x!.comment, /Attempt 1: Returned a result of "True"/);
+    assert.equal(ids.x.result, true);
+    assert.match(ids.x.comment, /Attempt 1: Returned a result of "True"/);
   });
 });
 
@@ -201,10 +201,10 @@ test('*_in: the target gets the requisite, found by ID, by a name argument, or a
 test('a requisite to nothing compiles with a warning and fails its chunk at apply with Salt\'s comment', async () => {
   await withTree({ 'main.sls': 'x:\n  test.nop:\n    - require:\n      - file: /etc/nowhere\n' }, async (t) => {
     const plan = await t.plan(['main']);
-    assert.equal(plan.warnings![0]!.code, 'REQUISITE_MISSING');
+    assert.equal(plan.warnings![0].code, 'REQUISITE_MISSING');
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.x!.result, false);
-    assert.equal(ids.x!.comment, 'The following requisites were not found:\n                   require:\n                       file: /etc/nowhere\n');
+    assert.equal(ids.x.result, false);
+    assert.equal(ids.x.comment, 'The following requisites were not found:\n                   require:\n                       file: /etc/nowhere\n');
   });
 });
 
@@ -229,10 +229,10 @@ test('use copies the other state\'s arguments (onlyif included), not its name or
 test('dry run: a file.managed whose parent a required file.directory creates predicts None with the change', async () => {
   await withTree({ 'main.sls': 'dir:\n  file.directory:\n    - name: {{OUT}}/new/conf.d\n    - makedirs: true\nfile:\n  file.managed:\n    - name: {{OUT}}/new/conf.d/app.conf\n    - contents: hello\n    - require:\n      - file: dir\n' }, async (t) => {
     const ids = byId(await t.apply(['main'], { test: true }));
-    assert.equal(ids.dir!.result, null);
-    assert.equal(ids.file!.result, null, ids.file!.comment);
-    assert.match(ids.file!.comment, /is set to be changed/);
-    assert.ok(ids.file!.changes.diff !== undefined);
+    assert.equal(ids.dir.result, null);
+    assert.equal(ids.file.result, null, ids.file.comment);
+    assert.match(ids.file.comment, /is set to be changed/);
+    assert.ok(ids.file.changes.diff !== undefined);
     assert.ok(!existsSync(`${t.out}/new`), 'a dry run changes nothing');
   });
 });
@@ -249,10 +249,10 @@ test('prereq: what the target requires runs before the target is test-run, so th
   // holder is defined first, as in the users formula
   await withTree({ 'main.sls': 'holder:\n  test.succeed_with_changes:\n    - prereq:\n      - file: target\ndir:\n  file.directory:\n    - name: {{OUT}}/d\ntarget:\n  file.managed:\n    - name: {{OUT}}/d/f\n    - contents: x\n    - require:\n      - file: dir\n' }, async (t) => {
     const ids = byId(await t.apply(['main']));
-    assert.equal(ids.holder!.result, true, ids.holder!.comment);
-    assert.equal(ids.target!.result, true, ids.target!.comment);
-    assert.ok(ids.dir!.__run_num__ < ids.holder!.__run_num__ && ids.holder!.__run_num__ < ids.target!.__run_num__,
-      `run order dir < holder < target: ${ids.dir!.__run_num__} ${ids.holder!.__run_num__} ${ids.target!.__run_num__}`);
+    assert.equal(ids.holder.result, true, ids.holder.comment);
+    assert.equal(ids.target.result, true, ids.target.comment);
+    assert.ok(ids.dir.__run_num__ < ids.holder.__run_num__ && ids.holder.__run_num__ < ids.target.__run_num__,
+      `run order dir < holder < target: ${ids.dir.__run_num__} ${ids.holder.__run_num__} ${ids.target.__run_num__}`);
   });
 });
 

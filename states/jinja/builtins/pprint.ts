@@ -40,7 +40,7 @@ function safeRepr(v: Value): string {
   return pyRepr(v);
 }
 
-// eslint-disable-next-line no-control-regex -- str.splitlines() breaks at these control characters too
+ 
 const LINE_WITH_END = /[^\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]*(?:\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])?/gu;
 
 class Printer {

@@ -198,7 +198,7 @@ export function asInt(v: Value, what = ''): number {
 
 // Python's str.isspace()/str.split() whitespace and str.splitlines() line boundaries.
 export const PY_WHITESPACE = '\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000';
-// eslint-disable-next-line no-control-regex -- str.splitlines() breaks at these control characters too
+ 
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
 
 /** str.splitlines() (without keepends). */

@@ -69,7 +69,7 @@ export function shortestDigits(x: number): { digits: string; decpt: number } {
   if (x === 0) return { digits: '0', decpt: 1 };
   const s = Math.abs(x).toExponential(); // "d.ddde+N": shortest round-trip digits
   const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s)!;
-  return { digits: m[1]! + (m[2] ?? ''), decpt: Number(m[3]) + 1 };
+  return { digits: m[1] + (m[2] ?? ''), decpt: Number(m[3]) + 1 };
 }
 
 function expSuffix(e: number, upper: boolean): string {
@@ -110,7 +110,7 @@ export function formatFloatAbs(x: number, f: FloatFormat): { text: string; negat
     case 'r': {
       const { digits, decpt } = shortestDigits(x);
       if (decpt <= -4 || decpt > 16) {
-        text = digits[0]! + (digits.length > 1 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(decpt - 1, upper);
+        text = digits[0] + (digits.length > 1 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(decpt - 1, upper);
       } else {
         text = placePoint(digits, decpt);
         if (!text.includes('.')) text += '.0';
@@ -128,7 +128,7 @@ export function formatFloatAbs(x: number, f: FloatFormat): { text: string; negat
       const p = f.precision ?? 6;
       const { digits, decpt } = sigDigits(x, p + 1);
       const e = x === 0 ? 0 : decpt - 1;
-      text = digits[0]! + (p > 0 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(e, upper);
+      text = digits[0] + (p > 0 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(e, upper);
       break;
     }
     case 'g': {
@@ -139,7 +139,7 @@ export function formatFloatAbs(x: number, f: FloatFormat): { text: string; negat
       if (!alt) { digits = digits.replace(/0+$/, ''); if (digits === '') digits = '0'; }
       const useExp = decpt <= -4 || decpt > (f.addDot0 ? p - 1 : p);
       if (useExp) {
-        text = digits[0]! + (digits.length > 1 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(decpt - 1, upper);
+        text = digits[0] + (digits.length > 1 ? `.${digits.slice(1)}` : alt ? '.' : '') + expSuffix(decpt - 1, upper);
       } else {
         text = placePoint(digits, decpt);
         if (!text.includes('.')) {
@@ -175,7 +175,7 @@ export function ratioToDouble(num: bigint, den: bigint): number {
   const n = shift >= 0 ? num << BigInt(shift) : num;
   const d = shift >= 0 ? den : den << BigInt(-shift);
   let q = n / d;
-  let sticky = n % d !== 0n;
+  const sticky = n % d !== 0n;
   let e = -shift;
   // keep 53 bits, fewer when the result is subnormal
   const top = e + bitLength(q) - 1;
@@ -187,7 +187,6 @@ export function ratioToDouble(num: bigint, den: bigint): number {
     q >>= BigInt(extra);
     e += extra;
     if (dropped > half || (dropped === half && (sticky || (q & 1n) === 1n))) q += 1n;
-    sticky = false;
   }
   return Number(q) * 2 ** e;
 }

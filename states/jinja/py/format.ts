@@ -127,7 +127,7 @@ export function printf(fmt: string, args: Value, strict = true): string {
       if (depth > 0) throw valueError('incomplete format key');
       const key = fmt.slice(start, i - 1);
       if (Array.isArray(mapping)) throw typeError('list indices must be integers or slices, not str');
-      const got = mapping instanceof Map ? dictGet(mapping, key) : (mapping as PyObject).getitem(key);
+      const got = mapping instanceof Map ? dictGet(mapping, key) : (mapping).getitem(key);
       if (got === undefined) throw new JinjaError('KeyError', pyRepr(key));
       value = got;
       usedMapping = true;
@@ -157,7 +157,7 @@ export function printf(fmt: string, args: Value, strict = true): string {
     const w = num();
     if (w !== undefined) { if (w < 0) { spec.minus = true; spec.width = -w; } else spec.width = w; }
     if (fmt[i] === '.') { i++; spec.prec = Math.max(0, num() ?? 0); }
-    while (i < n && 'hlL'.includes(fmt[i]!)) i++;
+    while (i < n && 'hlL'.includes(fmt[i])) i++;
     if (i >= n) throw valueError('incomplete format');
     const c = String.fromCodePoint(fmt.codePointAt(i)!);
     const at = strLen(fmt.slice(0, i));
@@ -188,12 +188,12 @@ function parseSpec(spec: string, v: Value): FormatSpec {
   const isAlign = (c: string | undefined): boolean => c !== undefined && '<>=^'.includes(c);
   if (cs.length >= 2 && isAlign(cs[1])) { out.fill = cs[0]!; out.align = cs[1]; i = 2; }
   else if (isAlign(cs[0])) { out.align = cs[0]; i = 1; }
-  if (cs[i] !== undefined && '+- '.includes(cs[i]!)) out.sign = cs[i++]!;
+  if (cs[i] !== undefined && '+- '.includes(cs[i])) out.sign = cs[i++]!;
   if (cs[i] === 'z') { out.z = true; i++; }
   if (cs[i] === '#') { out.alt = true; i++; }
   if (cs[i] === '0') { out.zero = true; i++; }
   let w = '';
-  while (i < cs.length && /\d/.test(cs[i]!)) w += cs[i++];
+  while (i < cs.length && /\d/.test(cs[i])) w += cs[i++];
   if (w) out.width = Number(w);
   if (cs[i] === ',' || cs[i] === '_') {
     out.grouping = cs[i++]!;
@@ -202,7 +202,7 @@ function parseSpec(spec: string, v: Value): FormatSpec {
   if (cs[i] === '.') {
     i++;
     let p = '';
-    while (i < cs.length && /\d/.test(cs[i]!)) p += cs[i++];
+    while (i < cs.length && /\d/.test(cs[i])) p += cs[i++];
     if (!p) throw valueError('Format specifier missing precision');
     out.precision = Number(p);
   }
@@ -297,7 +297,7 @@ function formatFloat(x: number, s: FormatSpec): string {
   text += suffix;
   const m = /^(\d*)(.*)$/s.exec(text)!;
   if (!/^\d/.test(text)) return assembleNumber(negative, '', '', text, { ...s, grouping: '' }, 3); // inf/nan
-  return assembleNumber(negative, '', m[1]!, m[2]!, s, 3);
+  return assembleNumber(negative, '', m[1], m[2], s, 3);
 }
 
 /** Python format(value, spec) (value.__format__(spec)). */
@@ -427,7 +427,7 @@ function render(fmt: string, st: FormatState, depth: number): string {
   let i = 0;
   const n = fmt.length;
   while (i < n) {
-    const c = fmt[i]!;
+    const c = fmt[i];
     if (c === '}') {
       if (fmt[i + 1] === '}') { out += '}'; i += 2; continue; }
       throw valueError("Single '}' encountered in format string");
@@ -439,7 +439,7 @@ function render(fmt: string, st: FormatState, depth: number): string {
     let level = 1;
     let inSpec = false;
     while (j < n) {
-      const d = fmt[j]!;
+      const d = fmt[j];
       if (d === '[' && !inSpec) {
         // an index in the field name may hold braces: skip to its ']'
         const k = fmt.indexOf(']', j);

@@ -8,8 +8,8 @@
 import { JinjaError, notProvided, typeError, valueError } from '../errors.js';
 import { PyFloat, PyFunction, PyObject, Tuple, type Dict, type Kwargs, type Value } from '../values.js';
 import {
-  call, chars, compare, contains, dictDelete, dictGet, dictHas, dictSet, iterate, len, numValue, pyCmp, pyEq,
-  pyRepr, sliceIndices, strLen, truthy, typeName,
+  call, chars, contains, dictDelete, dictGet, dictHas, dictSet, iterate, len, numValue, pyCmp, pyEq,
+  pyRepr, strLen, truthy, typeName,
 } from './ops.js';
 import { strFormat } from './format.js';
 
@@ -106,20 +106,20 @@ function toTitle(c: string): string {
   if (t) return t;
   const u = [...c.toUpperCase()];
   // a multi-letter uppercase (ß -> SS, ligatures) titles as one capital and lowercase letters; 'ŉ' -> 'ʼN' stays
-  return u.length > 1 && CASED.test(u[0]!) ? u[0]! + u.slice(1).join('').toLowerCase() : u.join('');
+  return u.length > 1 && CASED.test(u[0]) ? u[0] + u.slice(1).join('').toLowerCase() : u.join('');
 }
 
 const CASE_IGNORABLE = /\p{Case_Ignorable}/u;
 /** Python's lower() of cs[i] in context: a capital sigma at the end of a word becomes final sigma. */
 function lowerAt(cs: string[], i: number): string {
-  const c = cs[i]!;
+  const c = cs[i];
   if (c !== '\u03a3') return c.toLowerCase();
   let j = i - 1;
-  while (j >= 0 && CASE_IGNORABLE.test(cs[j]!)) j--;
-  const before = j >= 0 && CASED.test(cs[j]!);
+  while (j >= 0 && CASE_IGNORABLE.test(cs[j])) j--;
+  const before = j >= 0 && CASED.test(cs[j]);
   let k = i + 1;
-  while (k < cs.length && CASE_IGNORABLE.test(cs[k]!)) k++;
-  const after = k < cs.length && CASED.test(cs[k]!);
+  while (k < cs.length && CASE_IGNORABLE.test(cs[k])) k++;
+  const after = k < cs.length && CASED.test(cs[k]);
   return before && !after ? '\u03c2' : '\u03c3';
 }
 const FOLD_MAP: Record<string, string> = {
@@ -219,7 +219,7 @@ function pad(s: string, width: number, fill: string, where: 'l' | 'r' | 'c'): st
   const left = Math.floor(marg / 2) + (marg & width & 1);
   return fill.repeat(left) + s + fill.repeat(marg - left);
 }
-function fillArg(v: Value | undefined, name: string): string {
+function fillArg(v: Value | undefined, _name: string): string {
   if (v === undefined) return ' ';
   if (typeof v !== 'string') throw typeError(`The fill character must be a unicode character, not ${typeName(v)}`);
   if (strLen(v) !== 1) throw typeError('The fill character must be exactly one character long');
@@ -236,8 +236,8 @@ function strip(s: string, test: (c: string) => boolean, left: boolean, right: bo
   const cs = chars(s);
   let a = 0;
   let b = cs.length;
-  if (left) while (a < b && test(cs[a]!)) a++;
-  if (right) while (b > a && test(cs[b - 1]!)) b--;
+  if (left) while (a < b && test(cs[a])) a++;
+  if (right) while (b > a && test(cs[b - 1])) b--;
   return cs.slice(a, b).join('');
 }
 
@@ -248,22 +248,22 @@ function splitWhitespace(s: string, maxsplit: number, fromRight: boolean): strin
     let i = 0;
     const n = cs.length;
     while (true) {
-      while (i < n && WS_CHAR.test(cs[i]!)) i++;
+      while (i < n && WS_CHAR.test(cs[i])) i++;
       if (i >= n) break;
       if (maxsplit >= 0 && out.length === maxsplit) { out.push(cs.slice(i).join('')); break; }
       const j0 = i;
-      while (i < n && !WS_CHAR.test(cs[i]!)) i++;
+      while (i < n && !WS_CHAR.test(cs[i])) i++;
       out.push(cs.slice(j0, i).join(''));
     }
     return out;
   }
   let i = cs.length;
   while (true) {
-    while (i > 0 && WS_CHAR.test(cs[i - 1]!)) i--;
+    while (i > 0 && WS_CHAR.test(cs[i - 1])) i--;
     if (i <= 0) break;
     if (maxsplit >= 0 && out.length === maxsplit) { out.push(cs.slice(0, i).join('')); break; }
     const j0 = i;
-    while (i > 0 && !WS_CHAR.test(cs[i - 1]!)) i--;
+    while (i > 0 && !WS_CHAR.test(cs[i - 1])) i--;
     out.push(cs.slice(i, j0).join(''));
   }
   return out.reverse();
@@ -392,7 +392,7 @@ const STR: Record<string, Method<string>> = {
   title: noArgs('str', 'title', title),
   capitalize: noArgs('str', 'capitalize', (s) => {
     const cs = chars(s);
-    return cs.length ? toTitle(cs[0]!) + cs.slice(1).map((_, i) => lowerAt(cs, i + 1)).join('') : '';
+    return cs.length ? toTitle(cs[0]) + cs.slice(1).map((_, i) => lowerAt(cs, i + 1)).join('') : '';
   }),
   swapcase: noArgs('str', 'swapcase', (s) => {
     const cs = [...s];
@@ -409,8 +409,8 @@ const STR: Record<string, Method<string>> = {
     const out: string[] = [];
     let last = 0;
     for (const m of s.matchAll(LINE_BREAK)) {
-      out.push(s.slice(last, keep ? m.index! + m[0].length : m.index!));
-      last = m.index! + m[0].length;
+      out.push(s.slice(last, keep ? m.index + m[0].length : m.index));
+      last = m.index + m[0].length;
     }
     if (last < s.length) out.push(s.slice(last));
     return out;
@@ -496,7 +496,7 @@ function justify(s: string, a: Value[], k: Kwargs, name: string, where: 'l' | 'r
 function seqIndexOf(self: Value[], a: Value[], k: Kwargs, owner: 'list' | 'tuple'): number {
   const [x, st, en] = parse({ owner, name: 'index', params: ['value', 'start', 'stop'], min: 1, style: 'pos' }, a, k);
   const [s, e] = adjust(self.length, st, en);
-  for (let i = s; i < Math.min(e, self.length); i++) if (self[i] === x || pyEq(self[i]!, x!)) return i;
+  for (let i = s; i < Math.min(e, self.length); i++) if (self[i] === x || pyEq(self[i], x!)) return i;
   throw valueError(owner === 'list' ? `${pyRepr(x!)} is not in list` : 'tuple.index(x): x not in tuple');
 }
 function seqCount(self: Value[], a: Value[], k: Kwargs, owner: 'list' | 'tuple'): number {
@@ -580,8 +580,8 @@ export class DictView extends PyObject {
     if (this.kind === 'keys') return dictHas(this.dict, x);
     if (this.kind === 'values') return this.items().some((v) => v === x || pyEq(v, x));
     if (!(x instanceof Tuple) || x.length !== 2) return false;
-    const v = dictGet(this.dict, x[0]!);
-    return v !== undefined && (v === x[1] || pyEq(v, x[1]!));
+    const v = dictGet(this.dict, x[0]);
+    return v !== undefined && (v === x[1] || pyEq(v, x[1]));
   }
   /** keys and items views compare like sets; values views only by identity. */
   eq(other: Value): boolean {
@@ -599,7 +599,7 @@ export function updateDict(d: Dict, other: Value): void {
     }
     const pair = iterate(item);
     if (pair.length !== 2) throw valueError(`dictionary update sequence element #${i} has length ${pair.length}; 2 is required`);
-    dictSet(d, pair[0]!, pair[1]!);
+    dictSet(d, pair[0], pair[1]);
   });
 }
 
@@ -617,7 +617,7 @@ const DICT: Record<string, Method<Dict>> = {
   items: noArgs('dict', 'items', (d) => new DictView(d, 'items')),
   update: (d, a, k) => {
     if (a.length > 1) throw typeError(`update expected at most 1 argument, got ${a.length}`);
-    if (a.length === 1) updateDict(d, a[0]!);
+    if (a.length === 1) updateDict(d, a[0]);
     for (const [key, v] of k) dictSet(d, key, v);
     return null;
   },
@@ -698,7 +698,7 @@ function bind<T>(table: Record<string, Method<T>>, self: T, owner: string, name:
     if (!pyHas(owner, name)) return undefined;
     return new PyFunction(`${owner}.${name}`, () => { throw notProvided(`Python method ${owner}.${name}`); });
   }
-  const m = table[name]!;
+  const m = table[name];
   return new PyFunction(`${owner}.${name}`, (args, kwargs) => m(self, args, kwargs));
 }
 

@@ -54,7 +54,7 @@ export function pyRepr(v: Value, seen?: Set<unknown>): string {
     if (s.has(v)) return v instanceof Tuple ? '(...)' : Array.isArray(v) ? '[...]' : '{...}';
     s.add(v);
     try {
-      if (v instanceof Tuple) return v.length === 1 ? `(${pyRepr(v[0]!, s)},)` : `(${v.map((x) => pyRepr(x, s)).join(', ')})`;
+      if (v instanceof Tuple) return v.length === 1 ? `(${pyRepr(v[0], s)},)` : `(${v.map((x) => pyRepr(x, s)).join(', ')})`;
       if (Array.isArray(v)) return `[${v.map((x) => pyRepr(x, s)).join(', ')}]`;
       if (v instanceof Map) return `{${[...v].map(([k, x]) => `${pyRepr(k, s)}: ${pyRepr(x, s)}`).join(', ')}}`;
       return `<Namespace ${pyRepr(new Map<Value, Value>(v.attrs), s)}>`;
@@ -285,7 +285,7 @@ export function pyEq(a: Value, b: Value, strict = true): boolean {
   if (typeof a === 'string' || a === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || (a instanceof Tuple) !== (b instanceof Tuple) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!(a[i] === b[i] || pyEq(a[i]!, b[i]!, strict))) return false;
+    for (let i = 0; i < a.length; i++) if (!(a[i] === b[i] || pyEq(a[i], b[i], strict))) return false;
     return true;
   }
   if (a instanceof Map) {
@@ -331,8 +331,8 @@ function lt(op: '<' | '<=' | '>' | '>=', a: Value, b: Value, strict: boolean): b
   if (Array.isArray(a) && Array.isArray(b) && (a instanceof Tuple) === (b instanceof Tuple)) {
     const n = Math.min(a.length, b.length);
     for (let i = 0; i < n; i++) {
-      if (a[i] === b[i] || pyEq(a[i]!, b[i]!, strict)) continue;
-      return lt(op, a[i]!, b[i]!, strict);
+      if (a[i] === b[i] || pyEq(a[i], b[i], strict)) continue;
+      return lt(op, a[i], b[i], strict);
     }
     switch (op) { case '<': return a.length < b.length; case '<=': return a.length <= b.length; case '>': return a.length > b.length; case '>=': return a.length >= b.length; }
   }

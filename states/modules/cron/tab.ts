@@ -53,14 +53,14 @@ export function parseTab(text: string): CronTab {
     if (line.startsWith('@')) {
       const comps = line.split(/\s+/).filter((c) => c !== '');
       if (comps.length < 2) continue;
-      tab.special.push({ spec: comps[0]!, cmd: comps.slice(1).join(' '), identifier, comment, commented });
+      tab.special.push({ spec: comps[0], cmd: comps.slice(1).join(' '), identifier, comment, commented });
       identifier = null; comment = null;
     } else if (line.startsWith('#')) {
       let text = line.replace(/^[# ]+/, '');
       if (text.includes(ID_MARK)) {
         const parts = text.split(ID_MARK);
-        text = parts[0]!.trimEnd();
-        if (parts[1]!.length > 1) identifier = parts[1]!.slice(1);
+        text = parts[0].trimEnd();
+        if (parts[1].length > 1) identifier = parts[1].slice(1);
       }
       comment = comment === null ? text : `${comment}\n${text}`;
     } else if (line.indexOf('=') > 0 && (!line.includes(' ') || line.indexOf('=') < line.indexOf(' '))) {
@@ -69,7 +69,7 @@ export function parseTab(text: string): CronTab {
     } else if (line.split(' ').length > 5) {
       const comps = line.split(' ');
       tab.crons.push({
-        minute: comps[0]!, hour: comps[1]!, daymonth: comps[2]!, month: comps[3]!, dayweek: comps[4]!,
+        minute: comps[0], hour: comps[1], daymonth: comps[2], month: comps[3], dayweek: comps[4],
         cmd: comps.slice(5).join(' '), identifier, comment, commented,
       });
       identifier = null; comment = null;

@@ -71,7 +71,7 @@ export function planReplace(old: string, o: {
     const add = `${o.not_found_content ?? o.repl}\n`;
     if (o.prepend_if_not_found) newLines = [add, ...newLines];
     else {
-      if (newLines.length && !newLines[newLines.length - 1]!.endsWith('\n')) newLines[newLines.length - 1] += '\n';
+      if (newLines.length && !newLines[newLines.length - 1].endsWith('\n')) newLines[newLines.length - 1] += '\n';
       newLines = [...newLines, add];
     }
     changed = true;
@@ -156,7 +156,7 @@ export function planComment(old: string, regex: string, char: string, comment: b
 /** Python's str.lstrip(chars). */
 function lstripChars(s: string, chars: string): string {
   let i = 0;
-  while (i < s.length && chars.includes(s[i]!)) i++;
+  while (i < s.length && chars.includes(s[i])) i++;
   return s.slice(i);
 }
 
@@ -286,7 +286,7 @@ export function planBlock(old: string, o: BlockOptions): ReplacePlan {
   if (!found) {
     if (o.prepend_if_not_found) newLines = [...addContent(sep, [], true), ...newLines];
     else if (o.append_if_not_found) {
-      if (newLines.length && !newLines[newLines.length - 1]!.endsWith(sep)) newLines[newLines.length - 1] += sep;
+      if (newLines.length && !newLines[newLines.length - 1].endsWith(sep)) newLines[newLines.length - 1] += sep;
       addContent(sep, newLines, true);
     } else throw new Error('Cannot edit marked block. Markers were not found');
   }

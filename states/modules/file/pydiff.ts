@@ -25,7 +25,7 @@ export function pyUnifiedDiff(oldText: string, newText: string): string {
     out.push(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@\n`);
     const lines = h.lines;
     for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
+      const l = lines[i];
       if (l.startsWith('\\')) continue;
       out.push(lines[i + 1]?.startsWith('\\') ? l : `${l}\n`);
     }

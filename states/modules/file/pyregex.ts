@@ -53,7 +53,7 @@ export function compilePy(pattern: string, flags = 0): PyRegex {
   for (;;) {
     const m = /^\(\?([aiLmsux]+)\)/.exec(p);
     if (!m) break;
-    for (const c of m[1]!) f |= INLINE_FLAG[c]!;
+    for (const c of m[1]) f |= INLINE_FLAG[c];
     p = p.slice(m[0].length);
   }
   const out: string[] = [];
@@ -65,7 +65,7 @@ export function compilePy(pattern: string, flags = 0): PyRegex {
     throw new Error(`Python regular expression ${JSON.stringify(pattern)}: ${what} is not supported`);
   };
   while (i < p.length) {
-    const c = p[i]!;
+    const c = p[i];
     if (c === '\\') {
       const n = p[i + 1];
       if (n === undefined) throw new Error(`Python regular expression ${JSON.stringify(pattern)}: bad escape (end of pattern)`);
@@ -121,7 +121,7 @@ export function compilePy(pattern: string, flags = 0): PyRegex {
         let m: RegExpExecArray | null;
         if ((m = /^\(\?P<([A-Za-z_]\w*)>/.exec(rest))) {
           groupCount++;
-          groups.set(m[1]!, groupCount);
+          groups.set(m[1], groupCount);
           out.push(`(?<${m[1]}>`);
           i += m[0].length;
         } else if ((m = /^\(\?P=([A-Za-z_]\w*)\)/.exec(rest))) {
@@ -166,7 +166,7 @@ export function compilePy(pattern: string, flags = 0): PyRegex {
   try {
     return { re: new RegExp(out.join(''), jsFlags), groups, groupCount };
   } catch (e) {
-    throw new Error(`Python regular expression ${JSON.stringify(pattern)} is invalid: ${(e as Error).message}`);
+    throw new Error(`Python regular expression ${JSON.stringify(pattern)} is invalid: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -185,14 +185,14 @@ export function parseReplacement(repl: string, rx: PyRegex): TemplatePart[] {
     parts.push(g);
   };
   for (let i = 0; i < repl.length; i++) {
-    const c = repl[i]!;
+    const c = repl[i];
     if (c !== '\\') { lit += c; continue; }
     const n = repl[i + 1];
     if (n === undefined) throw new Error(`bad escape (end of replacement ${JSON.stringify(repl)})`);
     if (n === 'g') {
       const m = /^<([^>]*)>/.exec(repl.slice(i + 2));
       if (!m) throw new Error(`missing group name in replacement ${JSON.stringify(repl)}`);
-      const name = m[1]!;
+      const name = m[1];
       let g: number;
       if (/^\d+$/.test(name)) g = Number(name);
       else if (rx.groups.has(name)) g = rx.groups.get(name)!;

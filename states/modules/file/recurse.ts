@@ -74,7 +74,7 @@ export function selectManaged(name: string, listing: { files: string[]; dirs: st
     if (!validRelpath(l, o.maxdepth) || !checkIncludeExclude(l, o.include_pat, o.exclude_pat)) continue;
     // the link replaces whatever the file server shows below it
     files = files.filter((f) => f !== l && !f.startsWith(`${l}/`));
-    symlinks.push({ dest: join(name, l), target: listing.symlinks[l]! });
+    symlinks.push({ dest: join(name, l), target: listing.symlinks[l] });
     keep.add(join(name, l));
   }
   for (const k of keep) vdir.add(k);
@@ -124,7 +124,7 @@ export const recurse: StateFunction = {
       if (listing) { source = s; break; }
     }
     if (!listing || !source) {
-      const path = sources[0]!.replace(/^[a-z]+:\/\//, '');
+      const path = sources[0].replace(/^[a-z]+:\/\//, '');
       return { ...result, result: false, comment: `The directory '${path}' does not exist on the salt fileserver in saltenv 'base'` };
     }
     const st = await statOrUndefined(name);

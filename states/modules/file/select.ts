@@ -6,7 +6,7 @@ import { compilePy, pySearch } from './pyregex.js';
 export function fnmatch(name: string, pat: string): boolean {
   let re = '';
   for (let i = 0; i < pat.length; i++) {
-    const c = pat[i]!;
+    const c = pat[i];
     if (c === '*') re += '[\\s\\S]*';
     else if (c === '?') re += '[\\s\\S]';
     else if (c === '[') {

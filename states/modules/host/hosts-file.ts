@@ -34,11 +34,11 @@ export function parseHosts(text: string | undefined): HostsTable {
       line = line.slice(0, hash).trim();
     }
     const [ip, ...aliases] = words(line);
-    const cur = table.get(ip!);
+    const cur = table.get(ip);
     const entry: HostEntry = cur && isHost(cur) ? cur : { aliases: [] };
     entry.aliases.push(...aliases);
     if (comment) entry.comment = comment;
-    table.set(ip!, entry);
+    table.set(ip, entry);
   }
   return table;
 }
@@ -95,11 +95,11 @@ export function rmHost(text: string | undefined, ip: string, alias: string): str
   if (!hasPair(text, ip, alias)) return text;
   const lines = readLines(text ?? '');
   for (let i = 0; i < lines.length; i++) {
-    const tmp = lines[i]!.trim();
+    const tmp = lines[i].trim();
     if (!tmp || tmp.startsWith('#')) continue;
     const hash = tmp.indexOf('#');
     const info = hash >= 0 ? tmp.slice(0, hash) : tmp;
-    const comment = hash >= 0 ? tmp.slice(hash + 1).split('#')[0]!.trimStart() : '';
+    const comment = hash >= 0 ? tmp.slice(hash + 1).split('#')[0].trimStart() : '';
     const comps = words(info);
     if (comps[0] !== ip) continue;
     // Salt's layout for an edited line: "ip<TAB><TAB>name name " (trailing space kept).
@@ -116,7 +116,7 @@ export function setHost(text: string | undefined, ip: string, names: string): st
   const lines = readLines(text ?? '');
   let done = false;
   for (let i = 0; i < lines.length; i++) {
-    const tmp = lines[i]!.trim();
+    const tmp = lines[i].trim();
     if (!tmp || tmp.startsWith('#')) continue;
     if (words(tmp)[0] === ip) {
       lines[i] = done ? '' : add;
@@ -124,7 +124,7 @@ export function setHost(text: string | undefined, ip: string, names: string): st
     }
   }
   if (!done) {
-    if (lines.length > 0 && !lines[lines.length - 1]!.endsWith('\n')) lines[lines.length - 1] += '\n';
+    if (lines.length > 0 && !lines[lines.length - 1].endsWith('\n')) lines[lines.length - 1] += '\n';
     lines.push(add);
   }
   return lines.join('');
@@ -134,7 +134,7 @@ export function setHost(text: string | undefined, ip: string, names: string): st
 export function isIpAddr(addr: string): boolean {
   const [a, len, extra] = addr.split('/');
   if (extra !== undefined) return false;
-  const v = isIP(a!);
+  const v = isIP(a);
   if (v === 0) return false;
   if (len === undefined) return true;
   return /^\d+$/.test(len) && Number(len) <= (v === 4 ? 32 : 128);

@@ -64,5 +64,5 @@ export function setLang(text: string, locale: string): string {
 export function langOf(text: string | undefined): string {
   const grep = (text ?? '').split('\n').filter((l) => l.startsWith('LANG=')).join('\n');
   const parts = grep.split('=');
-  return parts.length > 1 ? parts[1]!.replace(/"/g, '') : '';
+  return parts.length > 1 ? parts[1].replace(/"/g, '') : '';
 }

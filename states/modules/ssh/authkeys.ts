@@ -54,11 +54,11 @@ export function validateKeys(text: string | undefined, hashType?: string | null)
     if (line.startsWith('#')) continue;
     const m = LINE_RE.exec(line.slice(0, -1));
     if (!m) continue;
-    const comps = m[2]!.split(/\s+/).filter((c) => c !== '');
+    const comps = m[2].split(/\s+/).filter((c) => c !== '');
     if (comps.length < 2) continue;
-    const fp = fingerprint(comps[1]!, hashType);
+    const fp = fingerprint(comps[1], hashType);
     if (fp === undefined) continue;
-    out.set(comps[1]!, { enc: comps[0]!, comment: comps.slice(2).join(' '), options: m[1] ? m[1].split(',') : [], fingerprint: fp });
+    out.set(comps[1], { enc: comps[0], comment: comps.slice(2).join(' '), options: m[1] ? m[1].split(',') : [], fingerprint: fp });
   }
   return out;
 }
@@ -96,7 +96,7 @@ export function removeAuthKey(text: string, key: string): string {
     if (l.startsWith('#')) { out.push(l); continue; }
     const m = LINE_RE.exec(l.slice(0, -1));
     if (!m) continue;
-    const comps = m[2]!.split(/\s+/).filter((c) => c !== '');
+    const comps = m[2].split(/\s+/).filter((c) => c !== '');
     if (comps.length < 2) { out.push(l); continue; }
     if (comps[1] === key) continue;
     out.push(l);
@@ -114,17 +114,17 @@ export function parseName(name: string, d: { enc: string; comment: string; optio
     return { ...d, key: t.slice(0, sp), comment: t.slice(sp).trim() };
   }
   const options = m[1] ? m[1].split(',') : d.options;
-  const comps = m[2]!.split(/\s+/).filter((c) => c !== '');
+  const comps = m[2].split(/\s+/).filter((c) => c !== '');
   // present splits at most twice (the comment keeps its spaces); absent splits on every space.
-  const comment = maxSplit ? (comps.length >= 3 ? comps.slice(2).join(' ') : d.comment) : (comps.length === 3 ? comps[2]! : d.comment);
-  return { key: comps[1]!, enc: comps[0]!, comment, options };
+  const comment = maxSplit ? (comps.length >= 3 ? comps.slice(2).join(' ') : d.comment) : (comps.length === 3 ? comps[2] : d.comment);
+  return { key: comps[1], enc: comps[0], comment, options };
 }
 
 /** sshd's AuthorizedKeysFile tokens: %% %u %h. */
 export function expandConfigPath(path: string, user: string, home: string): string {
   let out = '';
   for (let i = 0; i < path.length; i++) {
-    const c = path[i]!;
+    const c = path[i];
     if (c !== '%') { out += c; continue; }
     const n = path[++i];
     if (n === undefined) throw new SshError("AuthorizedKeysFile path: Last character can't be escape character");

@@ -24,9 +24,9 @@ export function parseOpensshOutput(out: string, hashType: string | null): HostEn
     if (!line || line.startsWith('#')) continue;
     const parts = line.split(/\s+/);
     if (parts.length !== 3) continue;
-    const fp = keyFingerprint(parts[2]!, hashType);
+    const fp = keyFingerprint(parts[2], hashType);
     if (!fp) continue;
-    entries.push({ hostname: parts[0]!, key: parts[2]!, enc: parts[1]!, fingerprint: fp });
+    entries.push({ hostname: parts[0], key: parts[2], enc: parts[1], fingerprint: fp });
   }
   return entries;
 }
@@ -37,8 +37,8 @@ export function matchedLineNumbers(out: string, enc: string | null): number[] {
   const want = enc || 'rsa';
   const nums: number[] = [];
   for (let i = 0; i + 1 < lines.length; i += 2) {
-    const no = Number(lines[i]!.trim().split(/\s+/).pop());
-    const fields = lines[i + 1]!.trim().split(/\s+/);
+    const no = Number(lines[i].trim().split(/\s+/).pop());
+    const fields = lines[i + 1].trim().split(/\s+/);
     if (fields[fields.length - 2] === want) nums.push(no);
   }
   return nums;
@@ -132,8 +132,8 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
       return { ...ret, changes, comment: status === 'add' ? `Key for ${o.name} is set to be added to ${o.config}` : `Key for ${o.name} is set to be updated in ${o.config}` };
     }
     await write(driver, file, o, entries);
-    const comment = o.key ? `${o.name}'s key saved to ${o.config} (key: ${entries[0]!.key})`
-      : `${o.name}'s key saved to ${o.config} (fingerprint: ${String(entries[0]!.fingerprint)})`;
+    const comment = o.key ? `${o.name}'s key saved to ${o.config} (key: ${entries[0].key})`
+      : `${o.name}'s key saved to ${o.config} (fingerprint: ${String(entries[0].fingerprint)})`;
     return { ...ret, changes, comment };
   } catch (e) {
     return fail(errMsg(e));

@@ -32,7 +32,7 @@ export function bindArgs(fname: string, params: Params, args: Value[], kwargs: K
   for (const [name, dflt] of params) {
     if (name in a) continue;
     if (dflt === REQUIRED) throw typeError(`${short}() missing 1 required positional argument: '${name}'`);
-    a[name] = dflt as Value;
+    a[name] = dflt;
   }
   return { a, rest: args.slice(params.length), extra };
 }

@@ -8,8 +8,8 @@ import { splitShell } from './shlex.js';
 export function boxExec(cmd: string, o: Parameters<NonNullable<SaltDeps['exec']>>[1]): ReturnType<NonNullable<SaltDeps['exec']>> {
   const argv = o.shell ? ['/bin/sh', '-c', cmd] : splitShell(cmd);
   if (o.runas) argv.unshift('runuser', '-u', o.runas, '--');
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: o.cwd, input: o.stdin, env: o.env ? { ...process.env, ...o.env } : process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error) return { stdout: '', stderr: `${(r.error as Error).message}`, retcode: 127 };
+  const r = spawnSync(argv[0], argv.slice(1), { cwd: o.cwd, input: o.stdin, env: o.env ? { ...process.env, ...o.env } : process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) return { stdout: '', stderr: `${(r.error).message}`, retcode: 127 };
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', retcode: r.status ?? 1 };
 }
 
@@ -23,9 +23,9 @@ export function passwdUserInfo(root = '/'): NonNullable<SaltDeps['userInfo']> {
     const groups = new Set<string>();
     for (const g of read('group').map((l) => l.split(':'))) {
       if (g.length < 4) continue;
-      if (Number(g[2]) === gid || g[3]!.split(',').includes(name)) groups.add(g[0]!);
+      if (Number(g[2]) === gid || g[3].split(',').includes(name)) groups.add(g[0]);
     }
-    return { name, passwd: ent[1]!, uid: Number(ent[2]), gid, fullname: ent[4]!, home: ent[5]!, shell: ent[6]!, groups: [...groups].sort() };
+    return { name, passwd: ent[1], uid: Number(ent[2]), gid, fullname: ent[4], home: ent[5], shell: ent[6], groups: [...groups].sort() };
   };
 }
 
@@ -34,7 +34,7 @@ export function dpkgVersion(name: string): string {
   const r = spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev} ${Version}', name], { encoding: 'utf8' });
   if (r.status !== 0) return '';
   const m = /^ii\s+(\S+)/.exec(r.stdout ?? '');
-  return m ? m[1]! : '';
+  return m ? m[1] : '';
 }
 
 export const realFs: NonNullable<SaltDeps['fs']> = {

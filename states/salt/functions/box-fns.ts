@@ -22,7 +22,7 @@ export function boxFunctions(d: SaltDeps): Record<string, PyFunction> {
   const exec = (fn: string, cmd: Value, a: Record<string, Value>, shellDefault: boolean) => {
     if (!d.exec) throw notHere(d, fn);
     // Salt: python_shell defaults to False for calls from templates, so no shell unless asked
-    const shell = a.python_shell === null ? shellDefault : truthy(a.python_shell!);
+    const shell = a.python_shell === null ? shellDefault : truthy(a.python_shell);
     const o: ExecOptions = { shell };
     if (a.cwd !== null) o.cwd = String(a.cwd);
     if (a.stdin !== null) o.stdin = String(a.stdin);
@@ -31,7 +31,7 @@ export function boxFunctions(d: SaltDeps): Record<string, PyFunction> {
     return d.exec(String(cmd), o);
   };
   const log = (level: 'debug' | 'info' | 'warning' | 'error' | 'critical') =>
-    saltFn(`log.${level}`, [['message', REQUIRED]], ({ a }) => { d.log?.(level, pyStr(a.message!)); return null; });
+    saltFn(`log.${level}`, [['message', REQUIRED]], ({ a }) => { d.log?.(level, pyStr(a.message)); return null; });
   const fsFn = (name: string, test: (fs: NonNullable<SaltDeps['fs']>, p: string) => boolean) =>
     saltFn(`file.${name}`, [['path', REQUIRED]], ({ a }) => {
       if (!d.fs) throw notHere(d, `file.${name}`);
@@ -39,24 +39,24 @@ export function boxFunctions(d: SaltDeps): Record<string, PyFunction> {
     });
   return {
     'cmd.run': saltFn('cmd.run', CMD_PARAMS, ({ a }) => {
-      const r = exec('cmd.run', a.cmd!, a, false);
+      const r = exec('cmd.run', a.cmd, a, false);
       // stderr goes to the same output (redirect_stderr), trailing whitespace stripped (rstrip=True)
       return `${r.stdout}${r.stderr}`.replace(/\s+$/, '');
     }, { varkw: true }),
     'cmd.shell': saltFn('cmd.shell', CMD_PARAMS, ({ a }) => {
-      const r = exec('cmd.shell', a.cmd!, a, true);
+      const r = exec('cmd.shell', a.cmd, a, true);
       return `${r.stdout}${r.stderr}`.replace(/\s+$/, '');
     }, { varkw: true }),
-    'cmd.run_stdout': saltFn('cmd.run_stdout', CMD_PARAMS, ({ a }) => exec('cmd.run_stdout', a.cmd!, a, false).stdout.replace(/\s+$/, ''), { varkw: true }),
-    'cmd.retcode': saltFn('cmd.retcode', CMD_PARAMS, ({ a }) => exec('cmd.retcode', a.cmd!, a, false).retcode, { varkw: true }),
+    'cmd.run_stdout': saltFn('cmd.run_stdout', CMD_PARAMS, ({ a }) => exec('cmd.run_stdout', a.cmd, a, false).stdout.replace(/\s+$/, ''), { varkw: true }),
+    'cmd.retcode': saltFn('cmd.retcode', CMD_PARAMS, ({ a }) => exec('cmd.retcode', a.cmd, a, false).retcode, { varkw: true }),
     'cmd.run_all': saltFn('cmd.run_all', CMD_PARAMS, ({ a }) => {
-      const r = exec('cmd.run_all', a.cmd!, a, false);
+      const r = exec('cmd.run_all', a.cmd, a, false);
       return new Map<Value, Value>([['pid', 0], ['retcode', r.retcode], ['stdout', r.stdout.replace(/\s+$/, '')], ['stderr', r.stderr.replace(/\s+$/, '')]]);
     }, { varkw: true }),
     'pkg.version': new PyFunction('pkg.version', (args) => {
       if (!d.pkgVersion) throw notHere(d, 'pkg.version');
       const names = args.map(String);
-      if (names.length === 1) return d.pkgVersion(names[0]!);
+      if (names.length === 1) return d.pkgVersion(names[0]);
       return new Map<Value, Value>(names.map((n) => [n, d.pkgVersion!(n)]));
     }),
     'user.info': saltFn('user.info', [['name', REQUIRED]], ({ a }) => {
@@ -111,11 +111,11 @@ const isPrivate4 = (ip: string): boolean => /^(10\.|192\.168\.|172\.(1[6-9]|2\d|
 /** salt.utils.network.ip_addrs: unique addresses, loopback left out unless asked, sorted. */
 function ipAddrs(all: { address: string; family: 4 | 6; iface: string }[], a: Record<string, Value>, family: 4 | 6): Value[] {
   let ips = all.filter((x) => x.family === family && (a.interface === null || x.iface === a.interface));
-  if (!truthy(a.include_loopback!)) ips = ips.filter((x) => (family === 4 ? !x.address.startsWith('127.') : x.address !== '::1'));
+  if (!truthy(a.include_loopback)) ips = ips.filter((x) => (family === 4 ? !x.address.startsWith('127.') : x.address !== '::1'));
   if (family === 4 && a.cidr !== null) {
     const [net, bits] = String(a.cidr).split('/');
     const mask = Number(bits ?? 32) === 0 ? 0 : (0xffffffff << (32 - Number(bits ?? 32))) >>> 0;
-    ips = ips.filter((x) => ((v4(x.address) & mask) >>> 0) === ((v4(net!) & mask) >>> 0));
+    ips = ips.filter((x) => ((v4(x.address) & mask) >>> 0) === ((v4(net) & mask) >>> 0));
   }
   if (family === 4 && a.type === 'public') ips = ips.filter((x) => !isPrivate4(x.address));
   if (family === 4 && a.type === 'private') ips = ips.filter((x) => isPrivate4(x.address));

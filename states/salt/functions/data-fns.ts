@@ -32,15 +32,15 @@ export function dataFunctions(d: SaltDeps): Record<string, PyFunction> {
   const pillarGet = saltFn('pillar.get', [['key', REQUIRED], ['default', ''], ['merge', false], ['merge_nested_lists', null], ['delimiter', ':'], ['pillarenv', null], ['saltenv', null]], ({ a }) => {
     const key = String(a.key);
     const delimiter = String(a.delimiter);
-    if (truthy(a.merge!)) {
-      const mergeLists = a.merge_nested_lists === null ? false : truthy(a.merge_nested_lists!); // pillar_merge_lists: False
-      const r = getMerged('pillar.get', d, d.pillar, key, a.default!, mergeLists, delimiter);
+    if (truthy(a.merge)) {
+      const mergeLists = a.merge_nested_lists === null ? false : truthy(a.merge_nested_lists); // pillar_merge_lists: False
+      const r = getMerged('pillar.get', d, d.pillar, key, a.default, mergeLists, delimiter);
       if (r !== NOT_SET) return r;
     }
-    return traverse(d.pillar, key, a.default!, delimiter);
+    return traverse(d.pillar, key, a.default, delimiter);
   });
   const grainsGet = saltFn('grains.get', [['key', REQUIRED], ['default', ''], ['delimiter', ':'], ['ordered', true]],
-    ({ a }) => traverse(d.grains, String(a.key), a.default!, String(a.delimiter)));
+    ({ a }) => traverse(d.grains, String(a.key), a.default, String(a.delimiter)));
   // Salt's item(*args, **kwargs): every positional argument is a key
   const itemFn = (data: Map<Value, Value>, name: string): PyFunction => new PyFunction(name, (args, kwargs) => {
     const dflt = kwargs.get('default') ?? '';
@@ -52,7 +52,7 @@ export function dataFunctions(d: SaltDeps): Record<string, PyFunction> {
   return {
     'pillar.get': pillarGet,
     'pillar.items': saltFn('pillar.items', [], () => d.pillar, { varargs: true, varkw: true }),
-    'pillar.raw': saltFn('pillar.raw', [['key', null]], ({ a }) => (a.key === null ? d.pillar : mapGet(d.pillar, a.key!) ?? new Map())),
+    'pillar.raw': saltFn('pillar.raw', [['key', null]], ({ a }) => (a.key === null ? d.pillar : mapGet(d.pillar, a.key) ?? new Map())),
     'pillar.item': itemFn(d.pillar, 'pillar.item'),
     'grains.get': grainsGet,
     'grains.items': saltFn('grains.items', [['sanitize', false]], () => d.grains),
@@ -62,20 +62,20 @@ export function dataFunctions(d: SaltDeps): Record<string, PyFunction> {
       return traverse(d.grains, String(a.key), miss) !== miss;
     }),
     'grains.filter_by': saltFn('grains.filter_by', [['lookup_dict', REQUIRED], ['grain', 'os_family'], ['merge', null], ['default', 'default'], ['base', null]],
-      ({ a }) => filterBy(a.lookup_dict!, String(a.grain), d.grains, a.merge, a.default, a.base)),
+      ({ a }) => filterBy(a.lookup_dict, String(a.grain), d.grains, a.merge, a.default, a.base)),
     'pillar.filter_by': saltFn('pillar.filter_by', [['lookup_dict', REQUIRED], ['pillar', REQUIRED], ['merge', null], ['default', 'default'], ['base', null]],
-      ({ a }) => filterBy(a.lookup_dict!, String(a.pillar), d.pillar, a.merge, a.default, a.base)),
+      ({ a }) => filterBy(a.lookup_dict, String(a.pillar), d.pillar, a.merge, a.default, a.base)),
     // salt/modules/config.py option(): a top-level key (no traversal) from opts, grains, pillar, then master
     'config.option': saltFn('config.option', [['value', REQUIRED], ['default', null], ['omit_opts', false], ['omit_grains', false], ['omit_pillar', false], ['omit_master', false], ['omit_all', false]], ({ a }) => {
       const master = mapGet(d.pillar, 'master');
-      const all = truthy(a.omit_all!);
+      const all = truthy(a.omit_all);
       const sources: [boolean, Value][] = [[!a.omit_opts, d.opts], [!a.omit_grains, d.grains], [!a.omit_pillar, d.pillar], [!a.omit_master, isDict(master) ? master : new Map()]];
       for (const [use, data] of sources) {
         if (!truthy(use) || all || !isDict(data)) continue;
-        const v = mapGet(data, a.value!);
+        const v = mapGet(data, a.value);
         if (v !== undefined) return v;
       }
-      return a.default === null ? '' : a.default!;
+      return a.default === null ? '' : a.default;
     }),
     'config.get': saltFn('config.get', [['key', REQUIRED], ['default', ''], ['delimiter', ':'], ['merge', null], ['omit_opts', false], ['omit_pillar', false], ['omit_master', false], ['omit_grains', false]], ({ a }) => {
       const key = String(a.key);

@@ -2,7 +2,7 @@
 import { JinjaError, typeError } from '../../jinja/errors.js';
 import { truthy } from '../../jinja/py/ops.js';
 import { PyFunction, type Value } from '../../jinja/values.js';
-import { deepcopy, isDict, merge, update } from '../data.js';
+import { deepcopy, merge, update } from '../data.js';
 import { jsonDumps } from '../json-dump.js';
 import { loadSaltYaml } from '../yaml-load.js';
 import { safeDump } from '../yaml-dump.js';
@@ -42,28 +42,28 @@ export function mergeFunctions(d: SaltDeps): Record<string, PyFunction> {
   return {
     'defaults.merge': saltFn('defaults.merge', [['dest', REQUIRED], ['src', REQUIRED], ['merge_lists', false], ['in_place', true], ['convert_none', true]], ({ a }) => {
       let { dest, src } = a;
-      if (truthy(a.convert_none!)) {
+      if (truthy(a.convert_none)) {
         if (src === null) src = new Map();
         if (dest === null) {
-          if (truthy(a.in_place!)) throw typeError('Can not do an in-place merge into None');
+          if (truthy(a.in_place)) throw typeError('Can not do an in-place merge into None');
           dest = new Map();
         }
       }
-      return update(truthy(a.in_place!) ? dest! : deepcopy(dest!), src!, true, truthy(a.merge_lists!));
+      return update(truthy(a.in_place) ? dest! : deepcopy(dest), src, true, truthy(a.merge_lists));
     }),
-    'defaults.deepcopy': saltFn('defaults.deepcopy', [['source', REQUIRED]], ({ a }) => deepcopy(a.source!)),
+    'defaults.deepcopy': saltFn('defaults.deepcopy', [['source', REQUIRED]], ({ a }) => deepcopy(a.source)),
     'slsutil.update': saltFn('slsutil.update', [['dest', REQUIRED], ['upd', REQUIRED], ['recursive_update', true], ['merge_lists', false]],
-      ({ a }) => update(a.dest!, a.upd!, truthy(a.recursive_update!), truthy(a.merge_lists!))),
+      ({ a }) => update(a.dest, a.upd, truthy(a.recursive_update), truthy(a.merge_lists))),
     'slsutil.merge': saltFn('slsutil.merge', [['obj_a', REQUIRED], ['obj_b', REQUIRED], ...strategyArgs],
-      ({ a }) => merge(a.obj_a!, a.obj_b!, String(a.strategy), String(a.renderer), truthy(a.merge_lists!))),
+      ({ a }) => merge(a.obj_a, a.obj_b, String(a.strategy), String(a.renderer), truthy(a.merge_lists))),
     'slsutil.merge_all': saltFn('slsutil.merge_all', [['lst', REQUIRED], ...strategyArgs], ({ a }) => {
       let ret: Value = new Map();
-      for (const obj of a.lst as Value[]) ret = merge(ret, obj, String(a.strategy), String(a.renderer), truthy(a.merge_lists!));
+      for (const obj of a.lst as Value[]) ret = merge(ret, obj, String(a.strategy), String(a.renderer), truthy(a.merge_lists));
       return ret;
     }),
     'slsutil.serialize': saltFn('slsutil.serialize', [['serializer', REQUIRED], ['obj', REQUIRED]], ({ a, extra }) => {
-      if (a.serializer === 'yaml') return serializeYaml(a.obj!);
-      if (a.serializer === 'json') return jsonDumps(a.obj!, { ensureAscii: false, indent: extra.get('indent') as number | undefined, sortKeys: truthy(extra.get('sort_keys') ?? false) });
+      if (a.serializer === 'yaml') return serializeYaml(a.obj);
+      if (a.serializer === 'json') return jsonDumps(a.obj, { ensureAscii: false, indent: extra.get('indent') as number | undefined, sortKeys: truthy(extra.get('sort_keys') ?? false) });
       throw new JinjaError('NotProvided', `slsutil.serialize with serializer ${String(a.serializer)} is not provided (yaml, json are)`);
     }, { varkw: true }),
     'slsutil.deserialize': saltFn('slsutil.deserialize', [['serializer', REQUIRED], ['stream_or_string', REQUIRED]], ({ a }) => {

@@ -5,7 +5,7 @@ export function splitShell(s: string): string[] {
   let has = false;
   let i = 0;
   while (i < s.length) {
-    const c = s[i]!;
+    const c = s[i];
     if (/\s/.test(c)) { if (has) { out.push(cur); cur = ''; has = false; } i++; continue; }
     has = true;
     if (c === "'") {
@@ -16,7 +16,7 @@ export function splitShell(s: string): string[] {
     if (c === '"') {
       i++;
       while (i < s.length && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < s.length && '\\"$`\n'.includes(s[i + 1]!)) { cur += s[i + 1]; i += 2; continue; }
+        if (s[i] === '\\' && i + 1 < s.length && '\\"$`\n'.includes(s[i + 1])) { cur += s[i + 1]; i += 2; continue; }
         cur += s[i]; i++;
       }
       if (i >= s.length) throw new Error('No closing quotation');

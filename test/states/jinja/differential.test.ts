@@ -37,7 +37,7 @@ if (oracle) {
 
   for (const [i, c] of oracle.cases.entries()) {
     test(c.name, () => {
-      const got = outcomes[i]!;
+      const got = outcomes[i];
       const ok = matches(c.expected, got);
       const reason = known.get(c.name);
       if (reason !== undefined) {

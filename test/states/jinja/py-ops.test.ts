@@ -70,7 +70,7 @@ test("attribute and item access follow Jinja2's environment.getattr/getitem", ()
     }
     if (c.undefined !== undefined) {
       assert.ok(r instanceof Undefined, `${what} gives Undefined`);
-      assert.equal((r as Undefined).hint, c.undefined, what);
+      assert.equal((r).hint, c.undefined, what);
     } else if (c.callable) {
       assert.ok(r instanceof PyFunction, `${what} gives a method`);
     } else {

@@ -22,7 +22,7 @@ async function withDir(fn: (p: (...f: string[]) => string, run: Run) => Promise<
     const { args: valid, errors } = registry.validate('file', 'directory', own);
     assert.deepEqual(errors, []);
     const ctx = { ...makeContext({ root: t.dir, test: o.test ?? false, drivers: { users } }), required: o.required };
-    return fileModule.functions.directory!.run({ ...valid, name }, ctx);
+    return fileModule.functions.directory.run({ ...valid, name }, ctx);
   };
   try { await fn((...f) => join(t.dir, ...f), run); } finally { await t.cleanup(); }
 }

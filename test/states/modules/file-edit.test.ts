@@ -16,7 +16,7 @@ async function withDir(fn: (p: (f: string) => string, state: (fun: string, args:
     const { name, ...own } = args;
     const { args: valid, errors } = registry.validate('file', fun, own);
     assert.deepEqual(errors, []);
-    return fileModule.functions[fun]!.run({ ...valid, name }, makeContext({ root: t.dir, test: testMode }));
+    return fileModule.functions[fun].run({ ...valid, name }, makeContext({ root: t.dir, test: testMode }));
   };
   try { await fn((f) => join(t.dir, f), state, t.dir); } finally { await t.cleanup(); }
 }

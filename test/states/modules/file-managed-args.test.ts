@@ -19,7 +19,7 @@ async function withDir(fn: (p: (...f: string[]) => string, run: (a: StateArgs, t
     const { name, ...own } = args;
     const { args: valid, errors } = registry.validate('file', 'managed', own);
     assert.deepEqual(errors, []);
-    return fileModule.functions.managed!.run({ ...valid, name }, makeContext({ root: t.dir, test: testMode, drivers: { users } }));
+    return fileModule.functions.managed.run({ ...valid, name }, makeContext({ root: t.dir, test: testMode, drivers: { users } }));
   };
   try { await fn((...f) => join(t.dir, ...f), run); } finally { await t.cleanup(); }
 }

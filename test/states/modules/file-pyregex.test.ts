@@ -19,7 +19,7 @@ const cases: Case[] = [
   ['(a)|(z)', '[\\1\\2]'], ['\\d', '\\n'], ['[.]', '\\\\'], ['[]a]', '!'], ['[^]a]+', '.'], ['(?#c)eps', 'E'],
   ['foo\\.bar', '\\t'], ['(?m)^$', 'EMPTY'], ['\\bbar\\b', 'BAR'], ['(?x) f o o  # comment', 'F'], ['\\r$', ''],
   ['e', 'E'],
-].map(([pattern, repl]) => ({ pattern: pattern!, repl: repl!, text: TEXT, flags: 8, count: 0 }));
+].map(([pattern, repl]) => ({ pattern: pattern, repl: repl, text: TEXT, flags: 8, count: 0 }));
 cases.push({ pattern: '$', repl: '!', text: 'a\nb\n', flags: 0, count: 0 });
 cases.push({ pattern: '^.', repl: '!', text: 'a\nb\n', flags: 0, count: 0 });
 cases.push({ pattern: 'e', repl: 'E', text: TEXT, flags: 8, count: 2 });

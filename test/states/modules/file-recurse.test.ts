@@ -34,7 +34,7 @@ async function withTree(fn: (tree: string, out: (...f: string[]) => string, run:
     const { args: valid, errors } = registry.validate('file', 'recurse', own);
     assert.deepEqual(errors, []);
     const ctx = { ...makeContext({ root: tree, test: o.test ?? false, drivers: { users }, pillar: o.pillar }), required: o.required };
-    return fileModule.functions.recurse!.run({ ...valid, name }, ctx);
+    return fileModule.functions.recurse.run({ ...valid, name }, ctx);
   };
   try { await fn(tree, (...f) => join(outDir, ...f), run); } finally { await t.cleanup(); }
 }

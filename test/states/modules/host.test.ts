@@ -94,7 +94,7 @@ test('only sets exactly the names of an address, in order, and [] removes the ad
     assert.equal(await read(), DEBIAN_HOSTS.replace('127.0.1.1\tbox1', '127.0.1.1\t\tbox1.example.com box1'));
     r = await state('only', { name: '127.0.1.1', hostnames: ['box1.example.com', 'box1'] });
     assert.deepEqual(r, { name: '127.0.1.1', result: true, changes: {}, comment: 'IP address 127.0.1.1 already set to "box1.example.com box1"' });
-    r = await state('only', { name: '203.0.113.25', hostnames: 'web' });
+    await state('only', { name: '203.0.113.25', hostnames: 'web' });
     assert.match(await read(), /\n203\.0\.113\.25\t\tweb\n$/);
     await state('only', { name: '203.0.113.25', hostnames: [] });
     assert.doesNotMatch(await read(), /203\.0\.113\.25/);
@@ -123,9 +123,9 @@ test('pure edits: duplicate address lines merge on rewrite; rm keeps an inline c
 });
 
 test('schemas: ip and hostnames are required, comment and clean default as in Salt', () => {
-  const props = hostModule.functions.present!.schema.properties as Record<string, { default?: unknown }>;
-  assert.equal(props.comment!.default, '');
-  assert.equal(props.clean!.default, false);
-  assert.deepEqual(hostModule.functions.present!.schema.required, ['ip']);
-  assert.deepEqual(hostModule.functions.only!.schema.required, ['hostnames']);
+  const props = hostModule.functions.present.schema.properties as Record<string, { default?: unknown }>;
+  assert.equal(props.comment.default, '');
+  assert.equal(props.clean.default, false);
+  assert.deepEqual(hostModule.functions.present.schema.required, ['ip']);
+  assert.deepEqual(hostModule.functions.only.schema.required, ['hostnames']);
 });

@@ -28,7 +28,7 @@ async function withRoot(fn: (e: Env) => Promise<void>) {
       const { args: valid, errors } = registry.validate('pkgrepo', fun, own);
       assert.deepEqual(errors, []);
       const aptRepos = { root, refresh: async () => { env.refreshes++; } };
-      return pkgrepoModule.functions[fun]!.run({ ...valid, name }, makeContext({ root: tree, test: testMode, drivers: { aptRepos } }));
+      return pkgrepoModule.functions[fun].run({ ...valid, name }, makeContext({ root: tree, test: testMode, drivers: { aptRepos } }));
     },
   };
   try { await fn(env); } finally { await t.cleanup(); }

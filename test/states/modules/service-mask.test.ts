@@ -21,7 +21,7 @@ async function withRoot(fn: (root: string, run: (fun: string, a: StateArgs, test
     const { name, ...own } = args;
     const { args: valid, errors } = registry.validate('service', fun, own);
     assert.deepEqual(errors, []);
-    return serviceModule.functions[fun]!.run({ ...valid, name }, makeContext({ test: testMode, drivers: { service } }));
+    return serviceModule.functions[fun].run({ ...valid, name }, makeContext({ test: testMode, drivers: { service } }));
   };
   try { await fn(t.dir, run); } finally { await t.cleanup(); }
 }

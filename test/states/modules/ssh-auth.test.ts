@@ -20,7 +20,7 @@ async function pubKey(dir: string, name: string): Promise<{ type: string; blob: 
   const file = join(dir, name);
   keygen(file);
   const [type, blob, comment] = (await readFile(`${file}.pub`, 'utf8')).trim().split(/\s+/);
-  return { type: type!, blob: blob!, comment: comment!, file };
+  return { type: type, blob: blob, comment: comment, file };
 }
 
 /** A root with a user `alice` (uid 4242) whose home is /home/alice; the driver works inside it. */
@@ -108,7 +108,7 @@ test('pure parts: fingerprints as Salt computes them (= ssh-keygen -l), parsing 
   try {
     const k = await pubKey(dir, 'k');
     const { stdout } = await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${k.file}.pub`]);
-    const b64 = stdout.split(/\s+/)[1]!.replace(/^SHA256:/, '');
+    const b64 = stdout.split(/\s+/)[1].replace(/^SHA256:/, '');
     const hex = Buffer.from(`${b64}=`, 'base64').toString('hex').match(/../g)!.join(':');
     assert.equal(fingerprint(k.blob), hex);
     assert.equal(fingerprint('PUBLICKEY'), undefined);

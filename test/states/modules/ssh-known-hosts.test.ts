@@ -50,7 +50,7 @@ test('a real key is found again (hashed) and not rewritten; absent removes it wi
   await withRoot(async ({ root, dir, state }) => {
     keygen(join(dir, 'hk'));
     const [, key] = (await readFile(join(dir, 'hk.pub'), 'utf8')).trim().split(/\s+/);
-    const args = { name: 'git.example.com', user: 'buser', enc: 'ssh-ed25519', key: key! };
+    const args = { name: 'git.example.com', user: 'buser', enc: 'ssh-ed25519', key: key };
     const predicted = await state('present', args, true);
     assert.deepEqual(predicted, { name: 'git.example.com', result: null,
       changes: { old: null, new: [{ hostname: 'git.example.com', enc: 'ssh-ed25519', key }] },
@@ -86,7 +86,7 @@ test('ssh-keyscan of the private 127.0.0.1 sshd: fingerprint checked, written un
   const { dir, cleanup } = await tempDir('umec-keyscan-');
   try {
     const [, , hostKey] = sshd.hostKeyLine.split(' ');
-    const fp = fingerprint(hostKey!);
+    const fp = fingerprint(hostKey);
     const known = join(dir, 'known_hosts');
     const state = stateCaller(sshKnownHostsModule, { ssh: new LocalSshDriver(new ProcessRunner()) });
     const base = { name: '127.0.0.1', user: 'root', config: known, port: sshd.port, hash_known_hosts: false, enc: 'ssh-ed25519', timeout: 5 };

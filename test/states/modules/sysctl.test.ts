@@ -140,5 +140,5 @@ test('pure planning: show() of a config file and persist()\'s edit', () => {
   assert.deepEqual(planPersist('a = 1\n', 'a', '1', false), { kind: 'configured', value: '1' });
   assert.deepEqual(planPersist('x=1\na = 2\ny = 3', 'a', '1', false), { kind: 'write', text: 'x=1\na = 1\ny = 3', value: '1' });
   assert.deepEqual(planPersist('a = 4096  87380\n', 'a', '4096 87380', true), { kind: 'configured', value: '4096\t87380' });
-  assert.deepEqual(sysctlModule.functions.present!.schema.required, ['value']);
+  assert.deepEqual(sysctlModule.functions.present.schema.required, ['value']);
 });

@@ -51,8 +51,8 @@ def q(t, dq):
     (e.write_double_quoted if dq else e.write_single_quoted)(t); return s.getvalue()
 print(json.dumps([[q(t, True), q(t, False)] for t in json.load(sys.stdin)]))`, texts);
   texts.forEach((t, i) => {
-    assert.equal(yamlDquote(t), want[i]![0]);
-    assert.equal(yamlSquote(t), want[i]![1]);
+    assert.equal(yamlDquote(t), want[i][0]);
+    assert.equal(yamlSquote(t), want[i][1]);
   });
   assert.equal(yamlEncode('a "b"'), '"a \\"b\\""');
   assert.equal(yamlEncode(true), 'true');
