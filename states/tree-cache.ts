@@ -70,7 +70,15 @@ export class TreeCache {
     for (const d of dirs) await fsyncDir(d);
     await writeFileAtomic(join(tmp, '.complete'), m.hash);
     await rm(treeDir, { recursive: true, force: true });
-    await rename(tmp, treeDir);
+    try {
+      await rename(tmp, treeDir);
+    } catch (e) {
+      // another process sharing this cache (two roster hosts with one thin_dir on one box)
+      // completed the same tree first: its copy is as good as ours
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !existsSync(join(treeDir, '.complete'))) throw e;
+      await rm(tmp, { recursive: true, force: true });
+    }
     await this.prune(m.hash);
     this.last = m;
     return treeDir;
