@@ -5,7 +5,7 @@
  * merge keys (`<<`) flattened as Salt does, and a key given twice is an error ("found conflicting
  * ID"), also when the two spellings are equal Python values (`yes` and `true`).
  */
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type Scalar } from 'yaml';
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type Scalar } from 'yaml';
 import { JinjaError } from '../jinja/errors.js';
 import { PyFloat, type Value } from '../jinja/values.js';
 import { constructScalar, resolvePlain, type YamlTag } from './yaml-scalar.js';
@@ -147,6 +147,16 @@ export class SaltYamlConstructor {
 export function parseSaltYamlDocument(text: string): { doc: Document.Parsed; lc: LineCounter } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, schema: 'failsafe', uniqueKeys: false, merge: false });
+  if (!/[\n\r]$/.test(text)) {
+    // PyYAML: a block scalar that ends the stream without a line break has no final newline;
+    // the yaml package gives it one
+    visit(doc, {
+      Scalar(_key, node) {
+        if ((node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') && node.range && node.range[1] >= text.length
+          && typeof node.value === 'string' && node.value.endsWith('\n')) node.value = node.value.slice(0, -1);
+      },
+    });
+  }
   return { doc, lc };
 }
 

@@ -44,7 +44,9 @@ const SCALARS = ['yes', 'No', 'ON', 'off', 'y', 'n', 'true', 'False', '~', 'null
   '"yes"', "'0644'", '!!str 12', '!!int "0644"', '!!float "1"', '!!bool "yes"', 'abc def', 'a:b', '|\n  text\n', '>-\n  folded\n  text\n'];
 
 test('scalars resolve as Salt reads them (PyYAML 1.1 with Salt\'s loader tweaks): python3-yaml is the oracle', () => {
-  const docs = [...SCALARS.map((s) => `v: ${s}\n`), '- 1\n- [a, b]\n- {x: y, z: [1, 2.5]}\n', 'a: &x {k: 1, j: 2}\nb:\n  <<: *x\n  j: 3\n'];
+  const docs = [...SCALARS.map((s) => `v: ${s}\n`), '- 1\n- [a, b]\n- {x: y, z: [1, 2.5]}\n', 'a: &x {k: 1, j: 2}\nb:\n  <<: *x\n  j: 3\n',
+    // block scalars at the end of a file without a final line break (a formula's pillar.example)
+    'a: |\n  x\n  y', 'a: >\n  x\n  y', 'a: |+\n  x', 'a: |-\n  x', 'a:\n  b: |\n    x\n  c: 1'];
   const want = python<unknown[]>(SALT_LOADER, docs);
   docs.forEach((d, i) => assert.deepEqual(enc(loadSaltYaml(d)), want[i], `document ${JSON.stringify(d)}`));
 });
