@@ -170,7 +170,14 @@ async function checkPerms(path: string, changes: Changes, p: { user?: string; gr
 export async function makedirsPerms(path: string, p: { uid: number; gid: number }, mode: number | undefined): Promise<void> {
   const parent = dirname(path);
   if (parent !== path && !await statOrUndefined(parent)) await makedirsPerms(parent, p, mode);
-  await mkdir(path);
+  try {
+    await mkdir(path);
+  } catch (e) {
+    // made meanwhile by a state running at the same time (two agents or roster hosts on one box):
+    // it is there, and its maker set its owner and mode
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (await statOrUndefined(path))?.isDirectory()) return;
+    throw e;
+  }
   if (p.uid !== -1 || p.gid !== -1) await chown(path, p.uid, p.gid);
   if (mode !== undefined) await chmod(path, mode);
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRunner } from '../../../states/drivers/exec.js';
 import { ShadowUserDriver } from '../../../states/drivers/shadow.js';
@@ -126,4 +127,14 @@ test('directory: a file or symlink in the way fails, force replaces it, makedirs
     const noUserTest = await run({ name: p('q'), user: 'no-such-user-umec' }, { test: true });
     assert.equal(noUserTest.result, null, 'test mode: another state may create the user');
   });
+});
+
+test('parent directories made at the same time by several states (agents sharing a box) all succeed', async () => {
+  const { makedirsPerms } = await import('../../../states/modules/file/directory.js');
+  const base = await mkdtemp(join(tmpdir(), 'umec-mkdirs-'));
+  try {
+    const deep = join(base, 'a', 'b', 'c');
+    await Promise.all(Array.from({ length: 8 }, () => makedirsPerms(deep, { uid: -1, gid: -1 }, 0o750)));
+    assert.ok((await stat(deep)).isDirectory());
+  } finally { await rm(base, { recursive: true, force: true }); }
 });
