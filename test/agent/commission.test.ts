@@ -170,7 +170,8 @@ test('bad, expired and reused tokens leave the key pending and say why (events, 
     // an operator accepts one by hand: it goes on to commission
     assert.equal(umec(['key', 'accept', 'late', '--config', s.cfg]).code, 0);
     await until('late commissioned', () => events().find((e) => e.tag === 'umec/agent/late/commissioned'), 40_000);
-    assert.ok(existsSync(join(s.dir, 'late', 'commissioned')));
+    // the agent writes its marker after the master's event (after the ack): wait for it, as for box1
+    await until('late marker', () => (existsSync(join(s.dir, 'late', 'commissioned')) ? true : undefined), 10_000);
     assert.doesNotMatch(umec(['key', 'list', '--config', s.cfg]).stdout, /late {2}\(/);
 
     // revoking: list shows it
