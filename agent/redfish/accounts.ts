@@ -142,7 +142,7 @@ export class AccountStore {
 
   async create(o: { username: string; password: string; role: RoleId; enabled?: boolean }): Promise<Account> {
     return this.change(async () => {
-      if (this.byName(o.username)) throw new UmecError('REDFISH_ACCOUNT', { username: o.username, reason: 'already exists' });
+      if (this.byName(o.username)) throw new UmecError('REDFISH_ACCOUNT_EXISTS', { username: o.username });
       checkPassword(o.username, o.password);
       const id = String(Math.max(0, ...this.accounts.map((a) => Number(a.id))) + 1);
       const a: Account = { id, username: o.username, role: o.role, enabled: o.enabled ?? true, hash: await hashPassword(o.password) };
@@ -155,7 +155,7 @@ export class AccountStore {
       const cur = this.get(id);
       if (!cur) throw new UmecError('REDFISH_ACCOUNT', { username: id, reason: 'does not exist' });
       if (o.username !== undefined && o.username !== cur.username && this.byName(o.username)) {
-        throw new UmecError('REDFISH_ACCOUNT', { username: o.username, reason: 'already exists' });
+        throw new UmecError('REDFISH_ACCOUNT_EXISTS', { username: o.username });
       }
       const a: Account = { ...cur };
       if (o.username !== undefined) a.username = o.username;
