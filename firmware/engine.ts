@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
 import { UmecError } from '../lib/errors.js';
 import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
 import { BootControl, nextBoot, other } from './boot-control.js';
-import { checkImageHeader, fileChunks, inspectBundle, inspectBundleFile, type BundleImage, type InspectedBundle } from './bundle.js';
 import type { FirmwareSettings } from './config.js';
-import { httpChunks } from './download.js';
-import { FINAL_PHASES, INSTALLER_PHASES, Journal, type JournalRecord, type JournalUpdate } from './journal.js';
+import { installStrategy } from './install-sources.js';
+import { FINAL_PHASES, INSTALLER_PHASES, UpdateJournal, type JournalRecord, type JournalUpdate } from './journal.js';
 import { loadKeyring } from './keys.js';
 import { acquireLock } from './lock.js';
 import { incompatibility } from './manifest.js';
-import { copyToSlot, deviceCapacity } from './slot-writer.js';
-import { SlotSink } from './slot-sink.js';
-import { stat } from 'node:fs/promises';
 import type {
   FirmwareEngine, FirmwareStatus, InstallOptions, InstallProgress, InstallResult, PowerDriver, SlotName, UpdatePhase,
 } from './types.js';
@@ -50,14 +45,14 @@ const MAX_RESUME_RESETS = 2;
  * resume() brings the box to a consistent state after a restart or reboot.
  */
 export class AbFirmwareEngine implements FirmwareEngine {
-  readonly journal: Journal;
+  readonly journal: UpdateJournal;
   readonly boot: BootControl;
   private installing = false;
   private readonly queue = new Serial();
   private readonly log: Log;
 
   constructor(readonly settings: FirmwareSettings, readonly bootControl: BootControl, private readonly deps: FirmwareDeps) {
-    this.journal = new Journal(settings.journal_dir);
+    this.journal = new UpdateJournal(settings.journal_dir);
     this.boot = bootControl;
     this.log = deps.log ?? { info() {}, warn() {}, error() {} };
   }
@@ -133,13 +128,12 @@ export class AbFirmwareEngine implements FirmwareEngine {
     }
     const booted = await this.booted();
     const target = other(booted);
-    const isUrl = /^https?:\/\//i.test(source);
-    const streaming = !this.settings.verify_before_write;
     const reboot = opts.reboot !== false;
     const id = randomUUID();
+    const strategy = installStrategy(source, this.settings, id);
     const update: JournalUpdate = {
       id, source, target, from: booted, startedAt: nowIso(), updatedAt: nowIso(), bootId: await this.bootId(), reboot,
-      ...(isUrl && !streaming ? { staged: join(this.settings.staging_dir, `${id}.umb`) } : {}),
+      ...(strategy.staged ? { staged: strategy.staged } : {}),
     };
     const progress = (phase: UpdatePhase, bytesDone: number, bytesTotal?: number, base = 0, span = 0, message?: string) => {
       const p: InstallProgress = { phase, bytesDone, ...(bytesTotal !== undefined ? { bytesTotal } : {}) };
@@ -150,82 +144,23 @@ export class AbFirmwareEngine implements FirmwareEngine {
     };
     // the running slot is the fallback: it boots, so it is good unless a trial said otherwise
     const slots = j.slots[booted].state === 'unknown' ? { ...j.slots, [booted]: { ...j.slots[booted], state: 'good' as const } } : j.slots;
-    j = await this.step({ ...j, phase: isUrl ? 'downloading' : 'verifying', update, slots });
+    j = await this.step({ ...j, phase: strategy.firstPhase, update, slots });
     let wroteSlot = false;
     try {
       const keyring = await loadKeyring(this.settings.keyring);
       const slotClasses = ['rootfs', ...Object.keys(this.settings.slots[target].extra)];
-      const check = (m: InspectedBundle['manifest']) => incompatibility(m, { compatible: this.settings.compatible, grains: this.deps.grains, slotClasses });
-      let bundleFile = source;
-      let inspected: InspectedBundle;
-      if (streaming) {
-        let size: number | undefined;
-        let imagesTotal: number | undefined;
-        const sink = new SlotSink({
-          device: (img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]),
-          beforeFirstWrite: async () => {
-            j = await this.step({ ...j, phase: 'writing', slots: { ...j.slots, [target]: { state: 'unknown' } } });
-            wroteSlot = true;
-          },
-          onBytes: async (n) => { progress('writing', n, imagesTotal, 0, 100); await this.deps.hooks?.afterWrite?.(n); },
-        });
-        const chunks = isUrl
-          ? httpChunks(source, {
-            retries: this.settings.download.retries, timeout: this.settings.download.timeout, signal: opts.signal,
-            onSize: (n) => { size = n; },
-            onRetry: (attempt, offset, err) => {
-              this.log.warn({ attempt, offset, err: err.message }, 'download interrupted; resuming');
-              progress('downloading', offset, undefined, 0, 0, `retry ${attempt} from byte ${offset}: ${err.message}`);
-            },
-          })
-          : (async function* () {
-            try { size = (await stat(source)).size; } catch (e) { throw new UmecError('FW_BUNDLE', { bundle: source, reason: `cannot read: ${(e as Error).message}` }); }
-            yield* fileChunks(source);
-          })();
-        try {
-          inspected = await inspectBundle(chunks, {
-            label: source, keyring, signal: opts.signal, image: sink, totalSize: () => size,
-            check: (m) => { const why = check(m); if (!why) imagesTotal = m.images.reduce((a, i) => a + i.size, 0); return why; },
-          });
-          await sink.finish();
-        } catch (e) {
-          await sink.abort();
-          throw e instanceof UmecError || !wroteSlot ? e : new UmecError('FW_SLOT', { slot: target, device: this.settings.slots[target].device, reason: (e as Error).message });
-        }
-      } else if (isUrl) {
-        await mkdir(this.settings.staging_dir, { recursive: true });
-        bundleFile = update.staged!;
-        const fh = await open(bundleFile, 'w');
-        try {
-          const chunks = httpChunks(source, {
-            retries: this.settings.download.retries, timeout: this.settings.download.timeout, signal: opts.signal,
-            onRetry: (attempt, offset, err) => {
-              this.log.warn({ attempt, offset, err: err.message }, 'download interrupted; resuming');
-              progress('downloading', offset, undefined, 0, 0, `retry ${attempt} from byte ${offset}: ${err.message}`);
-            },
-          });
-          const total: number | undefined = undefined; // a download's length is unknown until the bundle is read
-          const tee = async function* (): AsyncGenerator<Buffer> {
-            for await (const c of chunks) { await fh.write(c); yield c; }
-          };
-          inspected = await inspectBundle(tee(), {
-            label: source, keyring, check, signal: opts.signal,
-            onBytes: (n) => progress('downloading', n, total, 0, 50),
-          });
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
-        j = await this.step({ ...j, phase: 'verifying' });
-      } else {
-        inspected = await inspectBundleFile(source, { keyring, check, signal: opts.signal, onBytes: (n) => progress('verifying', n, undefined, 0, 0) });
-      }
-      const { manifest, images } = inspected;
-      const total = images.reduce((a, i) => a + i.size, 0);
-      if (!streaming) await this.writeStaged(bundleFile, source, images, target, total, opts, progress, async () => {
-        j = await this.step({ ...j, phase: 'writing', update: { ...j.update!, version: manifest.version }, slots: { ...j.slots, [target]: { state: 'unknown' } } });
-        wroteSlot = true;
+      const { manifest, images } = await strategy.install({
+        source, target, settings: this.settings, keyring, signal: opts.signal, progress, log: this.log,
+        check: (m) => incompatibility(m, { compatible: this.settings.compatible, grains: this.deps.grains, slotClasses }),
+        afterWrite: (n) => this.deps.hooks?.afterWrite?.(n),
+        enter: async (phase, version) => {
+          if (phase === 'verifying') { j = await this.step({ ...j, phase }); return; }
+          const u = version !== undefined ? { ...j.update!, version } : j.update!;
+          j = await this.step({ ...j, phase, update: u, slots: { ...j.slots, [target]: { state: 'unknown' } } });
+          wroteSlot = true;
+        },
       });
+      const total = images.reduce((a, i) => a + i.size, 0);
       j = await this.step({ ...j, phase: 'written', update: { ...j.update!, version: manifest.version }, slots: { ...j.slots, [target]: { state: 'unknown', version: manifest.version } } });
       j = await this.step({ ...j, phase: 'rebooting' });
       await this.boot.arm(target, this.settings.boot_tries);
@@ -248,35 +183,6 @@ export class AbFirmwareEngine implements FirmwareEngine {
       if (update.staged) await rm(update.staged, { force: true }).catch(() => undefined);
       progress('failed', 0, undefined, 0, 0, message);
       throw e;
-    }
-  }
-
-  /** Second pass of a verified bundle on disk: each image onto its device, hashed again as written. */
-  private async writeStaged(bundleFile: string, source: string, images: BundleImage[], target: SlotName, total: number, opts: InstallOptions,
-    progress: (phase: UpdatePhase, done: number, total?: number, base?: number, span?: number) => void, beforeWrite: () => Promise<void>): Promise<void> {
-    const devices = images.map((img) => (img.slot === 'rootfs' ? this.settings.slots[target].device : this.settings.slots[target].extra[img.slot]));
-    for (const [i, img] of images.entries()) {
-      const cap = await deviceCapacity(devices[i]);
-      if (cap !== undefined && cap < img.size) {
-        throw new UmecError('FW_SLOT', { slot: target, device: devices[i], reason: `image ${img.file} is ${img.size} bytes, the device holds ${cap}` });
-      }
-    }
-    progress('verifying', total, total, 50, 0);
-    await beforeWrite();
-    const src = await open(bundleFile, 'r');
-    try { for (const img of images) await checkImageHeader(src, img, source); } finally { await src.close(); }
-    let before = 0;
-    for (const [i, img] of images.entries()) {
-      try {
-        await copyToSlot(bundleFile, img.offset, img.size, devices[i], img.sha256, {
-          signal: opts.signal,
-          onBytes: async (n) => { progress('writing', before + n, total, 50, 50); await this.deps.hooks?.afterWrite?.(before + n); },
-        });
-      } catch (e) {
-        if (e instanceof UmecError) throw e;
-        throw new UmecError('FW_SLOT', { slot: target, device: devices[i], reason: (e as Error).message });
-      }
-      before += img.size;
     }
   }
 

@@ -39,6 +39,8 @@ export interface ServiceDriver {
   reload(name: string): Promise<void>;
   enable(name: string): Promise<void>;
   disable(name: string): Promise<void>;
+  /** True where the init system is installed but not running (Salt's offline mode: running/dead do nothing). */
+  offline?(): Promise<boolean>;
   /** Whether the unit is masked (runtime: the /run mask); absent where the init system has no masking. */
   masked?(name: string, runtime: boolean): Promise<boolean>;
   mask?(name: string, runtime: boolean): Promise<void>;

@@ -63,31 +63,35 @@ export const ErrorCodes = {
   // redfish (agent/redfish)
   REDFISH_ACCOUNTS: 'Redfish accounts file {file}: {reason}',
   REDFISH_ACCOUNT: 'Redfish account {username}: {reason}',
+  REDFISH_ACCOUNT_EXISTS: 'Redfish account {username}: already exists',
   REDFISH_TLS: 'Redfish TLS {file}: {reason}',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
 /**
- * What kind of failure a code is, and so the CLI exit code and the HTTP status it maps to. Input
- * errors (the default: a code not listed here is the user's input) exit 2, like a render error.
+ * What kind of failure a code is, and so everything a front end answers it with: the CLI exit code,
+ * the HTTP status, the Redfish Base message (DSP0268; its one argument, where it has one, is the
+ * request URI) and the Mp1 problem type (RFC 9457 ProblemDetails.type). Input errors (the default: a
+ * code not listed in KIND_OF is the user's input) exit 2, like a render error. This is the one table
+ * every front end translates through; add a kind here, never a string comparison in a route.
  */
 export const ErrorKinds = {
-  input: { exit: 2, http: 400 },
-  auth: { exit: 2, http: 401 },
-  forbidden: { exit: 2, http: 403 },
-  notfound: { exit: 2, http: 404 },
-  conflict: { exit: 2, http: 409 },
-  failed: { exit: 1, http: 500 },
-  upstream: { exit: 1, http: 502 },
-  unavailable: { exit: 1, http: 503 },
-  nospace: { exit: 1, http: 507 },
+  input: { exit: 2, http: 400, redfish: 'GeneralError', mp1: 'urn:umec:problem:input' },
+  auth: { exit: 2, http: 401, redfish: 'NoValidSession', mp1: 'urn:umec:problem:auth' },
+  forbidden: { exit: 2, http: 403, redfish: 'InsufficientPrivilege', mp1: 'urn:umec:problem:forbidden' },
+  notfound: { exit: 2, http: 404, redfish: 'ResourceMissingAtURI', mp1: 'urn:umec:problem:notfound' },
+  conflict: { exit: 2, http: 409, redfish: 'ResourceInUse', mp1: 'urn:umec:problem:conflict' },
+  failed: { exit: 1, http: 500, redfish: 'InternalError', mp1: 'urn:umec:problem:failed' },
+  upstream: { exit: 1, http: 502, redfish: 'OperationFailed', mp1: 'urn:umec:problem:upstream' },
+  unavailable: { exit: 1, http: 503, redfish: 'ServiceDisabled', mp1: 'urn:umec:problem:unavailable' },
+  nospace: { exit: 1, http: 507, redfish: 'ResourceExhaustion', mp1: 'urn:umec:problem:nospace' },
 } as const;
 export type ErrorKind = keyof typeof ErrorKinds;
 
 const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   APP_NOT_FOUND: 'notfound', IMAGE_NOT_FOUND: 'notfound',
-  APP_EXISTS: 'conflict', FW_BUSY: 'conflict', PORT_IN_USE: 'conflict',
+  APP_EXISTS: 'conflict', FW_BUSY: 'conflict', PORT_IN_USE: 'conflict', REDFISH_ACCOUNT_EXISTS: 'conflict',
   LISTEN: 'unavailable', SSH_UNREACHABLE: 'unavailable', SSH_TIMEOUT: 'unavailable', CONTAINER_RUNTIME: 'unavailable',
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
@@ -100,6 +104,24 @@ export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input
 export const exitCodeOf = (code: ErrorCode): number => ErrorKinds[errorKind(code)].exit;
 /** The HTTP status an API answers an error of this code with. */
 export const httpStatusOf = (code: ErrorCode): number => ErrorKinds[errorKind(code)].http;
+/** The Redfish Base registry message id an error of this code is answered with. */
+export const redfishMessageOf = (code: ErrorCode) => ErrorKinds[errorKind(code)].redfish;
+/** The Mp1 ProblemDetails type an error of this code is answered with. */
+export const mp1ProblemTypeOf = (code: ErrorCode) => ErrorKinds[errorKind(code)].mp1;
+
+/**
+ * The Redfish Update registry message a failed firmware install reports, by the stage the failing
+ * code belongs to: getting the image, checking it, or (anything else) writing it.
+ */
+const UPDATE_FAILURE: Partial<Record<ErrorCode, 'TransferFailed' | 'VerificationFailed'>> = {
+  FW_DOWNLOAD: 'TransferFailed',
+  FW_BUNDLE: 'VerificationFailed', FW_SIGNATURE: 'VerificationFailed', FW_INCOMPATIBLE: 'VerificationFailed',
+};
+export function updateFailureOf(e: unknown): 'TransferFailed' | 'VerificationFailed' | 'ApplyFailed' {
+  // a local image that is not there failed to transfer, like a download that failed
+  if (isNotFound(e)) return 'TransferFailed';
+  return (e instanceof UmecError && UPDATE_FAILURE[e.code]) || 'ApplyFailed';
+}
 
 /** True for a missing file or directory (the one place that knows ENOENT). */
 export const isNotFound = (e: unknown): boolean => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';

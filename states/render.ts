@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { UmecError } from '../lib/errors.js';
 import { Environment, JinjaError, toPy, type TemplateLoader, type Value } from './jinja/index.js';
@@ -49,6 +49,26 @@ function ordered(v: unknown): Value {
   return toPy(v);
 }
 
+/** Every file and directory under the state root, relative to it (Salt's fileserver lists; symlinks followed). */
+function listTree(root: string): { files: string[]; dirs: string[] } {
+  const out = { files: [] as string[], dirs: [] as string[] };
+  const walk = (rel: string, depth: number) => {
+    out.dirs.push(rel || '.');
+    if (depth > 64) return;
+    let entries: string[];
+    try { entries = readdirSync(join(root, rel)); } catch { return; }
+    for (const name of entries) {
+      const path = rel ? `${rel}/${name}` : name;
+      let st;
+      try { st = statSync(join(root, path)); } catch { continue; }
+      if (st.isDirectory()) walk(path, depth + 1);
+      else out.files.push(path);
+    }
+  };
+  walk('', 0);
+  return out;
+}
+
 /**
  * Salt's SaltCacheLoader over a state root: names are relative to the root, `./x` and `../x`
  * relative to the importing template, `..` may not leave the root; loading a template sets
@@ -85,6 +105,8 @@ class SaltFileLoader implements TemplateLoader {
  * it too, and the final newline Jinja drops put back.
  */
 export class TemplateRenderer {
+  private tree?: { files: string[]; dirs: string[] };
+
   constructor(private readonly searchRoot?: string, private readonly deps: TemplateDeps = {}) {}
 
   /** True when the text has no template syntax, so rendering can be skipped. */
@@ -112,6 +134,7 @@ export class TemplateRenderer {
     globals.salt = new SaltFunctions({
       ...this.deps, grains, pillar, opts,
       render: (text, renderer) => this.renderPipe(text, renderer, ctx),
+      ...(this.searchRoot ? { stateTree: () => (this.tree ??= listTree(this.searchRoot!)) } : {}),
       readFile: (path) => {
         if (!this.searchRoot) throw new JinjaError('NotProvided', 'slsutil.renderer path= without a state root is not provided');
         return readFileSync(join(this.searchRoot, path.replace(/^salt:\/\//, '')), 'utf8');

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
+import { httpStatusOf, UmecError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { AppSupport } from './app-support.js';
 import { mp1BaseUrl, type Mp1Config } from './config.js';
@@ -12,7 +13,7 @@ import { IdentityStore, type AppRecord } from './identities.js';
 import { Journal } from './journal.js';
 import { loadOrCreateSecret } from './keys.js';
 import { Notifier, type PendingNotification } from './notifier.js';
-import { Mp1Problem } from './problem.js';
+import { fromUmecError, Mp1Problem } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { appSupportRoutes } from './routes/app-support.js';
 import { serviceMgmtRoutes } from './routes/service-mgmt.js';
@@ -109,6 +110,10 @@ export class Mp1Server implements AppIdentityProvider {
     };
     app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
       if (err instanceof Mp1Problem) return problem(reply, req, err);
+      if (err instanceof UmecError) {
+        if (httpStatusOf(err.code) >= 500) this.o.log.error({ err, url: req.url }, 'Mp1 request failed');
+        return problem(reply, req, fromUmecError(err));
+      }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.o.log.error({ err, url: req.url }, 'Mp1 request failed');
       return problem(reply, req, new Mp1Problem(status, status === 500 ? 'internal error' : err.message));

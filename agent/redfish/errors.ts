@@ -1,3 +1,5 @@
+import { httpStatusOf, redfishMessageOf, type UmecError } from '../../lib/errors.js';
+import { Base } from './registry.js';
 import { baseMessage, type RedfishMessage } from './messages.js';
 
 /** An HTTP error answered with a Redfish error body (redfish-error.v1_0_2). */
@@ -19,3 +21,13 @@ export const noSession = () => new RedfishHttpError(401, [baseMessage('NoValidSe
 export const forbidden = () => new RedfishHttpError(403, [baseMessage('InsufficientPrivilege')]);
 export const badRequest = (...messages: RedfishMessage[]) => new RedfishHttpError(400, messages);
 export const methodNotAllowed = (allow: string[]) => new RedfishHttpError(405, [baseMessage('OperationNotAllowed')], { Allow: allow.join(', ') });
+
+/**
+ * A umec error answered through the one table in lib/errors.ts: its kind's status and Base message
+ * (whose one argument, if any, is the request URI); umec's own message travels in Oem.
+ */
+export function fromUmecError(e: UmecError, uri: string): RedfishHttpError {
+  const id = redfishMessageOf(e.code);
+  const m = baseMessage(id, Base.messages[id].args ? [uri] : []);
+  return new RedfishHttpError(httpStatusOf(e.code), [{ ...m, Oem: { umec: { Code: e.code, Reason: e.message } } }]);
+}

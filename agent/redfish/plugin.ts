@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { RedfishDeps, Principal } from './context.js';
-import { forbidden, noSession, notFound, RedfishHttpError } from './errors.js';
+import { httpStatusOf, UmecError } from '../../lib/errors.js';
+import { forbidden, fromUmecError, noSession, notFound, RedfishHttpError } from './errors.js';
 import { baseMessage } from './messages.js';
 import { hasPrivilege } from './roles.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -77,7 +78,10 @@ export async function redfishPlugin(app: FastifyInstance, deps: RedfishDeps): Pr
   app.setErrorHandler(async (err, req, reply) => {
     let e: RedfishHttpError;
     if (err instanceof RedfishHttpError) e = err;
-    else {
+    else if (err instanceof UmecError) {
+      if (httpStatusOf(err.code) >= 500) deps.log?.error({ err, url: req.url.split('?')[0], method: req.method }, 'Redfish request failed');
+      e = fromUmecError(err, req.url.split('?')[0]);
+    } else {
       const status = (err as { statusCode?: number }).statusCode ?? 500;
       const code = (err as { code?: string }).code ?? '';
       if (status === 413) e = new RedfishHttpError(413, [baseMessage('PayloadTooLarge')]);

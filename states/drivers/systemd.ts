@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandRunner, ExecResult, ServiceDriver, ServiceStatus } from '../types.js';
@@ -40,8 +41,16 @@ function lastLines(text: string, n = 5): string {
 
 /** Services managed by systemd through systemctl. */
 export class SystemdServiceDriver implements ServiceDriver {
-  /** `root`: an alternative root directory for mask/unmask (systemctl --root), for images and tests. */
-  constructor(private readonly runner: CommandRunner, private readonly opts: { root?: string } = {}) {}
+  /**
+   * `root`: an alternative root directory for mask/unmask (systemctl --root), for images and tests.
+   * `booted`: whether systemd runs as init (sd_booted: /run/systemd/system exists).
+   */
+  constructor(private readonly runner: CommandRunner, private readonly opts: { root?: string; booted?: () => boolean } = {}) {}
+
+  /** Salt's systemd offline mode: systemd installed but not running (a chroot, an image build). */
+  offline(): Promise<boolean> {
+    return Promise.resolve(!(this.opts.booted ?? (() => existsSync('/run/systemd/system')))());
+  }
 
   private async systemctl(args: string[]): Promise<ExecResult> {
     const argv = ['systemctl', ...args];

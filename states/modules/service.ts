@@ -67,6 +67,8 @@ async function converge(args: StateArgs, ctx: StateContext, t: Target): Promise<
   const name = args.name;
   const enable = args.enable as boolean | undefined;
   const driver = ctx.drivers.service;
+  // Salt: systemd present but not booted (a chroot) -> nothing to do, successfully
+  if (await driver.offline?.()) return ret(name, true, 'Running in OFFLINE mode. Nothing to do');
   const st = await query(driver, name);
   if (typeof st === 'string') return ret(name, false, st);
   if (!st.exists) {

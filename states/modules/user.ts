@@ -120,11 +120,11 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
     // Required groups must exist; optional ones are used only when they do.
     const missing: string[] = [];
     for (const g of groups ?? []) if (!(await users.getGroup(g))) missing.push(g);
-    let gid: number | undefined;
-    if (gidArg !== undefined) {
-      gid = await resolveGid(users, gidArg);
-      if (gid === undefined) missing.push(String(gidArg));
-    }
+    const gid: number | undefined = gidArg !== undefined ? await resolveGid(users, gidArg) : undefined;
+    const cur = await users.getUser(name);
+    // Salt checks only `groups` up front; a primary group named by gid may still be made by an
+    // earlier state of this run (a dry run predicts the user), useradd refuses it otherwise
+    if (gidArg !== undefined && gid === undefined && cur) missing.push(String(gidArg));
     if (missing.length > 0) {
       ret.result = false;
       ret.comment = `The following group(s) are not present: ${[...new Set(missing)].join(',')}`;
@@ -135,10 +135,12 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
     const manageGroups = groups !== undefined || optionalGroups !== undefined;
     const wanted = [...new Set([...(groups ?? []), ...presentOptional])].sort();
 
-    const cur = await users.getUser(name);
     if (!cur) {
+      if (gidArg !== undefined && gid === undefined && !ctx.test) {
+        return { ...ret, result: false, comment: `Failed to create new user ${name}: group ${String(gidArg)} does not exist` };
+      }
       // A same-named group that already exists becomes the primary group (useradd would refuse).
-      let gidForAdd: number | string | undefined = gid;
+      let gidForAdd: number | string | undefined = gid ?? gidArg;
       if (gidForAdd === undefined) {
         const own = await users.getGroup(name);
         if (own) gidForAdd = own.gid;

@@ -7,6 +7,7 @@
  */
 import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type Scalar } from 'yaml';
 import { JinjaError } from '../jinja/errors.js';
+import { indentFlowContinuations } from './yaml-flow-indent.js';
 import { PyFloat, type Value } from '../jinja/values.js';
 import { constructScalar, resolvePlain, type YamlTag } from './yaml-scalar.js';
 
@@ -145,8 +146,15 @@ export class SaltYamlConstructor {
 
 /** Parses `text` to a `yaml` Document the way Salt's loader needs it (nothing resolved yet). */
 export function parseSaltYamlDocument(text: string): { doc: Document.Parsed; lc: LineCounter } {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, schema: 'failsafe', uniqueKeys: false, merge: false });
+  let lc = new LineCounter();
+  let doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, schema: 'failsafe', uniqueKeys: false, merge: false });
+  const flowIndented = doc.errors.length > 0 ? indentFlowContinuations(text) : undefined;
+  if (flowIndented !== undefined) {
+    // PyYAML reads flow collections whose wrapped lines are under-indented (see yaml-flow-indent.ts)
+    const lc2 = new LineCounter();
+    const doc2 = parseDocument(flowIndented, { lineCounter: lc2, prettyErrors: true, schema: 'failsafe', uniqueKeys: false, merge: false });
+    if (doc2.errors.length === 0) { doc = doc2; lc = lc2; text = flowIndented; }
+  }
   if (!/[\n\r]$/.test(text)) {
     // PyYAML: a block scalar that ends the stream without a line break has no final newline;
     // the yaml package gives it one

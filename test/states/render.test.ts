@@ -73,3 +73,23 @@ test('Salt\'s context: globals seen by templates imported without context, tpldi
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('cp.list_master_dirs / list_master / list_states list the state tree as Salt\'s fileserver does (sorted, prefix with slashes stripped)', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'umec-cp-'));
+  try {
+    for (const f of ['users/init.sls', 'users/map.jinja', 'users/files/user/buser/.bashrc', 'users/files/user/auser/x', 'users/files/userx/y', 'top.sls', 'web/nginx.sls']) {
+      await mkdir(join(root, f, '..'), { recursive: true });
+      await writeFile(join(root, f), '');
+    }
+    await mkdir(join(root, 'users/files/user/empty'));
+    const r = new TemplateRenderer(root);
+    const show = (tpl: string) => r.render(`{{ ${tpl} | json }}`, 't', ctx());
+    assert.equal(show("salt['cp.list_master_dirs'](prefix='users/files/user/')"),
+      '["users/files/user", "users/files/user/auser", "users/files/user/buser", "users/files/user/empty", "users/files/userx"]');
+    assert.ok(JSON.parse(show("salt['cp.list_master_dirs']()")).includes('.'), 'the root itself is listed as "."');
+    assert.equal(show("salt.cp.list_master(prefix='web')"), '["web/nginx.sls"]');
+    assert.equal(show("salt['cp.list_states']()"), '["top", "users", "web.nginx"]');
+    assert.equal(show("salt['cp.list_master_dirs']('dev')"), '[]', 'another saltenv holds nothing here');
+    assert.throws(() => new TemplateRenderer().render("{{ salt['cp.list_states']() }}", 't', ctx()), /cp\.list_states is not provided/);
+  } finally { await rm(root, { recursive: true, force: true }); }
+});

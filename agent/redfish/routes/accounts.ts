@@ -27,7 +27,7 @@ export function accountRoutes(app: FastifyInstance, deps: RedfishDeps): void {
   const self = (req: FastifyRequest, a: Account) => req.principal?.accountId === a.id;
   const admins = (except: string) => deps.accounts.list().filter((a) => a.id !== except && a.enabled && a.role === 'Administrator').length;
   const storeError = (e: unknown): never => {
-    if (e instanceof UmecError && /already exists/.test(e.message)) {
+    if (e instanceof UmecError && e.code === 'REDFISH_ACCOUNT_EXISTS') {
       throw new RedfishHttpError(409, [baseMessage('ResourceAlreadyExists', ['ManagerAccount', 'UserName', String(e.details.username)])]);
     }
     throw e;

@@ -8,7 +8,7 @@ import { baseMessage, updateMessage, type RedfishMessage } from '../messages.js'
 import { collection, link, TYPES, V1 } from '../odata.js';
 import { resource } from '../resource.js';
 import type { Task } from '../tasks.js';
-import { isNotFound } from '../../../lib/errors.js';
+import { updateFailureOf } from '../../../lib/errors.js';
 
 const US = `${V1}/UpdateService`;
 const INV = `${US}/FirmwareInventory`;
@@ -131,13 +131,6 @@ export function updateRoutes(app: FastifyInstance, deps: RedfishDeps): void {
 /** Seconds between a finished install and the reboot, so that a client polling the task sees it complete. */
 export const REBOOT_DELAY = 5;
 
-function failureMessage(e: unknown, image: string, target: string): RedfishMessage {
-  const code = (e as { code?: string }).code ?? '';
-  if (code === 'FW_DOWNLOAD' || isNotFound(e)) return updateMessage('TransferFailed', [image, target]);
-  if (code === 'FW_SIGNATURE' || code === 'FW_BUNDLE' || code === 'FW_INCOMPATIBLE') return updateMessage('VerificationFailed', [image, target]);
-  return updateMessage('ApplyFailed', [image, target]);
-}
-
 async function runUpdate(deps: RedfishDeps, task: Task, image: string, source: string, reboot: boolean, signal: AbortSignal): Promise<void> {
   const engine = deps.firmware!;
   let target = 'inactive slot';
@@ -156,7 +149,7 @@ async function runUpdate(deps: RedfishDeps, task: Task, image: string, source: s
     if (signal.aborted) { deps.tasks.finish(task, 'Cancelled'); return; }
     deps.log?.warn({ task: task.id, err: (e as Error).message }, 'Redfish SimpleUpdate failed');
     // the registry text stays as it is; the engine's own reason travels in Oem
-    const m = { ...failureMessage(e, image, target), Oem: { umec: { Reason: (e as Error).message } } };
+    const m = { ...updateMessage(updateFailureOf(e), [image, target]), Oem: { umec: { Reason: (e as Error).message } } };
     deps.tasks.finish(task, 'Exception', [m]);
   }
 }

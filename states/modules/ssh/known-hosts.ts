@@ -105,7 +105,8 @@ async function present(args: StateArgs, ctx: StateContext): Promise<StateReturn>
   const ret: StateReturn = { name: o.name, result: ctx.test ? null : true, changes: {}, comment: '' };
   const fail = (comment: string): StateReturn => ({ ...ret, result: false, comment });
   if (!o.user && !isAbsolute(o.config)) return fail('If not specifying a "user", specify an absolute "config".');
-  if (o.key && o.fingerprint) return fail('Specify either "key" or "fingerprint", not both.');
+  // Salt checks this in test mode only; a real run given both uses the key
+  if (ctx.test && o.key && o.fingerprint) return fail('Specify either "key" or "fingerprint", not both.');
   if (o.key && !o.enc) return fail('Required argument "enc" if using "key" argument.');
   if (o.port !== null && o.port !== DEFAULT_PORT && o.hash) return fail('argument port can not be used in conjunction with argument hash_known_hosts');
   try {

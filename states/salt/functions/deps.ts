@@ -28,6 +28,8 @@ export interface SaltDeps {
   interfaceAddrs?: () => { address: string; family: 4 | 6; iface: string }[];
   /** slsutil.renderer: renders text through a renderer pipe ('jinja|yaml', 'yaml', 'jinja'). */
   render?: (text: string, renderer: string) => Value;
+  /** cp.list_master / list_master_dirs / list_states: the state tree's files and dirs, relative to its root. */
+  stateTree?: () => { files: string[]; dirs: string[] };
   /** slsutil.renderer with path=: reads a salt:// or local file. */
   readFile?: (path: string) => string;
 }

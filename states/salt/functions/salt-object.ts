@@ -7,6 +7,7 @@ import { JinjaError } from '../../jinja/errors.js';
 import { PyFunction, PyObject, type Value } from '../../jinja/values.js';
 import { boxFunctions } from './box-fns.js';
 import { dataFunctions } from './data-fns.js';
+import { fileserverFunctions } from './fileserver-fns.js';
 import type { SaltDeps } from './deps.js';
 import { mergeFunctions } from './merge-fns.js';
 
@@ -30,7 +31,7 @@ export class SaltFunctions extends PyObject {
 
   constructor(deps: SaltDeps) {
     super();
-    this.fns = new Map(Object.entries({ ...dataFunctions(deps), ...mergeFunctions(deps), ...boxFunctions(deps) }));
+    this.fns = new Map(Object.entries({ ...dataFunctions(deps), ...mergeFunctions(deps), ...boxFunctions(deps), ...fileserverFunctions(deps) }));
   }
 
   override getitem(key: Value): Value | undefined {

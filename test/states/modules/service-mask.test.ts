@@ -65,3 +65,23 @@ test('service.masked fails by name where the service driver has no masking', asy
     assert.deepEqual([r.result, r.comment], [false, 'Service masking not available on this minion']);
   });
 });
+
+test('service.running/dead in Salt\'s offline mode (systemd installed, not booted: a chroot) do nothing and succeed; enabled still acts', async () => {
+  const calls: string[][] = [];
+  const runner = { run: (argv: string[]) => { calls.push(argv); return Promise.resolve({ code: 0, stdout: 'LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n', stderr: '', timedOut: false, signal: null }); } };
+  const offline = new SystemdServiceDriver(runner as unknown as ProcessRunner, { booted: () => false });
+  await withRoot(async (_root, run) => {
+    for (const fun of ['running', 'dead']) {
+      for (const testMode of [false, true]) {
+        const r = await run(fun, { name: 'cron', enable: true }, testMode, offline);
+        assert.deepEqual([r.result, r.changes, r.comment], [true, {}, 'Running in OFFLINE mode. Nothing to do'], `${fun} test=${testMode}`);
+      }
+    }
+    assert.deepEqual(calls, [], 'systemctl is not asked');
+    const en = await run('enabled', { name: 'cron' }, true, offline);
+    assert.equal(en.result, null, 'service.enabled does not take the offline path in Salt');
+    const booted = new SystemdServiceDriver(runner as unknown as ProcessRunner, { booted: () => true });
+    const r = await run('running', { name: 'cron' }, true, booted);
+    assert.deepEqual([r.result, r.comment], [null, 'Service cron is set to start']);
+  });
+});

@@ -112,6 +112,9 @@ test('a missing group in groups or gid fails, names it and creates nothing', { s
     const r2 = await state('present', { name: 'umecgus', gid: 'nogid', createhome: false });
     assert.equal(r2.result, false);
     assert.match(r2.comment, /nogid/);
+    // Salt's dry run: the primary group may come from a group.present earlier in the run
+    const dry = await state('present', { name: 'umecgus', gid: 'nogid', createhome: false }, true);
+    assert.deepEqual([dry.result, dry.comment, dry.changes.gid], [null, 'User umecgus set to be added', 'nogid']);
     assert.deepEqual(await etcSnapshot(root), snap);
   });
 });

@@ -46,7 +46,11 @@ const SCALARS = ['yes', 'No', 'ON', 'off', 'y', 'n', 'true', 'False', '~', 'null
 test('scalars resolve as Salt reads them (PyYAML 1.1 with Salt\'s loader tweaks): python3-yaml is the oracle', () => {
   const docs = [...SCALARS.map((s) => `v: ${s}\n`), '- 1\n- [a, b]\n- {x: y, z: [1, 2.5]}\n', 'a: &x {k: 1, j: 2}\nb:\n  <<: *x\n  j: 3\n',
     // block scalars at the end of a file without a final line break (a formula's pillar.example)
-    'a: |\n  x\n  y', 'a: >\n  x\n  y', 'a: |+\n  x', 'a: |-\n  x', 'a:\n  b: |\n    x\n  c: 1'];
+    'a: |\n  x\n  y', 'a: >\n  x\n  y', 'a: |+\n  x', 'a: |-\n  x', 'a:\n  b: |\n    x\n  c: 1',
+    // flow collections whose wrapped lines are under-indented, as Salt's yaml filter writes them into an SLS
+    'x:\n  f:\n    - d:\n        acls: [[local, db0, connuser, peer map=users_as_appuser], [local, db1, localUser],\n  [host, db2, remoteUser, 192.168.33.0/24]]\n    - r: 1\n',
+    'x:\n  - {a: 1, b: "two\n  lines", c: [1,\n 2]}\n  - k: \'it\'\'s [\'\n',
+    '- - [a,\nb]\n- c: &anc [d,\ne]\n'];
   const want = python<unknown[]>(SALT_LOADER, docs);
   docs.forEach((d, i) => assert.deepEqual(enc(loadSaltYaml(d)), want[i], `document ${JSON.stringify(d)}`));
 });
