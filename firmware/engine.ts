@@ -5,7 +5,7 @@ import type { CommandRunner, ServiceDriver } from '../lib/drivers.js';
 import { BootControl, nextBoot, other } from './boot-control.js';
 import type { FirmwareSettings } from './config.js';
 import { installStrategy } from './install-sources.js';
-import { FINAL_PHASES, INSTALLER_PHASES, Journal, type JournalRecord, type JournalUpdate } from './journal.js';
+import { FINAL_PHASES, INSTALLER_PHASES, UpdateJournal, type JournalRecord, type JournalUpdate } from './journal.js';
 import { loadKeyring } from './keys.js';
 import { acquireLock } from './lock.js';
 import { incompatibility } from './manifest.js';
@@ -45,14 +45,14 @@ const MAX_RESUME_RESETS = 2;
  * resume() brings the box to a consistent state after a restart or reboot.
  */
 export class AbFirmwareEngine implements FirmwareEngine {
-  readonly journal: Journal;
+  readonly journal: UpdateJournal;
   readonly boot: BootControl;
   private installing = false;
   private readonly queue = new Serial();
   private readonly log: Log;
 
   constructor(readonly settings: FirmwareSettings, readonly bootControl: BootControl, private readonly deps: FirmwareDeps) {
-    this.journal = new Journal(settings.journal_dir);
+    this.journal = new UpdateJournal(settings.journal_dir);
     this.boot = bootControl;
     this.log = deps.log ?? { info() {}, warn() {}, error() {} };
   }

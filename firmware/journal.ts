@@ -1,8 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../lib/fs-atomic.js';
+import { JsonStore } from '../lib/json-store.js';
 import type { SlotName, UpdatePhase } from './types.js';
-import { isNotFound } from '../lib/errors.js';
 
 export interface SlotRecord { version?: string; state: 'good' | 'bad' | 'unknown' }
 
@@ -45,30 +43,28 @@ const PHASES = new Set<UpdatePhase>(['idle', 'downloading', 'verifying', 'writin
  * fsync dir) before each step takes effect, so that after power loss it names
  * the step that was about to run or ran last.
  */
-export class Journal {
+export class UpdateJournal {
   readonly file: string;
-  constructor(readonly dir: string) { this.file = join(dir, 'journal.json'); }
+  private readonly store: JsonStore<JournalRecord>;
 
-  async read(): Promise<JournalRecord> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (e) {
-      if (isNotFound(e)) return { format: 1, phase: 'idle', slots: { A: { state: 'unknown' }, B: { state: 'unknown' } } };
-      throw e;
-    }
-    let j: JournalRecord;
-    try {
-      j = JSON.parse(text) as JournalRecord;
-    } catch (e) {
-      throw new Error(`firmware journal ${this.file} is damaged: ${(e as Error).message}`, { cause: e });
-    }
-    if (j.format !== 1 || !PHASES.has(j.phase) || !j.slots?.A || !j.slots?.B) throw new Error(`firmware journal ${this.file} is not a umec journal (format 1)`);
-    return j;
+  constructor(readonly dir: string) {
+    this.file = join(dir, 'journal.json');
+    // refused when damaged: guessing the phase could boot a half-written slot
+    this.store = new JsonStore<JournalRecord>(this.file, {
+      what: 'firmware journal', code: 'FW_STATE', mode: 0o644, dirMode: 0o777,
+      check: (v) => {
+        const j = v as Partial<JournalRecord> | null;
+        if (j?.format !== 1 || !j.phase || !PHASES.has(j.phase) || !j.slots?.A || !j.slots?.B) throw new Error('not a umec journal (format 1)');
+        return j as JournalRecord;
+      },
+    });
   }
 
-  async write(j: JournalRecord): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.file, `${JSON.stringify(j, null, 2)}\n`);
+  async read(): Promise<JournalRecord> {
+    return (await this.store.read()) ?? { format: 1, phase: 'idle', slots: { A: { state: 'unknown' }, B: { state: 'unknown' } } };
+  }
+
+  write(j: JournalRecord): Promise<void> {
+    return this.store.write(j);
   }
 }

@@ -5,6 +5,7 @@ import { loadConfig } from '../../lib/config.js';
 import { isCurveKey } from '../../lib/z85.js';
 import { isNotFound, UmecError } from '../../lib/errors.js';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
+import { JsonStore } from '../../lib/json-store.js';
 import { checkScheduleCron } from '../../lib/schedule-check.js';
 import type { AgentConfig } from '../config.js';
 import { bootstrapFileSchema } from './settings.js';
@@ -38,21 +39,16 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-async function readSaved(path: string): Promise<SavedBootstrap | undefined> {
-  let text: string;
-  try { text = await readFile(path, 'utf8'); } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-  try { return JSON.parse(text) as SavedBootstrap; } catch (e) {
-    throw new UmecError('CONFIG', { file: path, reason: `damaged (${(e as Error).message}); remove it to read the bootstrap file again` });
-  }
+function savedStore(path: string): JsonStore<SavedBootstrap> {
+  return new JsonStore<SavedBootstrap>(path, { what: 'saved bootstrap', hint: 'remove it to read the bootstrap file again', indent: 0 });
 }
+
+const readSaved = (path: string): Promise<SavedBootstrap | undefined> => savedStore(path).read();
 
 /** Merges into data_dir/bootstrap.json (atomically). */
 export async function saveBootstrap(path: string, patch: Partial<SavedBootstrap>): Promise<void> {
   const cur = (await readSaved(path)) ?? { started_at: new Date().toISOString() };
-  await writeFileAtomic(path, JSON.stringify({ ...cur, ...patch }), { mode: 0o600 });
+  await savedStore(path).write({ ...cur, ...patch });
 }
 
 const list = (m: string | string[] | undefined) => (m === undefined ? undefined : (Array.isArray(m) ? m : m.split(',')).map((s) => s.trim()).filter(Boolean));

@@ -1,10 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { JsonStore } from '../../lib/json-store.js';
 import { Serial } from '../../lib/serial.js';
-import { isNotFound } from '../../lib/errors.js';
 
 interface Stored { identities: Record<string, AppIdentity & { appName?: string; appVersion?: string }> }
 
@@ -15,20 +12,24 @@ interface Stored { identities: Record<string, AppIdentity & { appName?: string; 
 export class FileAppIdentityProvider implements AppIdentityProvider {
   private data?: Stored;
   private readonly queue = new Serial();
+  private readonly store: JsonStore<Stored>;
 
-  constructor(private readonly file: string, private readonly mp1Endpoint: string) {}
+  constructor(file: string, private readonly mp1Endpoint: string) {
+    // refuse a damaged file: starting over would hand running apps new credentials behind their back
+    this.store = new JsonStore<Stored>(file, {
+      what: 'app identity store', hint: 'restore it, or remove it to issue new credentials',
+      check: (v) => {
+        const ids = (v as Partial<Stored> | null)?.identities;
+        if (typeof ids !== 'object' || ids === null || Array.isArray(ids)) throw new Error('no "identities" mapping');
+        return v as Stored;
+      },
+    });
+  }
 
   endpoint(): string { return this.mp1Endpoint; }
 
   private async load(): Promise<Stored> {
-    if (this.data) return this.data;
-    try {
-      const v = JSON.parse(await readFile(this.file, 'utf8')) as Stored;
-      this.data = v && typeof v.identities === 'object' ? v : { identities: {} };
-    } catch (e) {
-      if (!isNotFound(e)) throw new Error(`app identity store ${this.file} is unreadable: ${(e as Error).message}`, { cause: e });
-      this.data = { identities: {} };
-    }
+    this.data ??= (await this.store.read()) ?? { identities: {} };
     return this.data;
   }
 
@@ -36,9 +37,8 @@ export class FileAppIdentityProvider implements AppIdentityProvider {
     return this.queue.run(fn);
   }
 
-  private async save(d: Stored): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file, JSON.stringify(d, null, 2), { mode: 0o600 });
+  private save(d: Stored): Promise<void> {
+    return this.store.write(d);
   }
 
   ensure(appInstanceId: string, meta: { appName?: string; appVersion?: string } = {}): Promise<AppIdentity> {

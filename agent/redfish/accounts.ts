@@ -1,7 +1,6 @@
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { JsonStore } from '../../lib/json-store.js';
 import { isNotFound, UmecError } from '../../lib/errors.js';
 import { DUMMY_HASH, hashPassword, verifyPassword } from './passwords.js';
 import { ROLE_IDS, type RoleId } from './roles.js';
@@ -57,6 +56,21 @@ interface Failures { count: number; last: number; lockedUntil: number }
  * The file is re-read when it changed on disk, so `umec redfish user add` works
  * while the agent runs.
  */
+interface AccountsFile { version?: number; accounts: Account[] }
+
+function checkAccountsFile(data: unknown): AccountsFile {
+  if (!validateFile(data)) {
+    const err = validateFile.errors![0];
+    throw new Error(`${err.instancePath || '(top)'} ${err.message}`);
+  }
+  const names = new Set<string>();
+  for (const a of (data as unknown as AccountsFile).accounts) {
+    if (names.has(a.username)) throw new Error(`user name ${a.username} appears twice`);
+    names.add(a.username);
+  }
+  return data as unknown as AccountsFile;
+}
+
 export class AccountStore {
   private accounts: Account[] = [];
   private mtime = -1;
@@ -64,31 +78,19 @@ export class AccountStore {
   private readonly failures = new Map<string, Failures>();
   private readonly writing = new Serial();
 
-  constructor(readonly file: string, readonly lockout: LockoutPolicy, private readonly now: () => number = Date.now) {}
+  // refused when damaged: a reset would drop every account, or re-open the box with a default one
+  private readonly store: JsonStore<AccountsFile>;
+
+  constructor(readonly file: string, readonly lockout: LockoutPolicy, private readonly now: () => number = Date.now) {
+    this.store = new JsonStore<AccountsFile>(file, { code: 'REDFISH_ACCOUNTS', check: checkAccountsFile });
+  }
 
   async load(): Promise<this> {
-    let text: string;
-    let mtime: number;
-    try {
-      mtime = (await stat(this.file)).mtimeMs;
-      text = await readFile(this.file, 'utf8');
-    } catch (e) {
-      if (isNotFound(e)) { this.accounts = []; this.mtime = 0; return this; }
+    const mtime = await stat(this.file).then((st) => st.mtimeMs, (e: unknown) => {
+      if (isNotFound(e)) return 0;
       throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: (e as Error).message });
-    }
-    let data: unknown;
-    try { data = JSON.parse(text); } catch (e) { throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `not JSON: ${(e as Error).message}` }); }
-    if (!validateFile(data)) {
-      const err = validateFile.errors![0];
-      throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `${err.instancePath || '(top)'} ${err.message}` });
-    }
-    const list = (data as { accounts: Account[] }).accounts;
-    const names = new Set<string>();
-    for (const a of list) {
-      if (names.has(a.username)) throw new UmecError('REDFISH_ACCOUNTS', { file: this.file, reason: `user name ${a.username} appears twice` });
-      names.add(a.username);
-    }
-    this.accounts = list;
+    });
+    this.accounts = (await this.store.read())?.accounts ?? [];
     this.mtime = mtime;
     return this;
   }
@@ -173,8 +175,7 @@ export class AccountStore {
     const run = async () => {
       await this.load();
       const { next, result } = await f();
-      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFileAtomic(this.file, `${JSON.stringify({ version: 1, accounts: next }, null, 2)}\n`, { mode: 0o600 });
+      await this.store.write({ version: 1, accounts: next });
       this.accounts = next;
       this.mtime = (await stat(this.file)).mtimeMs;
       return result;

@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
-import { isNotFound, UmecError } from '../../lib/errors.js';
+import { JsonStore } from '../../lib/json-store.js';
 
 /** What a Redfish client can change that is not an account: kept in one small JSON file. */
 export interface ServiceSettings {
@@ -14,26 +11,23 @@ export interface ServiceSettings {
 
 export class SettingsStore {
   private current!: ServiceSettings;
+  private readonly store: JsonStore<ServiceSettings>;
 
-  constructor(readonly file: string, private readonly defaults: { sessionTimeout: number }) {}
+  constructor(readonly file: string, private readonly defaults: { sessionTimeout: number }) {
+    this.store = new JsonStore<ServiceSettings>(file, {
+      what: 'Redfish settings', hint: 'fix or remove it',
+      check: (v) => {
+        const d = v as Partial<ServiceSettings> | null;
+        if (typeof d?.uuid !== 'string' || typeof d.sessionTimeout !== 'number') throw new Error('uuid or sessionTimeout missing');
+        return d as ServiceSettings;
+      },
+    });
+  }
 
   async load(): Promise<this> {
-    let text: string | undefined;
-    try { text = await readFile(this.file, 'utf8'); } catch (e) {
-      if (!isNotFound(e)) throw new UmecError('CONFIG', { file: this.file, reason: (e as Error).message });
-    }
-    if (text === undefined) {
-      this.current = { uuid: randomUUID(), sessionTimeout: this.defaults.sessionTimeout };
-      await this.save(this.current);
-      return this;
-    }
-    try {
-      const d = JSON.parse(text) as ServiceSettings;
-      if (typeof d.uuid !== 'string' || typeof d.sessionTimeout !== 'number') throw new Error('uuid or sessionTimeout missing');
-      this.current = d;
-    } catch (e) {
-      throw new UmecError('CONFIG', { file: this.file, reason: `damaged Redfish settings (${(e as Error).message}); fix or remove it` });
-    }
+    const d = await this.store.read();
+    if (d) this.current = d;
+    else await this.update({ uuid: randomUUID(), sessionTimeout: this.defaults.sessionTimeout });
     return this;
   }
 
@@ -41,13 +35,8 @@ export class SettingsStore {
 
   async update(patch: Partial<ServiceSettings>): Promise<ServiceSettings> {
     const next = { ...this.current, ...patch };
-    await this.save(next);
+    await this.store.write(next);
     this.current = next;
     return next;
-  }
-
-  private async save(s: ServiceSettings): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    await writeFileAtomic(this.file, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
   }
 }

@@ -1,8 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isNotFound, UmecError } from '../../lib/errors.js';
-import { writeFileAtomic } from '../../lib/fs-atomic.js';
+import { UmecError } from '../../lib/errors.js';
+import { JsonStore } from '../../lib/json-store.js';
 import { Serial } from '../../lib/serial.js';
 
 /** What is kept of a token: never the token itself, only its SHA-256. */
@@ -70,26 +69,21 @@ export class TokenStore {
   private readonly lock = new Serial();
   private readonly staticHashes: Buffer[];
 
-  private constructor(private readonly file: string, staticTokens: readonly string[]) {
+  private constructor(private readonly file: JsonStore<{ tokens: TokenRecord[] }>, staticTokens: readonly string[]) {
     this.staticHashes = staticTokens.map(sha256);
   }
 
   static async open(dataDir: string, staticTokens: readonly string[] = []): Promise<TokenStore> {
-    const s = new TokenStore(join(dataDir, 'tokens.json'), staticTokens);
-    let text: string | undefined;
-    try { text = await readFile(s.file, 'utf8'); } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
-    if (text !== undefined) {
-      try {
-        const data = JSON.parse(text) as { tokens?: TokenRecord[] };
-        if (!Array.isArray(data.tokens)) throw new Error('no "tokens" list');
-        s.records = data.tokens.map((r) => ({ ...r, used_keys: r.used_keys ?? [] }));
-      } catch (e) {
-        // never start over on a damaged file: that would silently drop every token's use count
-        throw new UmecError('CONFIG', { file: s.file, reason: `damaged token store (${(e as Error).message}); restore it or remove it to drop all tokens` });
-      }
-    }
+    // never start over on a damaged file: that would silently drop every token's use count
+    const file = new JsonStore<{ tokens: TokenRecord[] }>(join(dataDir, 'tokens.json'), {
+      what: 'token store', hint: 'restore it or remove it to drop all tokens', indent: 1,
+      check: (v) => {
+        if (!Array.isArray((v as { tokens?: unknown } | null)?.tokens)) throw new Error('no "tokens" list');
+        return v as { tokens: TokenRecord[] };
+      },
+    });
+    const s = new TokenStore(file, staticTokens);
+    s.records = ((await file.read())?.tokens ?? []).map((r) => ({ ...r, used_keys: r.used_keys ?? [] }));
     return s;
   }
 
@@ -98,7 +92,7 @@ export class TokenStore {
   }
 
   private save(): Promise<void> {
-    return writeFileAtomic(this.file, `${JSON.stringify({ tokens: this.records }, null, 1)}\n`, { mode: 0o600 });
+    return this.file.write({ tokens: this.records });
   }
 
   /** Makes a token; the returned string is shown once and never stored. */

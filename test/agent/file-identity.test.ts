@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileAppIdentityProvider } from '../../agent/containers/file-identity.js';
 import { identityEnv } from '../../lib/app-identity.js';
+import type { UmecError } from '../../lib/errors.js';
 import { tempDir } from '../helpers/context.js';
 
 test('file-backed app identities: stable per instance, durable across restarts, removable, file mode 0600', async () => {
@@ -33,6 +34,9 @@ test('a damaged identity store is an error, not a silent reset', async () => {
   try {
     const file = join(dir, 'ids.json');
     await writeFile(file, '{not json');
-    await assert.rejects(new FileAppIdentityProvider(file, 'https://x').ensure('i-1'), /app identity store .*ids\.json is unreadable/);
+    await assert.rejects(new FileAppIdentityProvider(file, 'https://x').ensure('i-1'), (e: UmecError) => e.code === 'CONFIG' && /ids\.json: damaged app identity store/.test(e.message));
+    await writeFile(file, '{"identities": 3}');
+    await assert.rejects(new FileAppIdentityProvider(file, 'https://x').ensure('i-1'), /no "identities" mapping/, 'a wrong shape is refused too, never reset');
+    assert.equal(await readFile(file, 'utf8'), '{"identities": 3}', 'the damaged file is left for a human');
   } finally { await cleanup(); }
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/context.js';
 import { engineFor, makeBox, makeBundle, simulateBoot, slotBytes, type Box } from '../helpers/firmware.js';
-import { Journal } from '../../firmware/journal.js';
+import { UpdateJournal } from '../../firmware/journal.js';
 import type { SlotName } from '../../firmware/types.js';
 
 const CHILD = fileURLToPath(new URL('../helpers/fw-child.js', import.meta.url));
@@ -96,7 +96,7 @@ async function runScenario(dir: string, sc: Scenario, size = 200_000): Promise<{
     assert.ok(i < 7, `no steady state: ${trace.join(', ')}`);
   }
   // settled: the journal is final and agrees with the boot env and the slots
-  const j = await new Journal(box.settings.journal_dir).read();
+  const j = await new UpdateJournal(box.settings.journal_dir).read();
   const s = await engineFor(box).status();
   assert.ok(['committed', 'rolled-back', 'failed'].includes(j.phase), `journal left at ${j.phase}: ${trace.join(', ')}`);
   const running = s.booted;
