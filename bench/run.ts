@@ -4,6 +4,7 @@
  */
 import { appsRows } from './apps.js';
 import { firmwareRows } from './firmware.js';
+import { formulaRows } from './formulas.js';
 import { commissionRows } from './commission.js';
 import { fleetRows } from './fleet.js';
 import { jinjaRows } from './jinja.js';
@@ -16,6 +17,7 @@ import { stateRows } from './states.js';
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['jinja', jinjaRows],
+  ['formulas', formulaRows],
   ['fleet', fleetRows],
   ['roster', rosterRows],
   ['apps', appsRows],

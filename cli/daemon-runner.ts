@@ -1,6 +1,6 @@
 /** Starts a daemon and keeps it until SIGTERM/SIGINT, then stops it cleanly. */
-export async function runUntilSignal(d: { start(): Promise<void>; stop(): Promise<void> }): Promise<void> {
-  await d.start();
+export async function runUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const d = await start();
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGTERM', stop);

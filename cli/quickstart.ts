@@ -80,8 +80,7 @@ export async function startQuickstart(o: { keep?: boolean; log?: Logger; timeout
       interface: '127.0.0.1', publish_port: publish, return_port: ret === publish ? await loopbackPort() : ret, timeout: 30, log_level: 'warn',
     }));
     const mc = await loadMasterConfig(masterFile);
-    master = new MasterDaemon(mc, log);
-    await master.start();
+    master = await MasterDaemon.start(mc, log);
     const core = master.core;
     const outcome = new Promise<UmecEvent>((resolve) => {
       const off = core.events.subscribe((ev) => {

@@ -15,43 +15,61 @@ import { PillarCompiler } from './pillar.js';
 import { resolveTarget } from './targeting.js';
 import { fingerprint } from '../lib/z85.js';
 import { TokenStore } from './enrol/tokens.js';
-import type { ScheduleStatus } from '../lib/scheduler.js';
+import type { Scheduler, ScheduleStatus } from '../lib/scheduler.js';
+import { masterScheduler } from './schedule.js';
+
+/** Where jobs go out to the agents (the daemon's publish socket). */
+export interface JobChannel {
+  publish(m: JobMessage): Promise<void>;
+  /** Keys stopped being accepted: cut these agents' live connections. */
+  revoke(ids: string[]): Promise<void>;
+}
+
+export interface MasterCoreParts {
+  config: MasterConfig;
+  log: Logger;
+  pair: CurvePair;
+  channel: JobChannel;
+  /** The job cache; the file store under data_dir/jobs unless given (tests, another backend). */
+  store?: JobStore;
+}
 
 /**
  * The master's state and operations, apart from its sockets: keys, agents,
- * jobs and their cache, file server, pillar, events.
+ * jobs and their cache, file server, pillar, events, enrolment tokens, schedules.
+ * Built complete by openMasterCore; nothing is filled in afterwards.
  */
 export class MasterCore {
   readonly events = new EventBus();
   readonly jobs: JobManager;
   readonly files: FileServer;
   readonly pillar: PillarCompiler;
-  /** Called once per change when keys stop being accepted, so live connections can be cut. */
-  onKeysRevoked: (ids: string[]) => Promise<void> = async () => undefined;
-  /** Enrolment tokens (umec token create); opened by open(). */
-  tokens!: TokenStore;
+  /** master.yaml `schedule:` (started and stopped by the daemon). */
+  readonly scheduler: Scheduler;
   /** Why a pending key is still pending (a refused token), for `umec key list`. */
   readonly enrolNotes = new Map<string, string>();
-  /** The master's schedules and their last runs (set by the daemon). */
-  schedules: () => ScheduleStatus[] = () => [];
+  readonly config: MasterConfig;
+  readonly log: Logger;
+  readonly pair: CurvePair;
+  readonly store: JobStore;
+  private readonly channel: JobChannel;
 
-  private constructor(readonly config: MasterConfig, readonly log: Logger, readonly keys: KeyStore, readonly agents: AgentRegistry,
-    readonly store: JobStore, readonly pair: CurvePair, publish: (m: JobMessage) => Promise<void>, readonly apps: AppStore) {
-    this.files = new FileServer(config.state_root);
-    this.pillar = new PillarCompiler(config.pillar_root);
-    this.jobs = new JobManager({ store, events: this.events, log, publish });
+  constructor(p: Required<MasterCoreParts>, readonly keys: KeyStore, readonly agents: AgentRegistry, readonly apps: AppStore,
+    /** Enrolment tokens (umec token create). */
+    readonly tokens: TokenStore) {
+    this.config = p.config;
+    this.log = p.log;
+    this.pair = p.pair;
+    this.channel = p.channel;
+    this.store = p.store;
+    this.files = new FileServer(p.config.state_root);
+    this.pillar = new PillarCompiler(p.config.pillar_root);
+    this.jobs = new JobManager({ store: p.store, events: this.events, log: p.log, publish: (m) => this.channel.publish(m) });
+    this.scheduler = masterScheduler(this, p.config.schedule ?? {}, p.log);
   }
 
-  static async open(config: MasterConfig, log: Logger, publish: (m: JobMessage) => Promise<void>, store?: JobStore): Promise<MasterCore> {
-    const d = config.data_dir;
-    const [keys, agents, pair, apps] = await Promise.all([
-      KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), loadOrCreateKeyPair(join(d, 'pki'), 'master'),
-      AppStore.open(join(d, 'apps')),
-    ]);
-    const core = new MasterCore(config, log, keys, agents, store ?? new FileJobStore(join(d, 'jobs')), pair, publish, apps);
-    core.tokens = await TokenStore.open(d, config.autosign_tokens);
-    return core;
-  }
+  /** The master's schedules and their last runs. */
+  schedules(): ScheduleStatus[] { return this.scheduler.list(); }
 
   /** Fingerprints of the master key and every agent key, by state. */
   fingerprints(): { master: string; agents: Record<string, { state: string; fingerprint: string }> } {
@@ -65,7 +83,7 @@ export class MasterCore {
     return { master: fingerprint(this.pair.publicKey), agents };
   }
 
-  info(): Record<string, unknown> {
+  info(): { pubkey: string; publish_port: number; return_port: number } {
     return { pubkey: this.pair.publicKey, publish_port: this.config.publish_port, return_port: this.config.return_port };
   }
 
@@ -84,7 +102,7 @@ export class MasterCore {
       this.events.fire(`umec/key/${k}/${to}`, { id: k });
       if (cur.state === 'accepted') revoked.push(k);
     }
-    if (revoked.length) await this.onKeysRevoked(revoked);
+    if (revoked.length) await this.channel.revoke(revoked);
     return { changed };
   }
 
@@ -94,7 +112,7 @@ export class MasterCore {
     this.agents.forget(id);
     this.enrolNotes.delete(id);
     this.events.fire(`umec/key/${id}/deleted`, { id });
-    if (cur.state === 'accepted') await this.onKeysRevoked([id]);
+    if (cur.state === 'accepted') await this.channel.revoke([id]);
     return { changed: [id] };
   }
 
@@ -104,3 +122,16 @@ export class MasterCore {
     return this.jobs.start(req, targets, this.config.timeout, targets.length === accepted.length && targets.length > 0);
   }
 }
+
+/** Opens the master's stores under data_dir and builds the core from them. */
+export async function openMasterCore(p: MasterCoreParts): Promise<MasterCore> {
+  const d = p.config.data_dir;
+  const [keys, agents, apps, tokens] = await Promise.all([
+    KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps')),
+    TokenStore.open(d, p.config.autosign_tokens),
+  ]);
+  return new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens);
+}
+
+/** The master's own CURVE key pair (data_dir/pki/master.*), made on first start. */
+export const masterKeyPair = (config: MasterConfig): Promise<CurvePair> => loadOrCreateKeyPair(join(config.data_dir, 'pki'), 'master');

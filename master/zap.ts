@@ -10,16 +10,15 @@ export class ZapHandler {
   private readonly socket = new Router();
   private running = false;
 
-  constructor(private readonly allow: (domain: string, publicKeyZ85: string, address: string) => boolean) {}
+  /** `onError`: without ZAP answers no agent can connect, so callers log and stop the daemon. */
+  constructor(private readonly allow: (domain: string, publicKeyZ85: string, address: string) => boolean,
+    private readonly onError: (e: unknown) => void) {}
 
   async start(): Promise<void> {
     await this.socket.bind('inproc://zeromq.zap.01');
     this.running = true;
     void this.loop().catch((e: unknown) => this.onError(e));
   }
-
-  /** Without ZAP answers no agent can connect: callers log and stop the daemon. */
-  onError: (e: unknown) => void = (e) => { throw e; };
 
   private async loop(): Promise<void> {
     try {

@@ -125,8 +125,7 @@ export class Fleet {
     for (const p of [this.masterConfig.publish_port, this.masterConfig.return_port]) {
       await waitFor(() => portIsFree(p), `port ${p} to be free`, 5000, 50);
     }
-    this.master = new MasterDaemon(this.masterConfig, this.log);
-    await this.master.start();
+    this.master = await MasterDaemon.start(this.masterConfig, this.log);
     this.masterRunning = true;
     this.unsubscribe = this.master.core.events.subscribe((ev) => {
       this.events.push(ev);

@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MasterChannel } from '../../agent/channel.js';
 import { startMaster } from '../helpers/fleet.js';
-
-const channelOf = (a: unknown) => (a as { channel: MasterChannel }).channel;
 
 test('local_job: an agent files its own job and return in the job cache; it cannot write into another job or send a malformed report', { timeout: 60_000 }, async () => {
   const f = await startMaster();
   try {
     await f.startAccepted({ a1: { os: 'Debian' }, a2: { os: 'Debian' } });
-    const ch = channelOf(f.agents.get('a1'));
+    const ch = f.agents.get('a1')!.channel;
     const report = { kind: 'schedule', name: 'hourly', jid: '20260101000000123456', fun: 'ping', args: {}, startedAt: new Date().toISOString(), ret: true, retcode: 0, success: true };
     assert.deepEqual((await ch.request('local_job', report, 5)).body.ok, true);
     assert.deepEqual((await ch.request('local_job', report, 5)).body.ok, true, 'a duplicate delivery is fine');

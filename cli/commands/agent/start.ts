@@ -15,7 +15,8 @@ export default class AgentStart extends Command {
       // master, master_pubkey and an enrolment token may come from the boot partition or the environment (first boot)
       const bootstrap = await resolveBootstrap(await loadAgentConfig(flags.config), { configFile: flags.config });
       const config = bootstrap.config;
-      await runUntilSignal(new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap }));
+      const daemon = new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap });
+      await runUntilSignal(async () => { await daemon.start(); return daemon; });
     } catch (e) {
       process.exitCode = reportInputError(e, false);
     }

@@ -14,8 +14,7 @@ export default class MasterStart extends Command {
       const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
         import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
       const config = await loadMasterConfig(flags.config);
-      const daemon = new MasterDaemon(config, createLogger({ name: 'master', level: config.log_level }));
-      await runUntilSignal(daemon);
+      await runUntilSignal(() => MasterDaemon.start(config, createLogger({ name: 'master', level: config.log_level })));
     } catch (e) {
       process.exitCode = reportInputError(e, false);
     }

@@ -1,0 +1,111 @@
+import type { Logger } from '../lib/log.js';
+import type { JobArgs, JobFun, JobMessage, ReturnMessage } from '../lib/messages.js';
+import { backoffDelay, sleep } from '../lib/retry.js';
+import { Serial } from '../lib/serial.js';
+import type { Service } from '../lib/services.js';
+import type { StateEngine } from '../states/engine.js';
+import { runJob } from '../states/job-runner.js';
+import type { TreeCache } from '../states/tree-cache.js';
+import type { Drivers } from '../states/types.js';
+import { RequestTimeout } from './channel.js';
+import { localJid } from './commission/local-jid.js';
+import type { AgentConfig } from './config.js';
+import type { MasterLink } from './master-link.js';
+import type { Outbox } from './outbox.js';
+
+/** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
+type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
+
+export interface AgentJobsDeps {
+  config: AgentConfig;
+  log: Logger;
+  link: MasterLink;
+  outbox: Outbox;
+  tree: TreeCache;
+  drivers: Drivers;
+  grains: () => Record<string, unknown>;
+}
+
+/**
+ * Runs jobs (from the master, or started by the agent itself) and delivers each return through
+ * the outbox until the master has stored it.
+ */
+export class AgentJobs implements Service {
+  readonly name = 'jobs and outbox';
+  private running = false;
+  /** One state run at a time, like Salt; other functions run at once. */
+  private readonly applies = new Serial();
+  private enginePromise?: Promise<StateEngine>;
+
+  constructor(private readonly d: AgentJobsDeps) {}
+
+  start(): Promise<void> {
+    this.running = true;
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    this.running = false;
+    return Promise.resolve();
+  }
+
+  /** A job from the master: run it, keep its return, deliver it. */
+  async handle(job: JobMessage): Promise<void> {
+    this.d.log.info({ jid: job.jid, fun: job.fun }, 'job received');
+    const ret = await this.execute(job);
+    await this.d.outbox.put(ret);
+    await this.deliver(ret);
+  }
+
+  /** Runs a job this agent starts itself and delivers job and return to the master's job cache. */
+  async runLocal(kind: 'commission' | 'schedule', name: string, fun: JobFun, args: JobArgs, attempt?: number): Promise<ReturnMessage> {
+    const job: JobMessage = { jid: localJid(), fun, args, targets: [this.d.config.id] };
+    const startedAt = new Date().toISOString();
+    this.d.log.info({ jid: job.jid, fun, [kind]: name }, `${kind} job started`);
+    const ret = await this.execute(job);
+    const item: OutboxItem = { ...ret, local: { kind, name, fun, args, startedAt, ...(attempt ? { attempt } : {}) } };
+    await this.d.outbox.put(item);
+    await this.deliver(item);
+    return ret;
+  }
+
+  /** Delivers what the outbox still holds (returns of a previous run the master has not stored). */
+  async flush(): Promise<void> {
+    for (const r of await this.d.outbox.pending()) void this.deliver(r);
+  }
+
+  private execute(job: JobMessage): Promise<ReturnMessage> {
+    const { config, link } = this.d;
+    const exec = () => runJob(job, {
+      grains: this.d.grains,
+      tree: () => this.d.tree.sync(link.channel, config.request_timeout * 3),
+      pillar: async () => (await link.request('pillar', {}, config.request_timeout * 3)).body.pillar as Record<string, unknown>,
+      // the state engine (templates, YAML, schemas) is loaded with the first apply, not at start
+      engine: () => this.engine(),
+      exec: this.d.drivers.exec,
+    });
+    return job.fun === 'apply' ? this.applies.run(exec) : exec();
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    const { local, ...ret } = item;
+    // a job the agent started itself carries its job record with the return
+    const [type, msg] = local ? ['local_job', { ...local, ...ret }] : ['return', ret];
+    for (let attempt = 0; this.running; attempt++) {
+      try {
+        const r = await this.d.link.request(type, msg, this.d.config.request_timeout * 1.5);
+        if (r.body.ok === true || r.body.ok === false) { await this.d.outbox.done(ret.jid); return; }
+      } catch (e) {
+        if (!(e instanceof RequestTimeout)) throw e;
+      }
+      await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
+    }
+  }
+
+  /** One engine for the agent's life (it caches compiled plans); loaded with the first apply, not at start. */
+  private engine(): Promise<StateEngine> {
+    this.enginePromise ??= Promise.all([import('../states/engine.js'), import('../states/modules/index.js')])
+      .then(([{ StateEngine: Engine }, { builtinModules }]) => new Engine({ modules: builtinModules(), drivers: this.d.drivers }));
+    return this.enginePromise;
+  }
+}
