@@ -244,3 +244,42 @@ test('extracted: bad input and unsupported formats fail with comments naming the
     assert.equal((await run({ name: out('marker'), source: 'salt://pkgs/junk.tar.gz' })).comment, `${out('marker')} exists and is not a directory`);
   });
 });
+
+test('extracted and file.serialize through the engine: requisites, ignored extra arguments, dry run then apply then nothing', async () => {
+  const { stateTree, byId } = await import('../../helpers/tree.js');
+  const t = await stateTree({
+    'main.sls': `
+app:
+  archive.extracted:
+    - name: {{OUT}}/opt
+    - source: {{OUT}}/app.tgz
+    - enforce_toplevel: false
+    - recurse: [user, group]
+conf:
+  file.serialize:
+    - name: {{OUT}}/opt/app-1.0/conf.yaml
+    - dataset: {port: 80, hosts: [a, b]}
+    - require:
+      - archive: app
+`,
+  });
+  try {
+    const src = join(t.out, 'src');
+    await appFiles(src);
+    await makeTar(join(t.out, 'app.tgz'), src, ['app-1.0']);
+    const plan = await t.plan(['main']);
+    assert.deepEqual(plan.warnings ?? [], []);
+    const dry = byId(await t.apply(['main'], { test: true }));
+    assert.equal(dry.app.result, null);
+    assert.equal(dry.app.comment, `Archive ${join(t.out, 'app.tgz')} would be extracted to ${t.out}/opt/, due to absence of one or more files/dirs`);
+    assert.equal(dry.conf.result, null);
+    const r = byId(await t.apply(['main']));
+    assert.equal(r.app.result, true, r.app.comment);
+    assert.equal(r.conf.result, true, r.conf.comment);
+    assert.equal(await readFile(join(t.out, 'opt', 'app-1.0', 'conf.yaml'), 'utf8'), 'hosts:\n- a\n- b\nport: 80\n');
+    const again = byId(await t.apply(['main']));
+    assert.deepEqual([again.app.changes, again.conf.changes], [{}, {}]);
+  } finally {
+    await t.cleanup();
+  }
+});
