@@ -922,7 +922,12 @@ export function getAttr(o: Value, name: string): Value {
   if (o instanceof LoopContext) return o.getattr(name) ?? noAttribute('jinja2.runtime.LoopContext', name);
   if (o instanceof TemplateModule) return o.getattr(name) ?? noAttribute('jinja2.environment.TemplateModule', name);
   if (o instanceof TemplateReference) return o.getattr(name) ?? noAttribute('jinja2.runtime.TemplateReference', name);
-  return ops.getattr(o, name);
+  const v = ops.getattr(o, name);
+  // Salt renders in Jinja2's SandboxedEnvironment: an underscore attribute that exists is unsafe
+  if (name.startsWith('_') && v instanceof PyFunction) {
+    return new Undefined(name, `access to attribute '${name}' of '${ops.typeName(o)}' object is unsafe.`, false, 'TemplateRuntimeError');
+  }
+  return v;
 }
 
 /** Jinja2's environment.getitem. */

@@ -36,6 +36,23 @@ export class Tuple<T = Value> extends Array<T> {
 }
 
 /**
+ * Python's range object: an immutable sequence (indexing, len, in, iteration, count/index as a
+ * tuple has them) that prints as `range(start, stop[, step])`.
+ */
+export class PyRange extends Tuple<number> {
+  static get [Symbol.species](): ArrayConstructor { return Array; }
+  start = 0;
+  stop = 0;
+  step = 1;
+  static create(start: number, stop: number, step: number, count: number): PyRange {
+    const r = new PyRange();
+    r.start = start; r.stop = stop; r.step = step;
+    for (let i = 0; i < count; i++) r.push(start + i * step);
+    return r;
+  }
+}
+
+/**
  * A namedtuple (e.g. the groupby filter's (grouper, list)): prints and compares as a tuple,
  * and its items are also attributes named by `fields`.
  */
@@ -62,7 +79,9 @@ export class Undefined {
    * `lenient`: behaves like jinja2.Undefined even under StrictUndefined (Jinja2 uses the
    * plain Undefined for the missing else of `a if c`).
    */
-  constructor(readonly name: string | undefined, readonly hint?: string, readonly lenient = false) {}
+  constructor(readonly name: string | undefined, readonly hint?: string, readonly lenient = false,
+    /** the error using it raises (the sandbox's unsafe attributes raise SecurityError, a TemplateRuntimeError) */
+    readonly errorKind: 'UndefinedError' | 'TemplateRuntimeError' = 'UndefinedError') {}
 }
 
 /** jinja2's namespace(): attributes assignable with `{% set ns.x = ... %}`. */

@@ -5,7 +5,7 @@
 import { JinjaError, typeError, valueError } from '../errors.js';
 import { updateDict } from '../py/methods.js';
 import { dictSet, typeName } from '../py/ops.js';
-import { Namespace, PyFloat, PyFunction, PyObject, Tuple, Undefined, type Dict, type Kwargs, type Value } from '../values.js';
+import { Namespace, PyFloat, PyFunction, PyObject, PyRange, Tuple, Undefined, type Dict, type Kwargs, type Value } from '../values.js';
 import { LOREM_IPSUM_WORDS } from './lipsum-words.js';
 import { bind } from './support.js';
 
@@ -36,10 +36,7 @@ function makeRange(strict: boolean): PyFunction {
     if (count > MAX_RANGE) {
       throw new JinjaError('OverflowError', `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
     }
-    // a list stands in for Python's range object: same items, length, indexing and membership
-    const out: number[] = [];
-    for (let i = 0; i < count; i++) out.push(start + i * step);
-    return out;
+    return PyRange.create(start, stop, step, count);
   });
 }
 

@@ -10,7 +10,7 @@
  * an Undefined made `lenient` behaves like Jinja2's Undefined either way.
  */
 import { JinjaError, typeError, valueError } from '../errors.js';
-import { NamedTuple, PyFloat, PyFunction, PyObject, Tuple, Undefined, Namespace, type Dict, type Kwargs, type Value } from '../values.js';
+import { NamedTuple, PyFloat, PyFunction, PyObject, PyRange, Tuple, Undefined, Namespace, type Dict, type Kwargs, type Value } from '../values.js';
 import { floatRepr, intRepr, powInt } from './float.js';
 import { boundMethod } from './methods.js';
 import { printf } from './format.js';
@@ -49,6 +49,7 @@ export function pyRepr(v: Value, seen?: Set<unknown>): string {
   if (typeof v === 'number') return intRepr(v);
   if (v instanceof PyFloat) return floatRepr(v.value);
   if (typeof v === 'string') return strRepr(v);
+  if (v instanceof PyRange) return `range(${v.start}, ${v.stop}${v.step === 1 ? '' : `, ${v.step}`})`;
   if (Array.isArray(v) || v instanceof Map || v instanceof Namespace) {
     const s = seen ?? new Set<unknown>();
     if (s.has(v)) return v instanceof Tuple ? '(...)' : Array.isArray(v) ? '[...]' : '{...}';
@@ -113,7 +114,7 @@ export function objectTypeRepr(v: Value): string {
 }
 
 export function undefinedError(u: Undefined): JinjaError {
-  return new JinjaError('UndefinedError', u.hint ?? `${u.name === undefined ? 'None' : strRepr(u.name)} is undefined`);
+  return new JinjaError(u.errorKind, u.hint ?? `${u.name === undefined ? 'None' : strRepr(u.name)} is undefined`);
 }
 
 /** The Undefined Jinja2 returns for a missing attribute (name is a str) or element. */
@@ -591,6 +592,7 @@ export function typeName(v: Value): string {
   if (typeof v === 'number') return 'int';
   if (v instanceof PyFloat) return 'float';
   if (typeof v === 'string') return 'str';
+  if (v instanceof PyRange) return 'range';
   if (v instanceof Tuple) return 'tuple';
   if (Array.isArray(v)) return 'list';
   if (v instanceof Map) return 'dict';

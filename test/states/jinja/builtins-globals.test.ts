@@ -3,6 +3,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { builtinGlobals, MAX_RANGE } from '../../../states/jinja/builtins/globals.js';
 import { JinjaError } from '../../../states/jinja/errors.js';
+import { pyRepr } from '../../../states/jinja/py/ops.js';
 import { Namespace, PyFunction, PyObject, Tuple, Undefined, type Kwargs, type Value } from '../../../states/jinja/values.js';
 
 const none: Kwargs = new Map();
@@ -23,12 +24,15 @@ const fails = (fn: () => unknown, kind: string, message: string): void => {
 
 test('range: start, stop and step as Python counts them', () => {
   const g = builtinGlobals();
-  assert.deepEqual(callGlobal(g, 'range', [5]), [0, 1, 2, 3, 4]);
-  assert.deepEqual(callGlobal(g, 'range', [10, 0, -3]), [10, 7, 4, 1]);
-  assert.deepEqual(callGlobal(g, 'range', [2, 10, 3]), [2, 5, 8]);
-  assert.deepEqual(callGlobal(g, 'range', [0, -5]), []);
-  assert.deepEqual(callGlobal(g, 'range', [-3]), []);
-  assert.deepEqual(callGlobal(g, 'range', [true]), [0]);
+  const items = (args: Value[]) => [...callGlobal(g, 'range', args) as number[]];
+  assert.deepEqual(items([5]), [0, 1, 2, 3, 4]);
+  assert.deepEqual(items([10, 0, -3]), [10, 7, 4, 1]);
+  assert.deepEqual(items([2, 10, 3]), [2, 5, 8]);
+  assert.deepEqual(items([0, -5]), []);
+  assert.deepEqual(items([-3]), []);
+  assert.deepEqual(items([true]), [0]);
+  assert.equal(pyRepr(callGlobal(g, 'range', [2, 10, 3])), 'range(2, 10, 3)');
+  assert.equal(pyRepr(callGlobal(g, 'range', [4])), 'range(0, 4)');
   assert.equal((callGlobal(g, 'range', [200000, 0, -2]) as number[]).length, 100000);
 });
 
