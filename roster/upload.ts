@@ -90,7 +90,7 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
  */
 async function checkThinDir(call: Call, sftp: SFTPWrapper, thinDir: string, loginUid: number | undefined, session: SshSession): Promise<void> {
   const st = await call<SftpStats>((cb) => sftp.lstat(thinDir, cb));
-  const owners = loginUid === undefined ? 'root' : `uid ${loginUid} or root`;
+  const owners = loginUid === undefined || loginUid === 0 ? 'root' : `uid ${loginUid} or root`;
   const reason = st.isSymbolicLink() ? 'is a symbolic link'
     : !st.isDirectory() ? 'is not a directory'
       : st.uid !== 0 && st.uid !== loginUid ? `is owned by uid ${st.uid}, not by ${owners}`
