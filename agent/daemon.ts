@@ -80,7 +80,7 @@ export class AgentDaemon {
 
     this.jobs = new AgentJobs({ config, log, link: this.link, outbox: new Outbox(join(config.data_dir, 'outbox')), tree: this.tree, drivers: this.drivers, grains: () => this.grains });
     const power = () => this.power();
-    this.firmware = new FirmwareService(config, { drivers: this.drivers, grains: () => this.grains, log, ready: this.ready, power, given: o.firmware });
+    this.firmware = new FirmwareService(config.firmware, { drivers: this.drivers, grains: () => this.grains, log, ready: this.ready, power, given: o.firmware });
     if (config.redfish?.enabled) this.redfishService = new RedfishService(config, log, () => this.firmware.engine, power);
     const schedules = Object.entries(config.schedule ?? {});
     if (schedules.length) {

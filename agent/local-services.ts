@@ -1,10 +1,10 @@
 import type { AppIdentityProvider } from '../lib/app-identity.js';
 import type { Logger } from '../lib/log.js';
 import type { Service } from '../lib/services.js';
+import type { FirmwareSettings } from '../firmware/config.js';
 import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
 import type { Drivers } from '../states/types.js';
 import type { AgentConfig } from './config.js';
-import { startFirmware } from './firmware.js';
 import type { Mp1Server } from './mp1/server.js';
 import type { RedfishServer } from './redfish/server.js';
 
@@ -81,19 +81,37 @@ export class RedfishService implements Service {
 
 /**
  * The firmware engine (agent.yaml `firmware:`), unless the drivers bring one: it becomes the
- * drivers' firmware port for the states, and resumes a trial boot once the agent reached its master.
+ * drivers' firmware port for the states. Its start runs resume() (finishing a trial boot: health
+ * checks, then commit or rollback) without holding up the agent's; "reached the master" for the
+ * health check is the agent's `ready`.
  */
 export class FirmwareService implements Service {
   readonly name = 'firmware';
   engine?: FirmwareEngine;
 
-  constructor(private readonly config: AgentConfig, private readonly o: { drivers: Drivers; grains: () => Record<string, unknown>; log: Logger; ready: Promise<void>; power: () => PowerDriver; given?: FirmwareEngine }) {}
+  constructor(private readonly settings: FirmwareSettings | undefined,
+    private readonly o: { drivers: Drivers; grains: () => Record<string, unknown>; log: Logger; ready: Promise<void>; power: () => PowerDriver; given?: FirmwareEngine }) {}
 
   async start(): Promise<void> {
     this.engine = this.o.given;
-    if (!this.config.firmware || this.o.drivers.firmware) return;
-    this.engine = await startFirmware(this.config, { drivers: this.o.drivers, grains: this.o.grains(), log: this.o.log, ready: this.o.ready, power: this.o.power() });
-    this.o.drivers.firmware = this.engine;
+    if (!this.settings || this.o.drivers.firmware) return;
+    // loaded only when configured
+    const { createFirmwareEngine } = await import('../firmware/index.js');
+    const log = this.o.log.child({ area: 'firmware' });
+    const { drivers, ready } = this.o;
+    const engine = createFirmwareEngine(this.settings, {
+      power: this.o.power(), exec: drivers.exec, services: drivers.service, grains: this.o.grains(), log,
+      masterConnected: (withinMs) => new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), withinMs);
+        void ready.then(() => { clearTimeout(t); resolve(true); });
+      }),
+    });
+    void engine.resume().then(
+      (s) => log.info({ phase: s.phase, booted: s.booted, version: s.slots.find((x) => x.booted)?.version }, 'firmware state'),
+      (e: unknown) => log.error({ err: e }, 'firmware resume failed'),
+    );
+    this.engine = engine;
+    drivers.firmware = engine;
   }
 
   stop(): Promise<void> { return Promise.resolve(); }

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { reportInputError } from './errors.js';
 import type { StateOutput } from './format/highstate.js';
-import { formatJobSummary, formatReturn, type ReturnLine } from './format/returns.js';
+import { formatJobSummary, formatReturn } from './format/returns.js';
 import { configFlag, MasterClient } from './master-client.js';
 
 export const jobFlags = {
@@ -46,13 +46,13 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
     const client = await MasterClient.fromConfig(flags.config);
     const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
       ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
-    await client.stream({ op: 'job.start', request }, (l) => {
+    await client.stream('job.start', { request }, (l) => {
       if (l.type === 'job') {
-        jid = String(l.jid);
-        targets = l.targets as string[];
+        jid = l.jid;
+        targets = l.targets;
         if (!targets.length) process.stderr.write('No agents matched the target. No command was sent.\n');
       } else if (l.type === 'return') {
-        const r = l.ret as ReturnLine;
+        const r = { ...l.ret, fun: l.ret.fun as JobFun };
         returns[r.id] = r.ret;
         if (!r.success) failed++;
         if (live) process.stderr.write('\r\x1b[K');
@@ -60,8 +60,8 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
         if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
       } else if (l.type === 'done') {
         done = true;
-        missing = l.missing as string[];
-        stopped = l.stopped as typeof stopped;
+        missing = l.missing;
+        stopped = l.stopped;
       }
     });
     if (live) process.stderr.write('\r\x1b[K');

@@ -18,7 +18,11 @@ export function keyChangeCommand(op: 'key.accept' | 'key.reject' | 'key.delete',
       const { args, flags } = await this.parse(this.constructor as never) as unknown as { args: { id?: string }; flags: Record<string, unknown> & { config: string; json: boolean } };
       try {
         if (!args.id && !flags.all) this.error('give an agent id or --all', { exit: 2 });
-        const r = await (await MasterClient.fromConfig(flags.config)).call({ op, id: args.id, all: flags.all === true, include_rejected: flags['include-rejected'] === true }) as { changed: string[] };
+        const client = await MasterClient.fromConfig(flags.config);
+        const all = flags.all === true;
+        const r = op === 'key.accept' ? await client.call(op, { id: args.id, all, include_rejected: flags['include-rejected'] === true })
+          : op === 'key.reject' ? await client.call(op, { id: args.id, all })
+            : await client.call(op, { id: args.id! });
         if (flags.json) this.log(JSON.stringify(r));
         else if (r.changed.length) for (const id of r.changed) this.log(`Key for agent ${id} ${verb}.`);
         else this.log(args.id ? `No key for ${args.id} to change.` : 'No keys to change.');

@@ -2,14 +2,20 @@ import { connect } from 'node:net';
 import { Flags } from '@oclif/core';
 import { UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
+import type { ControlArgs, ControlInput, ControlLine, ControlOp, ControlResponse, StreamOp, UnaryOp } from '../master/control-ops.js';
 
 export const configFlag = {
   config: Flags.string({ char: 'c', description: 'master config file', env: 'UMEC_CONFIG', default: '/etc/umec/master.yaml' }),
 };
 
-export interface ControlLine { type: string; [k: string]: unknown }
 
-/** Talks to the running master over its local control socket. */
+/** The one client of the master's control socket (master/control-ops.ts says what each operation takes and answers). */
+// One overload per operation, so an argument is checked against that operation's types only
+// (a generic signature makes the compiler expand every operation's types at each call).
+type Overloads<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type ControlCall = Overloads<{ [K in UnaryOp]: (op: K, ...req: ControlArgs<K>) => Promise<ControlResponse<K>> }[UnaryOp]>;
+type ControlStream = Overloads<{ [K in StreamOp]: (op: K, req: ControlInput<K>, onLine: (l: ControlLine<K>) => void) => Promise<void> }[StreamOp]>;
+
 export class MasterClient {
   private constructor(private readonly path: string) {}
 
@@ -19,7 +25,7 @@ export class MasterClient {
   }
 
   /** Sends one request; calls onLine for every reply line; resolves when the master closes. */
-  stream(request: Record<string, unknown>, onLine: (l: ControlLine) => void): Promise<void> {
+  private send(op: ControlOp, req: object | undefined, onLine: (l: { type: string; [k: string]: unknown }) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       const sock = connect(this.path);
       sock.once('error', (e: NodeJS.ErrnoException) => {
@@ -27,9 +33,9 @@ export class MasterClient {
           ? new UmecError('USAGE', { reason: `the master is not running (no control socket at ${this.path})` })
           : e);
       });
-      sock.once('connect', () => writeJsonLine(sock, request));
+      sock.once('connect', () => writeJsonLine(sock, { ...(req ?? {}), op }));
       readJsonLines(sock, (m) => {
-        const l = m as ControlLine;
+        const l = m as { type: string; [k: string]: unknown };
         if (l.type === 'error') reject(new UmecError('USAGE', { reason: String(l.message) }));
         else onLine(l);
       }, () => undefined);
@@ -37,9 +43,15 @@ export class MasterClient {
     });
   }
 
-  async call(request: Record<string, unknown>): Promise<unknown> {
+  /** A streamed operation: every line the master sends, until it closes the connection. */
+  readonly stream: ControlStream = ((op: StreamOp, req: object, onLine: (l: unknown) => void) => this.send(op, req, onLine)) as ControlStream;
+
+  /** A unary operation: its one result. */
+  readonly call: ControlCall = (async (op: UnaryOp, req?: object) => {
     let result: unknown;
-    await this.stream(request, (l) => { if (l.type === 'result') result = l.result; });
+    let got = false;
+    await this.send(op, req, (l) => { if (l.type === 'result') { result = l.result; got = true; } });
+    if (!got) throw new UmecError('USAGE', { reason: `the master closed the connection without answering ${op}` });
     return result;
-  }
+  }) as ControlCall;
 }

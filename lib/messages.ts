@@ -1,15 +1,49 @@
-/** What travels between master, agents and the CLI. */
+import type { FromSchema } from 'json-schema-to-ts';
 
-export type JobFun = 'ping' | 'apply' | 'run' | 'grains';
-export const JOB_FUNS: readonly JobFun[] = ['ping', 'apply', 'run', 'grains'];
+/** What travels between master, agents and the CLI: the schemas, and the types derived from them. */
 
-export interface JobArgs {
-  /** apply: SLS names; empty = highstate. */
-  sls?: string[];
-  test?: boolean;
-  /** run: argv. */
-  cmd?: string[];
-}
+export const JOB_FUNS = ['ping', 'apply', 'run', 'grains'] as const;
+export type JobFun = typeof JOB_FUNS[number];
+
+export const TARGET_TYPES = ['glob', 'list', 'grain', 'grain_pcre', 'pcre', 'pillar', 'compound'] as const;
+export type TargetType = typeof TARGET_TYPES[number];
+
+export const jobArgsSchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    /** apply: SLS names; empty = highstate. */
+    sls: { type: 'array', items: { type: 'string' }, description: 'a list of SLS names' },
+    test: { type: 'boolean' },
+    /** run: argv. */
+    cmd: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'a command (a non-empty list of strings)' },
+  },
+} as const;
+export type JobArgs = FromSchema<typeof jobArgsSchema>;
+
+const share = { type: 'string', pattern: '^\\d+%?$', description: 'a count or a percentage' } as const;
+
+/** A job as a client asks for it (umec ping/run/apply, schedules). */
+export const jobRequestSchema = {
+  type: 'object', additionalProperties: false, required: ['fun', 'tgt', 'tgt_type'],
+  properties: {
+    fun: { enum: JOB_FUNS },
+    args: { ...jobArgsSchema, default: {} },
+    tgt: { type: 'string', minLength: 1, description: 'a target' },
+    tgt_type: { enum: TARGET_TYPES },
+    /** Seconds to wait for returns after the last publication. */
+    timeout: { type: 'number', exclusiveMinimum: 0, maximum: 86_400, description: 'between 0 and 86400 seconds' },
+    /** Sliding window: a count ("10") or a share of the targets ("10%"). */
+    batch: share,
+    /** Rollout stop: once more targets than this ("2" or "10%" of the targets) failed or did not return, no further batch is published. */
+    max_failures: share,
+    /** Who started the job, kept in the job record (set by the master for schedules, never by a client). */
+    user: { type: 'string' },
+  },
+  // run needs its command
+  if: { properties: { fun: { const: 'run' } } },
+  then: { required: ['args'], properties: { args: { required: ['cmd'] } } },
+} as const;
+export type JobRequest = FromSchema<typeof jobRequestSchema>;
 
 /** Published to agents. */
 export interface JobMessage {
@@ -29,26 +63,9 @@ export interface ReturnMessage {
   success: boolean;
 }
 
-export type TargetType = 'glob' | 'list' | 'grain' | 'grain_pcre' | 'pcre' | 'pillar' | 'compound';
-
-export interface JobRequest {
-  fun: JobFun;
-  args: JobArgs;
-  tgt: string;
-  tgt_type: TargetType;
-  /** Seconds to wait for returns after the last publication. */
-  timeout?: number;
-  /** Sliding window: a count ("10") or a share of the targets ("10%"). */
-  batch?: string;
-  /** Rollout stop: once more targets than this ("2" or "10%" of the targets) failed or did not return, no further batch is published. */
-  max_failures?: string;
-  /** Who started the job, kept in the job record (set by the master for schedules, never by a client). */
-  user?: string;
-}
-
+export const umecEventSchema = {
+  type: 'object', additionalProperties: false, required: ['tag', 'ts', 'data'],
+  properties: { tag: { type: 'string' }, ts: { type: 'string' }, data: { type: 'object' } },
+} as const;
 /** Master events, streamed by `umec events`. */
-export interface UmecEvent {
-  tag: string;
-  ts: string;
-  data: Record<string, unknown>;
-}
+export type UmecEvent = FromSchema<typeof umecEventSchema>;

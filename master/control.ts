@@ -3,12 +3,88 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { Logger } from '../lib/log.js';
-import { JOB_FUNS, type JobRequest, type TargetType } from '../lib/messages.js';
+import { jobRequestSchema, type JobRequest } from '../lib/messages.js';
+import { compileValidator, type Validator } from '../lib/schema.js';
+import { CONTROL_OPS, type ControlLine, type ControlOp, type ControlRequest, type ControlResponse, type StreamOp, type UnaryOp } from './control-ops.js';
 import type { MasterCore } from './core.js';
+import type { ReturnRecord } from './jobcache/store.js';
 import type { RolloutStop } from './jobs.js';
 import { mp1Services } from './mp1.js';
 
-const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre', 'pillar', 'compound'];
+/** Where a streamed operation writes its lines; the stream ends when the handler calls end() or the client goes. */
+export interface LineSink<L> {
+  send(line: L): void;
+  end(): void;
+  onClose(fn: () => void): void;
+}
+
+/** One handler per operation of CONTROL_OPS: a missing or mistyped one does not compile. */
+export type ControlHandlers =
+  & { [K in UnaryOp]: (req: ControlRequest<K>) => Promise<ControlResponse<K>> | ControlResponse<K> }
+  & { [K in StreamOp]: (req: ControlRequest<K>, out: LineSink<ControlLine<K>>) => Promise<void> | void };
+
+/** What each control operation does, on the master core. */
+export function controlHandlers(c: MasterCore): ControlHandlers {
+  return {
+    'master.info': () => c.info(),
+    'key.list': () => ({ ...c.keys.list(), notes: Object.fromEntries(c.enrolNotes) }),
+    'key.finger': () => c.fingerprints(),
+    'key.accept': (q) => c.changeKeys('accepted', q.id, q.all, q.include_rejected),
+    'key.reject': (q) => c.changeKeys('rejected', q.id, q.all, false),
+    'key.delete': (q) => c.deleteKey(q.id),
+    'token.create': async (q) => {
+      const r = await c.tokens.create({ ttlSeconds: q.ttl_seconds, uses: q.uses, grains: q.grains, comment: q.comment });
+      c.events.fire(`umec/token/${r.record.id}/created`, { id: r.record.id, expires: r.record.expires, uses: r.record.uses, grains: r.record.grains });
+      return { ...r, master: c.info() };
+    },
+    'token.list': () => c.tokens.list(),
+    'token.revoke': async (q) => {
+      const ok = await c.tokens.revoke(q.id);
+      if (ok) c.events.fire(`umec/token/${q.id.split('_')[1] ?? q.id}/revoked`, {});
+      return { revoked: ok };
+    },
+    'schedule.list': () => c.schedules(),
+    'app.onboard': async (q) => {
+      const r = await c.apps.onboard(q.path);
+      if (r.status === 'onboarded') c.events.fire(`umec/app/${r.app.name}/onboarded`, { name: r.app.name, version: r.app.version, digest: r.app.digest });
+      return r;
+    },
+    'app.list': () => c.apps.list(),
+    'job.list': (q) => c.store.listJobs({ limit: q.limit }),
+    'job.show': async (q) => (await c.store.getJob(q.jid)) ?? null,
+    'mp1.services': (q) => mp1Services(c, q.tgt, q.tgt_type),
+    events: (q, out) => {
+      // the latest events first (umec events --recent N), then live ones; nothing lost in between (same tick)
+      for (const event of c.events.recent(q.recent)) out.send({ type: 'event', event });
+      out.onClose(c.events.subscribe((event) => out.send({ type: 'event', event })));
+      out.send({ type: 'subscribed' });
+    },
+    'job.start': async (q, out) => {
+      const job = await c.startJob(q.request);
+      out.send({ type: 'job', jid: job.jid, targets: job.targets });
+      job.on('return', (ret: ReturnRecord) => out.send({ type: 'return', ret }));
+      job.once('done', ({ missing, stopped }: { missing: string[]; stopped?: RolloutStop }) => {
+        out.send({ type: 'done', missing, ...(stopped ? { stopped } : {}) });
+        out.end();
+      });
+    },
+  };
+}
+
+/** Request validators, compiled on first use of each operation. */
+class RequestCheck {
+  private readonly compiled = new Map<string, Validator>();
+
+  check(op: unknown, body: Record<string, unknown>): ControlOp {
+    if (typeof op !== 'string' || !Object.hasOwn(CONTROL_OPS, op)) throw new UmecError('USAGE', { reason: `unknown control operation ${JSON.stringify(op)}` });
+    const name = op as ControlOp;
+    let v = this.compiled.get(name);
+    if (!v) this.compiled.set(name, v = compileValidator(CONTROL_OPS[name].request));
+    const problems = v(body);
+    if (problems) throw new UmecError('USAGE', { reason: `${name}: ${problems.join('; ')}` });
+    return name;
+  }
+}
 
 /**
  * The local socket the `umec` CLI talks to (in data_dir, mode 0600: whoever
@@ -18,8 +94,12 @@ const TARGET_TYPES: TargetType[] = ['glob', 'list', 'grain', 'grain_pcre', 'pcre
 export class ControlServer {
   private server?: Server;
   private readonly open = new Set<Socket>();
+  private readonly requests = new RequestCheck();
+  private readonly handlers: ControlHandlers;
 
-  constructor(private readonly path: string, private readonly core: MasterCore, private readonly log: Logger) {}
+  constructor(private readonly path: string, core: MasterCore, private readonly log: Logger, handlers = controlHandlers(core)) {
+    this.handlers = handlers;
+  }
 
   async start(): Promise<void> {
     await unlink(this.path).catch(() => undefined);
@@ -42,7 +122,7 @@ export class ControlServer {
     readJsonLines(sock, (m) => {
       if (handled) return;
       handled = true;
-      this.dispatch(sock, m as Record<string, unknown>).catch((e: unknown) => {
+      this.dispatch(sock, m).catch((e: unknown) => {
         const err = e instanceof UmecError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String((e as Error).message ?? e) };
         if (!(e instanceof UmecError)) this.log.error({ err: e }, 'control request failed');
         writeJsonLine(sock, { type: 'error', ...err });
@@ -51,67 +131,26 @@ export class ControlServer {
     }, () => { writeJsonLine(sock, { type: 'error', code: 'USAGE', message: 'request is not JSON' }); sock.end(); });
   }
 
-  private async dispatch(sock: Socket, m: Record<string, unknown>): Promise<void> {
-    const reply = (body: unknown) => { writeJsonLine(sock, { type: 'result', result: body }); sock.end(); };
-    const c = this.core;
-    switch (m.op) {
-      case 'master.info': return reply(c.info());
-      case 'key.list': return reply({ ...c.keys.list(), notes: Object.fromEntries(c.enrolNotes) });
-      case 'token.create': {
-        const grains = (m.grains ?? {}) as Record<string, string>;
-        if (typeof grains !== 'object' || Object.values(grains).some((v) => typeof v !== 'string')) throw new UmecError('USAGE', { reason: 'grains must map names to strings' });
-        const r = await c.tokens.create({ ttlSeconds: Number(m.ttl_seconds ?? 86_400), uses: Number(m.uses ?? 1), grains, comment: typeof m.comment === 'string' ? m.comment : undefined });
-        c.events.fire(`umec/token/${r.record.id}/created`, { id: r.record.id, expires: r.record.expires, uses: r.record.uses, grains: r.record.grains });
-        return reply({ ...r, master: c.info() });
-      }
-      case 'token.list': return reply(c.tokens.list());
-      case 'token.revoke': {
-        const ok = await c.tokens.revoke(String(m.id ?? ''));
-        if (ok) c.events.fire(`umec/token/${String(m.id).split('_')[1] ?? String(m.id)}/revoked`, {});
-        return reply({ revoked: ok });
-      }
-      case 'schedule.list': return reply(c.schedules());
-      case 'key.finger': return reply(c.fingerprints());
-      case 'key.accept': return reply(await c.changeKeys('accepted', m.id as string | undefined, m.all === true, m.include_rejected === true));
-      case 'key.reject': return reply(await c.changeKeys('rejected', m.id as string | undefined, m.all === true, false));
-      case 'key.delete': return reply(await c.deleteKey(String(m.id)));
-      case 'app.onboard': {
-        if (typeof m.path !== 'string' || !m.path.startsWith('/')) throw new UmecError('USAGE', { reason: 'app.onboard needs an absolute package path' });
-        const r = await c.apps.onboard(m.path);
-        if (r.status === 'onboarded') c.events.fire(`umec/app/${r.app.name}/onboarded`, { name: r.app.name, version: r.app.version, digest: r.app.digest });
-        return reply(r);
-      }
-      case 'app.list': return reply(c.apps.list());
-      case 'job.list': return reply(await c.store.listJobs({ limit: Number(m.limit ?? 50) }));
-      case 'job.show': return reply((await c.store.getJob(String(m.jid))) ?? null);
-      case 'mp1.services': {
-        if (typeof m.tgt !== 'string' || !m.tgt) throw new UmecError('USAGE', { reason: 'a target is required' });
-        if (!TARGET_TYPES.includes(m.tgt_type as TargetType)) throw new UmecError('USAGE', { reason: `unknown target type ${JSON.stringify(m.tgt_type)}` });
-        return reply(mp1Services(c, m.tgt, m.tgt_type as TargetType));
-      }
-      case 'events': {
-        // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
-        // the latest events first (umec events --recent N), then live ones; nothing lost in between (same tick)
-        for (const ev of c.events.recent(Number(m.recent ?? 0) || 0)) writeJsonLine(sock, { type: 'event', event: ev });
-        const off = c.events.subscribe((ev) => {
-          writeJsonLine(sock, { type: 'event', event: ev });
-          if (sock.writableLength > 64 * 1024 * 1024) sock.destroy();
-        });
-        sock.on('close', off);
-        writeJsonLine(sock, { type: 'subscribed' });
-        return;
-      }
-      case 'job.start': {
-        const req = parseJobRequest(m.request);
-        const job = await c.startJob(req);
-        writeJsonLine(sock, { type: 'job', jid: job.jid, targets: job.targets });
-        job.on('return', (r) => writeJsonLine(sock, { type: 'return', ret: r }));
-        job.once('done', ({ missing, stopped }: { missing: string[]; stopped?: RolloutStop }) => { writeJsonLine(sock, { type: 'done', missing, ...(stopped ? { stopped } : {}) }); sock.end(); });
-        return;
-      }
-      default:
-        throw new UmecError('USAGE', { reason: `unknown control operation ${JSON.stringify(m.op)}` });
+  private async dispatch(sock: Socket, m: unknown): Promise<void> {
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new UmecError('USAGE', { reason: 'a request must be a JSON object with an op' });
+    const { op, ...body } = m as Record<string, unknown>;
+    const name = this.requests.check(op, body);
+    const handler = this.handlers[name] as (req: unknown, out?: LineSink<unknown>) => unknown;
+    if (!('stream' in CONTROL_OPS[name])) {
+      const result = await handler(body);
+      writeJsonLine(sock, { type: 'result', result });
+      sock.end();
+      return;
     }
+    await handler(body, {
+      send: (l) => {
+        writeJsonLine(sock, l);
+        // a slow reader's buffer grows; one that stops reading for good is cut off rather than held in memory
+        if (sock.writableLength > 64 * 1024 * 1024) sock.destroy();
+      },
+      end: () => sock.end(),
+      onClose: (fn) => sock.once('close', fn),
+    });
   }
 
   async stop(): Promise<void> {
@@ -123,17 +162,12 @@ export class ControlServer {
   }
 }
 
+let jobRequestCheck: Validator | undefined;
+
+/** A job request from elsewhere than the control socket (master.yaml schedules), checked against the same schema. */
 export function parseJobRequest(r: unknown): JobRequest {
-  const q = (r ?? {}) as Partial<JobRequest>;
-  const bad = (reason: string): never => { throw new UmecError('USAGE', { reason }); };
-  if (!JOB_FUNS.includes(q.fun as never)) bad(`unknown function ${JSON.stringify(q.fun)}`);
-  if (typeof q.tgt !== 'string' || !q.tgt) bad('a target is required');
-  if (!TARGET_TYPES.includes(q.tgt_type as TargetType)) bad(`unknown target type ${JSON.stringify(q.tgt_type)}`);
-  const args = (q.args ?? {});
-  if (q.fun === 'run' && (!Array.isArray(args.cmd) || !args.cmd.length || !args.cmd.every((a) => typeof a === 'string'))) bad('run needs a command');
-  if (args.sls !== undefined && (!Array.isArray(args.sls) || !args.sls.every((s) => typeof s === 'string'))) bad('sls must be a list of names');
-  if (q.timeout !== undefined && !(Number(q.timeout) > 0 && Number(q.timeout) <= 86_400)) bad('timeout must be between 0 and 86400 seconds');
-  if (q.batch !== undefined && !/^\d+%?$/.test(String(q.batch))) bad(`batch must be a count or a percentage, got ${JSON.stringify(q.batch)}`);
-  if (q.max_failures !== undefined && !/^\d+%?$/.test(String(q.max_failures))) bad(`max-failures must be a count or a percentage, got ${JSON.stringify(q.max_failures)}`);
-  return { fun: q.fun!, tgt: q.tgt!, tgt_type: q.tgt_type!, args, timeout: q.timeout, batch: q.batch, ...(q.max_failures !== undefined ? { max_failures: String(q.max_failures) } : {}) };
+  const q = structuredClone(r);
+  const problems = (jobRequestCheck ??= compileValidator(jobRequestSchema))(q);
+  if (problems) throw new UmecError('USAGE', { reason: problems.join('; ') });
+  return q as JobRequest;
 }

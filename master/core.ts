@@ -83,7 +83,7 @@ export class MasterCore {
     return { master: fingerprint(this.pair.publicKey), agents };
   }
 
-  info(): Record<string, unknown> {
+  info(): { pubkey: string; publish_port: number; return_port: number } {
     return { pubkey: this.pair.publicKey, publish_port: this.config.publish_port, return_port: this.config.return_port };
   }
 

@@ -1,5 +1,4 @@
 import { Command, Flags } from '@oclif/core';
-import type { UmecEvent } from '../../lib/messages.js';
 import { reportInputError } from '../errors.js';
 import { configFlag, MasterClient } from '../master-client.js';
 
@@ -14,9 +13,9 @@ export default class Events extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Events);
     try {
-      await (await MasterClient.fromConfig(flags.config)).stream({ op: 'events', ...(flags.recent ? { recent: flags.recent } : {}) }, (l) => {
+      await (await MasterClient.fromConfig(flags.config)).stream('events', { recent: flags.recent }, (l) => {
         if (l.type !== 'event') return;
-        const ev = l.event as UmecEvent;
+        const ev = l.event;
         this.log(flags.json ? JSON.stringify(ev) : `${ev.ts} ${ev.tag} ${JSON.stringify(ev.data)}`);
       });
     } catch (e) {

@@ -1,5 +1,4 @@
 import { Command, Flags } from '@oclif/core';
-import type { AppIndex } from '../../../states/apps/package.js';
 import { reportInputError } from '../../errors.js';
 import { configFlag, MasterClient } from '../../master-client.js';
 
@@ -10,7 +9,7 @@ export default class AppList extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(AppList);
     try {
-      const apps = await (await MasterClient.fromConfig(flags.config)).call({ op: 'app.list' }) as AppIndex[];
+      const apps = await (await MasterClient.fromConfig(flags.config)).call('app.list');
       if (flags.json) { this.log(JSON.stringify(apps, null, 2)); return; }
       if (!apps.length) { this.log('No apps on-boarded'); return; }
       const rows = apps.map((a) => [a.name, a.version, a.containers.join(','), a.onboarded.slice(0, 19).replace('T', ' '), a.digest.slice(0, 12)]);

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
-import type { AppIndex } from '../../../states/apps/package.js';
 import { reportInputError } from '../../errors.js';
 import { configFlag, MasterClient } from '../../master-client.js';
 
@@ -12,7 +11,7 @@ export default class AppOnboard extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AppOnboard);
     try {
-      const r = await (await MasterClient.fromConfig(flags.config)).call({ op: 'app.onboard', path: resolve(args.pkg) }) as { status: string; app: AppIndex };
+      const r = await (await MasterClient.fromConfig(flags.config)).call('app.onboard', { path: resolve(args.pkg) });
       if (flags.json) { this.log(JSON.stringify(r, null, 2)); return; }
       const size = Object.values(r.app.files).reduce((n, f) => n + f.size, 0);
       this.log(`${r.status === 'unchanged' ? 'Already on-boarded' : 'On-boarded'}: ${r.app.name} ${r.app.version} `

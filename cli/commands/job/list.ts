@@ -1,5 +1,4 @@
 import { Command, Flags } from '@oclif/core';
-import type { JobSummary } from '../../../master/jobcache/store.js';
 import { reportInputError } from '../../errors.js';
 import { configFlag, MasterClient } from '../../master-client.js';
 
@@ -10,7 +9,7 @@ export default class JobList extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(JobList);
     try {
-      const jobs = await (await MasterClient.fromConfig(flags.config)).call({ op: 'job.list', limit: flags.limit }) as JobSummary[];
+      const jobs = await (await MasterClient.fromConfig(flags.config)).call('job.list', { limit: flags.limit });
       if (flags.json) { this.log(JSON.stringify(jobs, null, 2)); return; }
       for (const j of jobs) {
         const args = j.fun === 'run' ? (j.args as { cmd?: string[] }).cmd?.join(' ') : j.fun === 'apply' ? ((j.args as { sls?: string[] }).sls ?? []).join(' ') || '(highstate)' : '';

@@ -1,6 +1,5 @@
 import { Args, Command, Flags } from '@oclif/core';
 import type { JobFun } from '../../../lib/messages.js';
-import type { JobRecord, ReturnRecord } from '../../../master/jobcache/store.js';
 import { reportInputError } from '../../errors.js';
 import { formatJobSummary, formatReturn } from '../../format/returns.js';
 import { configFlag, MasterClient } from '../../master-client.js';
@@ -13,7 +12,7 @@ export default class JobShow extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(JobShow);
     try {
-      const found = await (await MasterClient.fromConfig(flags.config)).call({ op: 'job.show', jid: args.jid }) as { job: JobRecord; returns: ReturnRecord[] } | null;
+      const found = await (await MasterClient.fromConfig(flags.config)).call('job.show', { jid: args.jid });
       if (!found) { process.stderr.write(`No job ${args.jid} in the job cache\n`); process.exitCode = 1; return; }
       const returned = new Set(found.returns.map((r) => r.id));
       const missing = found.job.targets.filter((id) => !returned.has(id));

@@ -10,8 +10,7 @@ export default class KeyFinger extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(KeyFinger);
     try {
-      const f = await (await MasterClient.fromConfig(flags.config)).call({ op: 'key.finger' }) as
-        { master: string; agents: Record<string, { state: string; fingerprint: string }> };
+      const f = await (await MasterClient.fromConfig(flags.config)).call('key.finger');
       const agents = Object.entries(f.agents).filter(([id]) => !args.id || id === args.id);
       if (args.id && !agents.length) { process.stderr.write(`No key for ${args.id}\n`); process.exitCode = 1; return; }
       if (flags.json) { this.log(JSON.stringify({ master: f.master, agents: Object.fromEntries(agents) }, null, 2)); return; }

@@ -11,7 +11,7 @@ export default class KeyList extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(KeyList);
     try {
-      const keys = await (await MasterClient.fromConfig(flags.config)).call({ op: 'key.list' }) as Record<keyof typeof HEADINGS, string[]> & { notes?: Record<string, string> };
+      const keys = await (await MasterClient.fromConfig(flags.config)).call('key.list');
       if (flags.json) { this.log(JSON.stringify(keys, null, 2)); return; }
       for (const st of ['accepted', 'pending', 'rejected'] as const) {
         this.log(HEADINGS[st]);

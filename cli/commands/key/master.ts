@@ -9,7 +9,7 @@ export default class KeyMaster extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(KeyMaster);
     try {
-      const info = await (await MasterClient.fromConfig(flags.config)).call({ op: 'master.info' }) as { pubkey: string };
+      const info = await (await MasterClient.fromConfig(flags.config)).call('master.info');
       this.log(flags.json ? JSON.stringify(info) : info.pubkey);
     } catch (e) {
       process.exitCode = reportInputError(e, flags.json);

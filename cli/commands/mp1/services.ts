@@ -2,8 +2,6 @@ import { Args, Command, Flags } from '@oclif/core';
 import { reportInputError } from '../../errors.js';
 import { configFlag, MasterClient } from '../../master-client.js';
 
-type Box = { services: Array<Record<string, unknown>> | null; lastSeen: number };
-
 export default class Mp1Services extends Command {
   static summary = 'List the Mp1 services registered on the targeted boxes (as their agents last reported)';
   static args = { target: Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' }) };
@@ -21,7 +19,7 @@ export default class Mp1Services extends Command {
     try {
       const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => flags[k]);
       if (chosen.length > 1) this.error(`choose one of -L, -G, -C, -E (got ${chosen.join(', ')})`, { exit: 2 });
-      const boxes = await (await MasterClient.fromConfig(flags.config)).call({ op: 'mp1.services', tgt: args.target, tgt_type: chosen[0] ?? 'glob' }) as Record<string, Box>;
+      const boxes = await (await MasterClient.fromConfig(flags.config)).call('mp1.services', { tgt: args.target, tgt_type: chosen[0] ?? 'glob' });
       if (flags.json) { this.log(JSON.stringify(boxes, null, 2)); return; }
       const ids = Object.keys(boxes).sort();
       if (!ids.length) { process.stderr.write('No agents matched the target.\n'); return; }

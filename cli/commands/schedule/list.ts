@@ -20,7 +20,7 @@ export default class ScheduleList extends Command {
         const cfg = await loadAgentConfig(flags['agent-config']);
         list = previewSchedule(cfg.schedule ?? {});
       } else {
-        list = await (await MasterClient.fromConfig(flags.config)).call({ op: 'schedule.list' }) as ScheduleStatus[];
+        list = await (await MasterClient.fromConfig(flags.config)).call('schedule.list');
       }
       if (flags.json) { this.log(JSON.stringify(list, null, 2)); return; }
       if (!list.length) { this.log('No schedules.'); return; }

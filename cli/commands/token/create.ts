@@ -30,11 +30,7 @@ export default class TokenCreate extends Command {
           throw new UmecError('USAGE', { reason: `cannot write the bootstrap file ${flags.bootstrap}: ${e.message}` });
         });
       }
-      const req = { op: 'token.create', ttl_seconds: parseTtl(flags.ttl), uses: flags.uses, grains: parseGrainPairs(flags.grains), comment: flags.comment };
-      const r = await (await MasterClient.fromConfig(flags.config)).call(req) as {
-        token: string; record: { id: string; expires: string; uses: number; grains: Record<string, string> };
-        master: { pubkey: string; return_port: number };
-      };
+      const r = await (await MasterClient.fromConfig(flags.config)).call('token.create', { ttl_seconds: parseTtl(flags.ttl), uses: flags.uses, grains: parseGrainPairs(flags.grains), comment: flags.comment });
       if (flags.bootstrap) {
         const { writeFileAtomic } = await import('../../../lib/fs-atomic.js');
         const master = flags['master-address'] ?? `${hostname()}:${r.master.return_port}`;

@@ -1,5 +1,4 @@
 import { Command, Flags } from '@oclif/core';
-import type { TokenView } from '../../../master/enrol/tokens.js';
 import { reportInputError } from '../../errors.js';
 import { configFlag, MasterClient } from '../../master-client.js';
 
@@ -10,7 +9,7 @@ export default class TokenList extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(TokenList);
     try {
-      const list = await (await MasterClient.fromConfig(flags.config)).call({ op: 'token.list' }) as TokenView[];
+      const list = await (await MasterClient.fromConfig(flags.config)).call('token.list');
       if (flags.json) { this.log(JSON.stringify(list, null, 2)); return; }
       if (!list.length) { this.log('No tokens.'); return; }
       this.log(['ID', 'STATUS', 'USED', 'EXPIRES', 'GRAINS', 'USED BY'].join('\t'));

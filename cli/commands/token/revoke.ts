@@ -10,7 +10,7 @@ export default class TokenRevoke extends Command {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(TokenRevoke);
     try {
-      const r = await (await MasterClient.fromConfig(flags.config)).call({ op: 'token.revoke', id: args.id }) as { revoked: boolean };
+      const r = await (await MasterClient.fromConfig(flags.config)).call('token.revoke', { id: args.id });
       if (flags.json) this.log(JSON.stringify(r));
       else this.log(r.revoked ? `Token ${args.id} revoked.` : `No token ${args.id}.`);
       if (!r.revoked) process.exitCode = 1;
