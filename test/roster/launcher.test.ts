@@ -22,12 +22,14 @@ test('the launcher imports the bytes it verified, not the file read again', asyn
   writeFileSync(join(dir, 'evil.mjs'), evil);
   const fifo = join(dir, 'umec-thin-0000000000000000.mjs');
   execFileSync('mkfifo', [fifo]);
-  // each `>` opens the FIFO anew: the first reader gets the genuine module, a second one the other
-  const writer = spawn('sh', ['-c', `cat "$1" > "$3"; cat "$2" > "$3"`, 'sh', join(dir, 'genuine.mjs'), join(dir, 'evil.mjs'), fifo], { stdio: 'ignore' });
-  t.after(() => { if (writer.exitCode === null) writer.kill(); });
   const sum = createHash('sha256').update(genuine).digest('hex');
+  const node = spawn(process.execPath, ['-e', VERIFY_AND_LOAD, fifo, 'serve', dir, sum, String(process.getuid?.() ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // each `>` opens the FIFO anew: the first reader gets the genuine module; once it has closed
+  // the FIFO (so the two writes never run together into one read), a second reader gets the other
+  const writer = spawn('sh', ['-c', 'cat "$1" > "$3"; while ls -l /proc/$4/fd 2>/dev/null | grep -qF "$3"; do sleep 0.01; done; cat "$2" > "$3"',
+    'sh', join(dir, 'genuine.mjs'), join(dir, 'evil.mjs'), fifo, String(node.pid)], { stdio: 'ignore' });
+  t.after(() => { if (writer.exitCode === null) writer.kill(); });
   const out = await new Promise<string>((resolve, reject) => {
-    const node = spawn(process.execPath, ['-e', VERIFY_AND_LOAD, fifo, 'serve', dir, sum, String(process.getuid?.() ?? 0)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     node.stdout.on('data', (d: Buffer) => { text += d.toString(); });
     node.stderr.on('data', (d: Buffer) => { text += d.toString(); });
