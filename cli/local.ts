@@ -70,5 +70,6 @@ export async function localRequest(flags: { 'state-root': string; grains?: strin
     appIdentity: new FileAppIdentityProvider(join(flags.cachedir, 'app-identities.json'), 'https://127.0.0.1:8081'),
   };
   const engine = new StateEngine({ modules: builtinModules(), drivers, templateDeps: boxSaltDeps() });
-  return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv } };
+  // cachedir: where archive.extracted caches remote sources (Salt's __opts__['cachedir'])
+  return { engine, req: { source: new LocalSlsSource(flags['state-root']), sls, grains, pillar, env: flags.saltenv, opts: { cachedir: flags.cachedir } } };
 }

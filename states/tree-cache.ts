@@ -4,10 +4,9 @@ import { link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
 import { assertPrivateEntry, privateProblem } from '../lib/private-path.js';
+import type { WireRequester } from '../lib/wire-ops.js';
 /** Where trees come from: the agent's channel to its master (agent/channel.ts MasterChannel). */
-export interface TreeSource {
-  request(type: 'manifest' | 'file', body: unknown, timeoutSec?: number): Promise<{ body: Record<string, unknown>; data?: Buffer }>;
-}
+export interface TreeSource { request: WireRequester<'manifest' | 'file'> }
 
 export interface Manifest { hash: string; files: Record<string, string> }
 
@@ -69,7 +68,8 @@ export class TreeCache {
 
   async sync(ch: TreeSource, timeoutSec = 30): Promise<string> {
     const r = await ch.request('manifest', { have: this.last?.hash }, timeoutSec);
-    const m: Manifest = r.body.unchanged && this.last ? this.last : { hash: String(r.body.hash), files: r.body.files as Record<string, string> };
+    const m = 'files' in r.body ? r.body : this.last?.hash === r.body.hash ? this.last : undefined;
+    if (!m) throw new Error(`the master said tree ${r.body.hash} is unchanged, but this cache does not have it`);
     return this.materialize(m, async (missing, put) => {
       await Promise.all(missing.map(async (h) => {
         const f = await ch.request('file', { hash: h }, timeoutSec * 2);

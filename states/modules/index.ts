@@ -1,6 +1,7 @@
 import { linuxDrivers } from '../drivers/linux.js';
 import type { StateModule } from '../types.js';
 import { appModule } from './app.js';
+import { archiveModule } from './archive/index.js';
 import { cmdModule } from './cmd.js';
 import { containerModule } from './container.js';
 import { cronModule } from './cron/index.js';
@@ -31,6 +32,7 @@ export function builtinModules(): StateModule[] {
     sshAuthModule,
     sshKnownHostsModule,
     pkgrepoModule,
+    archiveModule,
   ];
 }
 
