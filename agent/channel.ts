@@ -1,8 +1,9 @@
 import { Dealer } from 'zeromq';
 import { SendQueue } from '../lib/send-queue.js';
 import { seal } from '../lib/wire.js';
+import type { WireRequester, WireType } from '../lib/wire-ops.js';
 
-export interface ChannelReply { body: Record<string, unknown>; data?: Buffer }
+interface ChannelReply { body: Record<string, unknown>; data?: Buffer }
 
 export class RequestTimeout extends Error {
   constructor(type: string, seconds: number) { super(`no answer from the master to ${type} within ${seconds}s`); }
@@ -40,11 +41,13 @@ export class MasterChannel {
   private async receive(): Promise<void> {
     try {
       for await (const [head, data] of this.sock) {
-        let body: Record<string, unknown>;
-        try { body = JSON.parse(head.toString('utf8')) as Record<string, unknown>; } catch { continue; }
-        const w = this.waiting.get(String(body.re));
+        let reply: Record<string, unknown>;
+        try { reply = JSON.parse(head.toString('utf8')) as Record<string, unknown>; } catch { continue; }
+        // `re` names the request answered; the rest is the reply body (lib/wire-ops.ts)
+        const { re, ...body } = reply;
+        const w = this.waiting.get(String(re));
         if (!w) continue;
-        this.waiting.delete(String(body.re));
+        this.waiting.delete(String(re));
         clearTimeout(w.timer);
         w.resolve({ body, data });
       }
@@ -53,8 +56,10 @@ export class MasterChannel {
     }
   }
 
-  /** One request; rejects with RequestTimeout when no answer comes in `timeoutSec`. */
-  async request(type: string, body: unknown, timeoutSec = 10): Promise<ChannelReply> {
+  /** One request, typed by lib/wire-ops.ts; rejects with RequestTimeout when no answer comes in `timeoutSec`. */
+  readonly request: WireRequester = ((type: WireType, body: unknown, timeoutSec?: number) => this.send(type, body, timeoutSec)) as WireRequester;
+
+  private async send(type: WireType, body: unknown, timeoutSec = 10): Promise<ChannelReply> {
     const frames = seal(this.macKey, type, this.id, body);
     const nonce = (JSON.parse(frames[0].toString()) as { nonce: string }).nonce;
     const reply = new Promise<ChannelReply>((resolve, reject) => {

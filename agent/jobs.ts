@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/log.js';
+import type { WireInput } from '../lib/wire-ops.js';
 import type { JobArgs, JobFun, JobMessage, ReturnMessage } from '../lib/messages.js';
 import { backoffDelay, sleep } from '../lib/retry.js';
 import { Serial } from '../lib/serial.js';
@@ -79,7 +80,7 @@ export class AgentJobs implements Service {
     const exec = () => runJob(job, {
       grains: this.d.grains,
       tree: () => this.d.tree.sync(link.channel, config.request_timeout * 3),
-      pillar: async () => (await link.request('pillar', {}, config.request_timeout * 3)).body.pillar as Record<string, unknown>,
+      pillar: async () => (await link.request('pillar', {}, config.request_timeout * 3)).body.pillar,
       // the state engine (templates, YAML, schemas) is loaded with the first apply, not at start
       engine: () => this.engine(),
       exec: this.d.drivers.exec,
@@ -90,11 +91,12 @@ export class AgentJobs implements Service {
   private async deliver(item: OutboxItem): Promise<void> {
     const { local, ...ret } = item;
     // a job the agent started itself carries its job record with the return
-    const [type, msg] = local ? ['local_job', { ...local, ...ret }] : ['return', ret];
     for (let attempt = 0; this.running; attempt++) {
       try {
-        const r = await this.d.link.request(type, msg, this.d.config.request_timeout * 1.5);
-        if (r.body.ok === true || r.body.ok === false) { await this.d.outbox.done(ret.jid); return; }
+        const wait = this.d.config.request_timeout * 1.5;
+        const report: WireInput<'local_job'> | undefined = local && { ...local, ...ret };
+        const answered = report ? (await this.d.link.request('local_job', report, wait)).body : (await this.d.link.request('return', ret, wait)).body;
+        if (typeof answered.ok === 'boolean') { await this.d.outbox.done(ret.jid); return; }
       } catch (e) {
         if (!(e instanceof RequestTimeout)) throw e;
       }

@@ -7,7 +7,8 @@ import { backoffDelay, sleep } from '../lib/retry.js';
 import type { Service } from '../lib/services.js';
 import { sharedKey } from '../lib/wire.js';
 import { fingerprint } from '../lib/z85.js';
-import { MasterChannel, RequestTimeout, type ChannelReply } from './channel.js';
+import { MasterChannel, RequestTimeout } from './channel.js';
+import type { WireRequester } from '../lib/wire-ops.js';
 import { backoffSeconds } from './commission/local-jid.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
 
@@ -59,9 +60,8 @@ export class MasterLink implements Service {
   /** The master in use, as configured. */
   get master(): string { return this.config.master[this.current]; }
 
-  request(type: string, body: Record<string, unknown>, timeoutSeconds: number): Promise<ChannelReply> {
-    return this.channel.request(type, body, timeoutSeconds);
-  }
+  /** A request on the channel in use (lib/wire-ops.ts says what each type takes and answers). */
+  get request(): WireRequester { return this.channel.request; }
 
   /** Key request until accepted, then the first hello and the heartbeat. */
   async join(policy: AcceptancePolicy = {}): Promise<void> {
@@ -115,9 +115,8 @@ export class MasterLink implements Service {
       try {
         const body = { pubkey: this.pair!.publicKey, grains: this.grains(), ...(policy.token ? { token: policy.token } : {}) };
         const r = await this.channel.request('key_request', body, this.config.request_timeout);
-        const status = String(r.body.status);
+        const { status, reason } = r.body;
         if (status === 'accepted') return r.body;
-        const reason = typeof r.body.reason === 'string' ? r.body.reason : undefined;
         if (boot) this.log.warn({ status, reason, attempt }, `commissioning: key is ${status} on the master${reason ? ` (${reason})` : ''}; retrying`);
         else if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
         logged = status;
@@ -144,7 +143,7 @@ export class MasterLink implements Service {
     for (let attempt = 0; ; attempt++) {
       try {
         const body = (await this.channel.request('hello', { grains: this.grains(), start }, this.config.request_timeout)).body;
-        this.subscribe(Number(body.publish_port));
+        this.subscribe(body.publish_port);
         return body;
       } catch (e) {
         if (!(e instanceof RequestTimeout) || !this.running) throw e;

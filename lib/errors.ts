@@ -42,6 +42,7 @@ export const ErrorCodes = {
   SSH_SUDO: 'sudo refused on {host}: {reason}',
   SSH_UPLOAD: 'upload of {what} to {host}:{path} failed: {reason}',
   SSH_REMOTE: 'the remote side on {host} failed: {reason}',
+  SSH_THIN_DIR: 'refusing thin_dir on {host}: {path} {reason}; another local user could control what runs there (remove it, or set thin_dir in the roster to a directory only {user} can write)',
   // container apps (issue 7)
   CONTAINER_RUNTIME: 'container runtime at {endpoint}: {reason}',
   IMAGE_NOT_FOUND: 'image {image}: {reason}',
@@ -95,7 +96,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   LISTEN: 'unavailable', SSH_UNREACHABLE: 'unavailable', SSH_TIMEOUT: 'unavailable', CONTAINER_RUNTIME: 'unavailable',
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
-  SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
+  SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', SSH_THIN_DIR: 'forbidden', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
   OUT_OF_DISK: 'nospace',
 };
 

@@ -1,4 +1,4 @@
-import type { FromSchema } from 'json-schema-to-ts';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 /** What travels between master, agents and the CLI: the schemas, and the types derived from them. */
 
@@ -44,6 +44,18 @@ export const jobRequestSchema = {
   then: { required: ['args'], properties: { args: { required: ['cmd'] } } },
 } as const;
 export type JobRequest = FromSchema<typeof jobRequestSchema>;
+
+const strings = { type: 'array', items: { type: 'string' } } as const;
+const obj = <const P extends Record<string, JSONSchema>, const R extends readonly string[]>(properties: P, required: R) =>
+  ({ type: 'object', additionalProperties: false, properties, required }) as const;
+
+/** What the master keeps about an on-boarded app package (states/apps/package.ts AppIndex), and sends an agent that asks. */
+export const appIndexSchema = obj({
+  name: { type: 'string' }, version: { type: 'string' }, description: { type: 'string' }, digest: { type: 'string' },
+  onboarded: { type: 'string' }, containers: strings,
+  files: { type: 'object', additionalProperties: obj({ sha256: { type: 'string' }, size: { type: 'integer' } }, ['sha256', 'size']) },
+  images: { type: 'object', additionalProperties: obj({ id: { type: 'string' }, tags: strings }, ['id', 'tags']) },
+}, ['name', 'version', 'digest', 'onboarded', 'containers', 'files', 'images']);
 
 /** Published to agents. */
 export interface JobMessage {

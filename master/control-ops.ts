@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { jobRequestSchema, TARGET_TYPES, umecEventSchema } from '../lib/messages.js';
+import { appIndexSchema, jobRequestSchema, TARGET_TYPES, umecEventSchema } from '../lib/messages.js';
 
 /**
  * The master's control protocol (the local socket the CLI talks to, and the
@@ -36,12 +36,7 @@ const tokenView = obj({
   status: { enum: ['valid', 'expired', 'used', 'revoked'] },
 }, ['id', 'created', 'expires', 'uses', 'used_by', 'grains', 'status']);
 
-const appIndex = obj({
-  name: { type: 'string' }, version: { type: 'string' }, description: { type: 'string' }, digest: { type: 'string' },
-  onboarded: { type: 'string' }, containers: strings,
-  files: { type: 'object', additionalProperties: obj({ sha256: { type: 'string' }, size: { type: 'integer' } }, ['sha256', 'size']) },
-  images: { type: 'object', additionalProperties: obj({ id: { type: 'string' }, tags: strings }, ['id', 'tags']) },
-}, ['name', 'version', 'digest', 'onboarded', 'containers', 'files', 'images']);
+const appIndex = appIndexSchema;
 
 const jobRecord = {
   jid: { type: 'string' }, fun: { type: 'string' }, args: {},

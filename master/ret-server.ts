@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/log.js';
 import { isAgentId } from '../lib/ids.js';
-import type { ReturnMessage } from '../lib/messages.js';
+import { compileValidator, type Validator } from '../lib/schema.js';
+import { isWireType, WIRE_OPS, type WireReply, type WireRequest, type WireType } from '../lib/wire-ops.js';
 import { openBody, peekHeader, ReplayGuard, sharedKey, WireError, type Header } from '../lib/wire.js';
 import { isCurveKey } from '../lib/z85.js';
 import type { AgentRegistry } from './agents.js';
@@ -11,7 +12,7 @@ import type { JobManager } from './jobs.js';
 import type { KeyStore } from './keys.js';
 import type { PillarCompiler } from './pillar.js';
 import type { JobStore } from './jobcache/store.js';
-import { parseLocalJob, recordLocalJob } from './enrol/local-jobs.js';
+import { localJobProblem, recordLocalJob } from './enrol/local-jobs.js';
 import type { TokenStore } from './enrol/tokens.js';
 
 export interface RetServerDeps {
@@ -35,8 +36,11 @@ export interface RetServerDeps {
   store?: JobStore;
 }
 
-/** A reply: a JSON object and, for file contents, the bytes as a second frame. */
-export type Reply = { body: Record<string, unknown>; data?: Buffer } | undefined;
+/** A reply: a JSON object and, for file contents, the bytes as a second frame; undefined for a dropped message. */
+export type Reply = { body: object; data?: Buffer } | undefined;
+
+/** One handler per message type of WIRE_OPS but key_request (answered before the key is accepted): a missing one does not compile. */
+type WireHandlers = { [T in Exclude<WireType, 'key_request'>]: (id: string, body: WireRequest<T>) => Promise<WireReply<T>> };
 
 /**
  * Everything an agent can ask the master. Only `key_request` is answered for
@@ -47,7 +51,21 @@ export class RetServer {
   private readonly guard = new ReplayGuard();
   private readonly macKeys = new Map<string, Buffer>();
 
-  constructor(private readonly d: RetServerDeps) {}
+  private readonly checks = new Map<WireType, Validator>();
+  private readonly handlers: WireHandlers;
+
+  constructor(private readonly d: RetServerDeps) {
+    this.handlers = this.wireHandlers();
+  }
+
+  /** The body checked against its message type's schema (defaults filled in); a bad one is dropped as malformed. */
+  private checked(type: WireType, body: unknown): unknown {
+    let v = this.checks.get(type);
+    if (!v) this.checks.set(type, v = compileValidator(WIRE_OPS[type].request));
+    const problems = v(body ?? {});
+    if (problems) throw new WireError('malformed', `${type}: ${problems.join('; ')}`.slice(0, 300));
+    return body ?? {};
+  }
 
   private macKey(id: string, pub: string): Buffer {
     const cacheKey = `${id}\0${pub}`;
@@ -70,7 +88,9 @@ export class RetServer {
       const body = openBody(frames, this.macKey(entry.id, entry.key));
       this.guard.check(header);
       this.d.agents.seen(header.id);
-      return await this.dispatch(header, body);
+      if (!isWireType(header.type) || header.type === 'key_request') throw new WireError('malformed', `unknown message type ${JSON.stringify(header.type).slice(0, 40)}`);
+      const handler = this.handlers[header.type] as (id: string, body: unknown) => Promise<Reply>;
+      return await handler(header.id, this.checked(header.type, body));
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       this.d.log.warn({ reason: e.reason }, `dropped a message: ${e.message}`);
@@ -79,13 +99,13 @@ export class RetServer {
     }
   }
 
-  private async keyRequest(h: Header, frames: Buffer[]): Promise<Reply> {
+  private async keyRequest(h: Header, frames: Buffer[]): Promise<WireReply<'key_request'>> {
     let claimed: unknown;
     try { claimed = JSON.parse(frames[1].toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
     const pub = (claimed as { pubkey?: unknown })?.pubkey;
     if (!isCurveKey(pub)) throw new WireError('malformed', 'key_request without a CURVE public key');
     // the MAC proves the sender holds the secret key of the public key it presents
-    const body = openBody(frames, sharedKey(this.d.masterSecret, pub)) as { grains?: Record<string, unknown>; token?: unknown };
+    const body = this.checked('key_request', openBody(frames, sharedKey(this.d.masterSecret, pub))) as WireRequest<'key_request'>;
     this.guard.check(h);
     let state = await this.d.keys.request(h.id, pub);
     if (state === 'conflict') {
@@ -93,14 +113,14 @@ export class RetServer {
       this.d.events.fire(`umec/key/${h.id}/conflict`, { id: h.id });
       return { body: { status: 'conflict' } };
     }
-    const token = typeof body?.token === 'string' && body.token ? body.token : undefined;
+    const token = body.token || undefined;
     // a key that is already accepted may still ask for its token's preset grains (a retry after a crash)
     const redeemed = token && this.d.tokens && state !== 'rejected' ? await this.d.tokens.redeem(token, h.id, pub, new Date(), { consume: state === 'pending' }) : undefined;
     let reason = token && !this.d.tokens ? 'this master takes no tokens' : redeemed && !redeemed.ok && state === 'pending' ? redeemed.reason : undefined;
     if (state === 'pending') {
       let by: string | undefined;
       if (redeemed?.ok) by = 'token';
-      else if (this.autosign(body?.grains)) by = 'autosign_grains';
+      else if (this.autosign(body.grains)) by = 'autosign_grains';
       if (by) {
         await this.d.keys.move(h.id, 'accepted');
         state = 'accepted';
@@ -126,48 +146,46 @@ export class RetServer {
     });
   }
 
-  private async dispatch(h: Header, body: unknown): Promise<Reply> {
-    const b = (body ?? {}) as Record<string, unknown>;
-    switch (h.type) {
-      case 'hello': {
-        if (b.grains && typeof b.grains === 'object') await this.d.agents.setGrains(h.id, { ...(b.grains), id: h.id });
-        if (b.start) this.d.events.fire(`umec/agent/${h.id}/start`, { id: h.id });
-        return { body: { publish_port: this.d.publishPort } };
-      }
-      case 'return':
-        return { body: { ok: await this.d.jobs.onReturn(h.id, b as unknown as ReturnMessage) } };
-      case 'manifest': {
-        const m = await this.d.files.manifest();
-        return { body: b.have === m.hash ? { hash: m.hash, unchanged: true } : { ...m } };
-      }
-      case 'file': {
-        if (typeof b.hash === 'string' && Number.isSafeInteger(b.offset) && Number.isSafeInteger(b.length) && Number(b.offset) >= 0 && Number(b.length) > 0) {
-          const part = await this.d.apps?.readRange(b.hash, Number(b.offset), Math.min(Number(b.length), 16 * 1024 * 1024));
+  private wireHandlers(): WireHandlers {
+    const d = this.d;
+    return {
+      hello: async (id, b) => {
+        if (b.grains) await d.agents.setGrains(id, { ...b.grains, id });
+        if (b.start) d.events.fire(`umec/agent/${id}/start`, { id });
+        return { body: { publish_port: d.publishPort } };
+      },
+      return: async (id, b) => ({ body: { ok: await d.jobs.onReturn(id, b) } }),
+      manifest: async (_id, b) => {
+        const m = await d.files.manifest();
+        return { body: b.have === m.hash ? { hash: m.hash, unchanged: true } : { hash: m.hash, files: m.files } };
+      },
+      file: async (_id, b) => {
+        if (b.offset !== undefined && b.length !== undefined) {
+          const part = await d.apps?.readRange(b.hash, b.offset, Math.min(b.length, 16 * 1024 * 1024));
           return part ? { body: { ok: true, size: part.size }, data: part.data } : { body: { ok: false, error: 'no such file' } };
         }
-        const data = typeof b.hash === 'string' ? (await this.d.files.read(b.hash)) ?? (await this.d.apps?.read(b.hash)) : undefined;
+        const data = (await d.files.read(b.hash)) ?? (await d.apps?.read(b.hash));
         return data ? { body: { ok: true }, data } : { body: { ok: false, error: 'no such file' } };
-      }
-      case 'app': {
-        const ix = typeof b.name === 'string' ? this.d.apps?.get(b.name, typeof b.version === 'string' ? b.version : undefined) : undefined;
-        return ix ? { body: { ok: true, index: ix, app_yaml: await this.d.apps!.appYaml(ix) } } : { body: { ok: false, error: 'no such app' } };
-      }
-      case 'pillar': {
-        const grains = this.d.agents.get(h.id)?.grains ?? { id: h.id };
-        const { pillar, errors } = await this.d.pillar.compile(h.id, grains);
+      },
+      app: async (_id, b) => {
+        const ix = d.apps?.get(b.name, b.version);
+        return ix ? { body: { ok: true, index: ix, app_yaml: await d.apps!.appYaml(ix) } } : { body: { ok: false, error: 'no such app' } };
+      },
+      pillar: async (id) => {
+        const grains = d.agents.get(id)?.grains ?? { id };
+        const { pillar, errors } = await d.pillar.compile(id, grains);
         return { body: { pillar, errors: errors.map((e) => `${e.file ?? ''}:${e.line ?? 0}: ${e.message}`) } };
-      }
-      case 'local_job': {
-        const r = parseLocalJob(b);
-        if (typeof r === 'string') throw new WireError('malformed', `local_job: ${r}`);
-        if (!this.d.store) return { body: { ok: false, error: 'this master keeps no job cache' } };
-        return { body: await recordLocalJob({ store: this.d.store, events: this.d.events }, h.id, r) };
-      }
-      case 'stop':
-        this.d.events.fire(`umec/agent/${h.id}/stop`, { id: h.id });
-        return { body: { ok: true } };
-      default:
-        throw new WireError('malformed', `unknown message type ${JSON.stringify(h.type).slice(0, 40)}`);
-    }
+      },
+      local_job: async (id, b) => {
+        const problem = localJobProblem(b);
+        if (problem) throw new WireError('malformed', `local_job: ${problem}`);
+        if (!d.store) return { body: { ok: false, error: 'this master keeps no job cache' } };
+        return { body: await recordLocalJob({ store: d.store, events: d.events }, id, b) };
+      },
+      stop: (id) => {
+        d.events.fire(`umec/agent/${id}/stop`, { id });
+        return Promise.resolve({ body: { ok: true } });
+      },
+    };
   }
 }

@@ -22,9 +22,11 @@ export type FromThin =
   | { t: 'need'; hashes: string[] }
   | { t: 'result'; ret: unknown; retcode: number; success: boolean }
   | { t: 'error'; message: string }
+  /** thin_dir (or what is in it) could have been prepared by another local user: nothing was used. */
+  | { t: 'unsafe'; path: string; reason: string }
   /** From the launcher, before node runs: the bundle is not in thin_dir, or fails its checksum. */
-  | { t: 'missing' }
-  | { t: 'corrupt' }
+  | { t: 'missing'; uid?: number }
+  | { t: 'corrupt'; uid?: number }
   /** From the launcher: no node on PATH. */
   | { t: 'nonode'; path: string };
 

@@ -18,7 +18,10 @@ export interface HostCall {
 export interface HostReturn { ret: unknown; retcode: number; success: boolean }
 
 /** What the launcher found before node ran: the caller uploads the bundle and calls again. */
-export class ThinMissing extends Error {}
+export class ThinMissing extends Error {
+  /** The login user's uid on the box (from `id -u`), which thin_dir must belong to. */
+  constructor(message: string, readonly uid?: number) { super(message); }
+}
 
 const SUDO_PROMPT = 'umec-sudo-password:';
 
@@ -28,14 +31,22 @@ const launcherLine = (m: FromThin): string => shq(`${PREFIX}${JSON.stringify(m)}
 /**
  * Run by node before the bundle: refuses an old node, and a bundle whose
  * checksum is not the one its name promises (a damaged or tampered file).
+ * The bytes checked are the bytes run: they are copied into a fresh private
+ * directory (mkdtemp, mode 0700) and imported from there, so no one can
+ * swap the file between the check and the import. The copy is removed once
+ * the module is loaded.
  */
-const VERIFY_AND_LOAD = [
-  'const [, b, , , s] = process.argv;',
+export const VERIFY_AND_LOAD = [
+  'const [, b, , , s, u] = process.argv;',
   `const say = (m) => console.log(${JSON.stringify(PREFIX)} + JSON.stringify(m));`,
   "if (+process.versions.node.split('.')[0] < 20) { say({ t: 'error', message: 'node ' + process.version + ' is too old (>= 20 needed)' }); process.exit(4); }",
-  "const data = require('fs').readFileSync(b);",
-  "if (require('crypto').createHash('sha256').update(data).digest('hex') !== s) { say({ t: 'corrupt' }); process.exit(5); }",
-  "import(require('url').pathToFileURL(b).href);",
+  "const fs = require('fs'), path = require('path');",
+  "const data = fs.readFileSync(b);",
+  "if (require('crypto').createHash('sha256').update(data).digest('hex') !== s) { say({ t: 'corrupt', uid: +u }); process.exit(5); }",
+  "const d = fs.mkdtempSync(path.join(require('os').tmpdir(), 'umec-thin-'));",
+  "const f = path.join(d, 'umec-thin.mjs');",
+  "fs.writeFileSync(f, data, { flag: 'wx', mode: 0o600 });",
+  "import(require('url').pathToFileURL(f).href).finally(() => fs.rmSync(d, { recursive: true, force: true }));",
 ].join(' ');
 
 /**
@@ -52,8 +63,9 @@ export function launcherCommand(entry: RosterEntry, bundle: ThinBundle): string 
     `T=${shq(entry.thin_dir)}`,
     `B="$T/${bundle.remoteName}"`,
     `N=$(command -v ${shq(entry.node)}) || { printf '%s\\n' ${launcherLine({ t: 'nonode', path: entry.node })}; exit 0; }`,
-    `[ -f "$B" ] || { printf '%s\\n' ${launcherLine({ t: 'missing' })}; exit 0; }`,
-    `exec ${sudo}"$N" -e ${shq(VERIFY_AND_LOAD)} "$B" serve "$T" ${bundle.sha256}`,
+    'U=$(id -u)',
+    `[ -f "$B" ] || { printf ${shq(`${PREFIX}{"t":"missing","uid":%s}\\n`)} "$U"; exit 0; }`,
+    `exec ${sudo}"$N" -e ${shq(VERIFY_AND_LOAD)} "$B" serve "$T" ${bundle.sha256} "$U"`,
   ].join('; ');
 }
 
@@ -97,7 +109,9 @@ export function callThin(session: SshSession, bundle: ThinBundle, call: HostCall
     const sendStart = () => write({ t: 'start', fun: call.fun, id: entry.id, grains: entry.grains, args: call.args, refreshGrains: call.refreshGrains });
     const onMessage = async (m: FromThin): Promise<void> => {
       switch (m.t) {
-        case 'missing': case 'corrupt': return finish(new ThinMissing(m.t));
+        case 'missing': return finish(new ThinMissing(m.t, m.uid));
+        case 'corrupt': return finish(new ThinMissing(m.t, m.uid));
+        case 'unsafe': return finish(new UmecError('SSH_THIN_DIR', { host, path: m.path, reason: m.reason, user: entry.user }));
         case 'nonode': return finish(new UmecError('SSH_NO_NODE', { host, reason: `${m.path} is not on the PATH of ${entry.user}` }));
         case 'hello':
           if (entry.sudo && entry.passwd !== undefined) sendStart();

@@ -42,12 +42,14 @@ export async function runOnHost(entry: RosterEntry, job: RosterJob, o: RosterRun
   const session = await SshSession.connect(entry, { knownHosts: o.knownHosts(entry), acceptNew: o.acceptNew });
   try {
     const call = { fun: job.fun, args: job.args, compiler: job.compiler, test: job.test, refreshGrains: job.refreshGrains };
+    let loginUid: number | undefined;
     try {
       return await callThin(session, o.bundle, call, o.timeoutSec);
     } catch (e) {
       if (!(e instanceof ThinMissing)) throw e;
+      loginUid = e.uid;
     }
-    const bytes = await uploadThin(session, o.bundle, entry.thin_dir, o.upload);
+    const bytes = await uploadThin(session, o.bundle, entry.thin_dir, { ...o.upload, loginUid });
     if (stats) stats.uploaded += bytes;
     const r = await callThin(session, o.bundle, call, o.timeoutSec).catch((e: unknown) => {
       if (e instanceof ThinMissing) throw new UmecError('SSH_UPLOAD', { what: 'the thin bundle', host: entry.host, path: entry.thin_dir, reason: `still ${e.message} after upload` });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper, Stats as SftpStats } from 'ssh2';
 import { UmecError } from '../lib/errors.js';
 import type { SshSession } from './ssh-session.js';
 import type { ThinBundle } from './thin-bundle.js';
@@ -12,6 +12,8 @@ const IN_FLIGHT = 16;
 export interface UploadHooks {
   /** Called after each chunk is acknowledged by the server (tests cut the link here). */
   onBytes?: (sent: number, total: number, session: SshSession) => void;
+  /** The login user's uid on the box (the launcher's `id -u`): thin_dir must be its or root's. */
+  loginUid?: number;
 }
 
 type Call = <T>(fn: (cb: (err: Error | null | undefined, v?: T) => void) => void) => Promise<T>;
@@ -47,6 +49,7 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
     const call = caller(session);
     const sftp = await session.sftp();
     await mkdirs(call, sftp, thinDir);
+    await checkThinDir(call, sftp, thinDir, hooks.loginUid, session);
     await removeStale(call, sftp, thinDir, bundle.remoteName);
     const tmp = posix.join(thinDir, `.${bundle.remoteName}.${randomBytes(6).toString('hex')}.part`);
     const local = await open(bundle.path, 'r');
@@ -78,6 +81,21 @@ export async function uploadThin(session: SshSession, bundle: ThinBundle, thinDi
     if (e instanceof UmecError) throw e;
     throw new UmecError('SSH_UPLOAD', { what: 'the thin bundle', host, path: final, reason: (e as Error).message });
   }
+}
+
+/**
+ * Refuses to write into a thin_dir another local user could control: it must be
+ * a real directory (no symlink) of the login user or root, writable by no group
+ * or other. (The thin re-checks it, with its parents, before it uses anything.)
+ */
+async function checkThinDir(call: Call, sftp: SFTPWrapper, thinDir: string, loginUid: number | undefined, session: SshSession): Promise<void> {
+  const st = await call<SftpStats>((cb) => sftp.lstat(thinDir, cb));
+  const owners = loginUid === undefined || loginUid === 0 ? 'root' : `uid ${loginUid} or root`;
+  const reason = st.isSymbolicLink() ? 'is a symbolic link'
+    : !st.isDirectory() ? 'is not a directory'
+      : st.uid !== 0 && st.uid !== loginUid ? `is owned by uid ${st.uid}, not by ${owners}`
+        : st.mode & 0o022 ? `is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})` : undefined;
+  if (reason) throw new UmecError('SSH_THIN_DIR', { host: session.entry.host, path: thinDir, reason, user: session.entry.user });
 }
 
 /** Earlier bundles, and temporary files left by cut uploads (old enough not to be another run's). */

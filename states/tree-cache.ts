@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
+import { assertPrivateEntry, privateProblem } from '../lib/private-path.js';
+import type { WireRequester } from '../lib/wire-ops.js';
 /** Where trees come from: the agent's channel to its master (agent/channel.ts MasterChannel). */
-export interface TreeSource {
-  request(type: 'manifest' | 'file', body: unknown, timeoutSec?: number): Promise<{ body: Record<string, unknown>; data?: Buffer }>;
-}
+export interface TreeSource { request: WireRequester<'manifest' | 'file'> }
 
 export interface Manifest { hash: string; files: Record<string, string> }
 
@@ -23,11 +23,53 @@ export class TreeCache {
   /** Bytes received from the master, for tests and benchmarks. */
   bytesFetched = 0;
 
-  constructor(private readonly dir: string) {}
+  /**
+   * `owners`: the uids besides root that may own what is in the cache (default: this
+   * process's). A directory another local user could have prepared (a thin_dir under
+   * /var/tmp) is refused; blobs and trees are re-hashed before use, never trusted by name.
+   */
+  constructor(private readonly dir: string, private readonly o: { owners?: readonly number[] } = {}) {}
+
+  private get owners(): readonly number[] {
+    return this.o.owners ?? [process.getuid?.() ?? 0];
+  }
+
+  /** The sha256 of a private regular file, read without following a symlink; undefined when absent or not private. */
+  private async hashOf(path: string): Promise<string | undefined> {
+    let fh;
+    try {
+      fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return undefined;
+    }
+    try {
+      if (privateProblem(await fh.stat(), this.owners, 'file')) return undefined;
+      return createHash('sha256').update(await fh.readFile()).digest('hex');
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** True when every file of the manifest is in the tree with its content, through private directories. */
+  private async treeIntact(treeDir: string, m: Manifest): Promise<boolean> {
+    if (!existsSync(join(treeDir, '.complete'))) return false;
+    const dirsOk = new Map<string, boolean>();
+    const dirOk = async (d: string): Promise<boolean> => {
+      if (!dirsOk.has(d)) dirsOk.set(d, await lstat(d).then((st) => !privateProblem(st, this.owners, 'directory'), () => false));
+      return dirsOk.get(d)!;
+    };
+    for (const [path, h] of Object.entries(m.files)) {
+      if (!SAFE_PATH.test(path)) return false;
+      for (let d = dirname(join(treeDir, path)); d.startsWith(treeDir); d = dirname(d)) if (!(await dirOk(d))) return false;
+      if ((await this.hashOf(join(treeDir, path))) !== h) return false;
+    }
+    return true;
+  }
 
   async sync(ch: TreeSource, timeoutSec = 30): Promise<string> {
     const r = await ch.request('manifest', { have: this.last?.hash }, timeoutSec);
-    const m: Manifest = r.body.unchanged && this.last ? this.last : { hash: String(r.body.hash), files: r.body.files as Record<string, string> };
+    const m = 'files' in r.body ? r.body : this.last?.hash === r.body.hash ? this.last : undefined;
+    if (!m) throw new Error(`the master said tree ${r.body.hash} is unchanged, but this cache does not have it`);
     return this.materialize(m, async (missing, put) => {
       await Promise.all(missing.map(async (h) => {
         const f = await ch.request('file', { hash: h }, timeoutSec * 2);
@@ -43,11 +85,20 @@ export class TreeCache {
    * the tree is linked together and marked complete.
    */
   async materialize(m: Manifest, fetchMissing: (hashes: string[], put: (hash: string, data: Buffer) => Promise<void>) => Promise<void>): Promise<string> {
-    const treeDir = join(this.dir, 'trees', m.hash);
-    if (existsSync(join(treeDir, '.complete'))) { this.last = m; return treeDir; }
+    if (!/^[0-9a-f]{64}$/.test(m.hash)) throw new Error(`bad manifest hash: ${m.hash}`);
+    const treesDir = join(this.dir, 'trees');
     const filesDir = join(this.dir, 'files');
     await mkdir(filesDir, { recursive: true, mode: 0o700 });
-    const missing = [...new Set(Object.values(m.files))].filter((h) => /^[0-9a-f]{64}$/.test(h) && !existsSync(join(filesDir, h)));
+    await mkdir(treesDir, { recursive: true, mode: 0o700 });
+    // what another local user prepared is refused, never written into or read from
+    for (const d of [this.dir, filesDir, treesDir]) await assertPrivateEntry(d, this.owners, 'directory');
+    const treeDir = join(treesDir, m.hash);
+    if (await this.treeIntact(treeDir, m)) { this.last = m; return treeDir; }
+    const hashes = [...new Set(Object.values(m.files))];
+    const bad = hashes.find((h) => !/^[0-9a-f]{64}$/.test(h));
+    if (bad !== undefined) throw new Error(`bad file hash in manifest: ${bad}`);
+    const missing: string[] = [];
+    for (const h of hashes) if ((await this.hashOf(join(filesDir, h))) !== h) missing.push(h);
     if (missing.length) {
       const wanted = new Set(missing);
       await fetchMissing(missing, async (h, data) => {
@@ -61,11 +112,11 @@ export class TreeCache {
     const dirs = new Set<string>([tmp]);
     for (const [path, h] of Object.entries(m.files)) {
       if (!SAFE_PATH.test(path)) throw new Error(`unsafe path in manifest: ${path}`);
-      await mkdir(dirname(join(tmp, path)), { recursive: true });
+      await mkdir(dirname(join(tmp, path)), { recursive: true, mode: 0o755 });
       await link(join(filesDir, h), join(tmp, path));
       for (let d = dirname(join(tmp, path)); d.startsWith(tmp); d = dirname(d)) dirs.add(d);
     }
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o755 });
     // every link on disk before the tree is marked complete, so a crash never leaves a "complete" partial tree
     for (const d of dirs) await fsyncDir(d);
     await writeFileAtomic(join(tmp, '.complete'), m.hash);

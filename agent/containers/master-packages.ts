@@ -6,9 +6,9 @@ import { UmecError } from '../../lib/errors.js';
 import { writeFileAtomicWith } from '../../lib/fs-atomic.js';
 import { parseAppYaml } from '../../states/apps/descriptor.js';
 import type { AppIndex, AppPackage, AppPackageSource } from '../../states/apps/package.js';
-import type { ChannelReply } from '../channel.js';
+import type { WireRequester } from '../../lib/wire-ops.js';
 
-export interface MasterRequests { request(type: string, body: unknown, timeoutSec?: number): Promise<ChannelReply> }
+export interface MasterRequests { request: WireRequester<'app' | 'file'> }
 
 /**
  * App packages from the master's catalog. The descriptor comes with the
@@ -27,10 +27,10 @@ export class MasterAppPackages implements AppPackageSource {
 
   async get(name: string, version?: string): Promise<AppPackage> {
     const r = await this.channel().request('app', { name, version }, this.timeoutSec);
-    if (r.body.ok !== true) throw new UmecError('APP_NOT_FOUND', { app: name, version: version ?? '(any version)' });
-    const index = r.body.index as AppIndex;
+    if (!r.body.ok) throw new UmecError('APP_NOT_FOUND', { app: name, version: version ?? '(any version)' });
+    const index: AppIndex = r.body.index;
     const origin = `master:apps/${index.name}/${index.version}`;
-    const descriptor = parseAppYaml(String(r.body.app_yaml), `${origin}/app.yaml`);
+    const descriptor = parseAppYaml(r.body.app_yaml, `${origin}/app.yaml`);
     return {
       descriptor, origin,
       image: (file) => ({
@@ -54,8 +54,8 @@ export class MasterAppPackages implements AppPackageSource {
       const h = createHash('sha256');
       for (let offset = 0, size = Infinity; offset < size;) {
         const f = await this.channel().request('file', { hash, offset, length: this.chunk }, this.timeoutSec);
-        if (f.body.ok !== true || !f.data) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master does not have it' });
-        size = Number(f.body.size);
+        if (!f.body.ok || !f.data) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master does not have it' });
+        size = f.body.size ?? f.data.length;
         if (f.data.length === 0 && offset < size) throw new UmecError('APP_PACKAGE', { file: hash, reason: 'the master sent an empty piece' });
         await fh.write(f.data, 0, f.data.length, offset);
         h.update(f.data);

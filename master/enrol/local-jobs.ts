@@ -1,6 +1,6 @@
-import { JOB_FUNS, type JobArgs, type JobFun } from '../../lib/messages.js';
+import type { WireRequest } from '../../lib/wire-ops.js';
 import type { EventBus } from '../events.js';
-import { isJid, type JobStore } from '../jobcache/store.js';
+import type { JobStore } from '../jobcache/store.js';
 
 /**
  * A job an agent ran on its own (its commissioning highstate or an agent.yaml
@@ -8,29 +8,11 @@ import { isJid, type JobStore } from '../jobcache/store.js';
  * like any other job. Delivered from the agent's outbox, so it may arrive
  * twice or late; the jid is the agent's.
  */
-export interface LocalJobReport {
-  kind: 'commission' | 'schedule';
-  name: string;
-  jid: string;
-  fun: JobFun;
-  args: JobArgs;
-  startedAt: string;
-  ret: unknown;
-  retcode: number;
-  success: boolean;
-  /** commission: which attempt this was (1, 2, ...). */
-  attempt?: number;
-}
+export type LocalJobReport = WireRequest<'local_job'>;
 
-export function parseLocalJob(b: Record<string, unknown>): LocalJobReport | string {
-  if (b.kind !== 'commission' && b.kind !== 'schedule') return 'kind must be commission or schedule';
-  if (typeof b.name !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(b.name)) return 'bad name';
-  if (!isJid(b.jid)) return 'bad jid';
-  if (!JOB_FUNS.includes(b.fun as JobFun)) return 'unknown function';
-  if (!b.args || typeof b.args !== 'object') return 'args must be an object';
-  if (typeof b.startedAt !== 'string' || !Number.isFinite(Date.parse(b.startedAt))) return 'bad startedAt';
-  if (!Number.isInteger(b.retcode) || typeof b.success !== 'boolean') return 'retcode and success are required';
-  return b as unknown as LocalJobReport;
+/** What the schema (lib/wire-ops.ts) cannot say about a report; undefined when it is good. */
+export function localJobProblem(r: LocalJobReport): string | undefined {
+  return Number.isFinite(Date.parse(r.startedAt)) ? undefined : 'bad startedAt';
 }
 
 /** Short, log-safe summary of a state run's return for events. */

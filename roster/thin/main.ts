@@ -12,6 +12,7 @@ import { StateEngine } from '../../states/engine.js';
 import { builtinModules, linuxDrivers } from '../../states/modules/index.js';
 import { LocalSlsSource } from '../../states/sls/tree.js';
 import type { LowChunk } from '../../states/types.js';
+import { UnsafePathError, assertPrivateDir } from '../../lib/private-path.js';
 import { encode, MessageReader, PROTOCOL_VERSION, type FromThin, type ToThin } from '../protocol.js';
 
 const send = (m: FromThin): void => { process.stdout.write(encode(m)); };
@@ -53,13 +54,16 @@ function rebuildPlan(chunks: LowChunk[]): Plan {
   return { chunks, byKey };
 }
 
-async function serve(thinDir: string): Promise<void> {
+async function serve(thinDir: string, owners: number[]): Promise<void> {
+  // thin_dir defaults to /var/tmp/.umec_<user>, which any local user can create first:
+  // nothing in it is used unless only the login user (or root) can have put it there
+  if (!(await assertPrivateDir(thinDir, owners))) throw new UnsafePathError(thinDir, 'does not exist');
   const inbox = new Inbox();
   send({ t: 'hello', version: PROTOCOL_VERSION, node: process.version, uid: process.getuid?.() ?? -1 });
   const { msg: start } = await inbox.next('start');
   const drivers = linuxDrivers();
   const grainsOf = async (): Promise<Record<string, unknown>> => ({
-    ...(await cachedMachineGrains({ cacheDir: thinDir, refresh: start.refreshGrains })), ...start.grains, id: start.id,
+    ...(await cachedMachineGrains({ cacheDir: thinDir, refresh: start.refreshGrains, owners })), ...start.grains, id: start.id,
   });
   if (start.fun !== 'apply') {
     const grains = start.fun === 'grains' ? await grainsOf() : {};
@@ -73,7 +77,7 @@ async function serve(thinDir: string): Promise<void> {
   const grains = await grainsOf();
   send({ t: 'grains', grains });
   const { msg: plan } = await inbox.next('plan');
-  const cache = new TreeCache(thinDir);
+  const cache = new TreeCache(thinDir, { owners });
   const treeDir = await cache.materialize(plan.manifest, async (hashes, put) => {
     send({ t: 'need', hashes });
     for (let left = hashes.length; left > 0; left--) {
@@ -90,17 +94,18 @@ async function serve(thinDir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // the launcher has checked node's version and this file's checksum
-  const [mode, thinDir] = process.argv.slice(2);
-  if (mode !== 'serve' || !thinDir) {
-    process.stderr.write('usage: node -e LAUNCHER umec-thin.mjs serve THIN_DIR SHA256\n');
+  // the launcher has checked node's version and this file's checksum, and runs a private copy
+  const [mode, thinDir, , loginUid] = process.argv.slice(2);
+  if (mode !== 'serve' || !thinDir || !/^\d+$/.test(loginUid ?? '')) {
+    process.stderr.write('usage: node -e LAUNCHER umec-thin.mjs serve THIN_DIR SHA256 LOGIN_UID\n');
     process.exit(2);
   }
-  await serve(thinDir);
+  await serve(thinDir, [Number(loginUid)]);
   process.exit(0);
 }
 
 main().catch((e: Error) => {
-  send({ t: 'error', message: e.stack ?? e.message });
+  if (e instanceof UnsafePathError) send({ t: 'unsafe', path: e.path, reason: e.reason });
+  else send({ t: 'error', message: e.stack ?? e.message });
   process.exit(1);
 });

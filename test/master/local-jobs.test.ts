@@ -7,7 +7,7 @@ test('local_job: an agent files its own job and return in the job cache; it cann
   try {
     await f.startAccepted({ a1: { os: 'Debian' }, a2: { os: 'Debian' } });
     const ch = f.agents.get('a1')!.channel;
-    const report = { kind: 'schedule', name: 'hourly', jid: '20260101000000123456', fun: 'ping', args: {}, startedAt: new Date().toISOString(), ret: true, retcode: 0, success: true };
+    const report = { kind: 'schedule' as const, name: 'hourly', jid: '20260101000000123456', fun: 'ping' as const, args: {}, startedAt: new Date().toISOString(), ret: true, retcode: 0, success: true };
     assert.deepEqual((await ch.request('local_job', report, 5)).body.ok, true);
     assert.deepEqual((await ch.request('local_job', report, 5)).body.ok, true, 'a duplicate delivery is fine');
     const stored = await f.master.core.store.getJob(report.jid);
@@ -18,13 +18,13 @@ test('local_job: an agent files its own job and return in the job cache; it cann
     // a2's job jid: a1 may not add a return to it
     const other = await f.runJob({ fun: 'ping', args: {}, tgt: 'a2', tgt_type: 'list' });
     const r = await ch.request('local_job', { ...report, jid: other.jid }, 5);
-    assert.deepEqual(r.body, { re: r.body.re, ok: false, error: 'jid already taken' });
+    assert.deepEqual(r.body, { ok: false, error: 'jid already taken' });
     assert.deepEqual((await f.master.core.store.getJob(other.jid))?.returns.map((x) => x.id), ['a2']);
 
     // malformed reports are dropped like any malformed message
     const dropped = f.events.length;
     await assert.rejects(ch.request('local_job', { ...report, jid: '../../etc' }, 1), /no answer/);
-    assert.ok(f.since(dropped).some((e) => e.tag === 'umec/auth/dropped' && /local_job: bad jid/.test(String(e.data.detail))));
+    assert.ok(f.since(dropped).some((e) => e.tag === 'umec/auth/dropped' && /local_job: jid must be a job id/.test(String(e.data.detail))));
 
     // a commissioning report becomes the commissioned event with the counts
     const states = { 'file_|-x_|-x_|-managed': { result: true, changes: { diff: 'New file' } }, 'cmd_|-y_|-y_|-run': { result: false, changes: {} } };

@@ -8,11 +8,13 @@ import { baseMessage, updateMessage, type RedfishMessage } from '../messages.js'
 import { collection, link, TYPES, V1 } from '../odata.js';
 import { resource } from '../resource.js';
 import type { Task } from '../tasks.js';
-import { updateFailureOf } from '../../../lib/errors.js';
+import { UmecError, updateFailureOf } from '../../../lib/errors.js';
 
 const US = `${V1}/UpdateService`;
 const INV = `${US}/FirmwareInventory`;
 export const PROTOCOLS = ['HTTP', 'HTTPS', 'FILE'] as const;
+/** Engine phases in which a new update may start. */
+const FINISHED: readonly string[] = ['idle', 'committed', 'rolled-back', 'failed'];
 const slotId = (s: SlotStatus) => `Slot${s.name}`;
 
 /** ImageURI (+ TransferProtocol when the URI has no scheme) → what FirmwareEngine.install takes. */
@@ -114,8 +116,9 @@ export function updateRoutes(app: FastifyInstance, deps: RedfishDeps): void {
         if ('error' in src) throw badRequest(src.error);
         // one update at a time, and none while the last one waits for its reboot or health check
         const phase = (await engine.status()).phase;
-        if (deps.tasks.running().some((t) => t.name.startsWith('SimpleUpdate')) || !['idle', 'committed', 'rolled-back', 'failed'].includes(phase)) {
-          throw new RedfishHttpError(409, [baseMessage('ResourceInUse')]);
+        if (deps.tasks.running().some((t) => t.name.startsWith('SimpleUpdate')) || !FINISHED.includes(phase)) {
+          // answered through the error table: FW_BUSY is a conflict (409, Base.ResourceInUse)
+          throw new UmecError('FW_BUSY', { reason: FINISHED.includes(phase) ? 'an update is already running' : `the last update is ${phase}; commit or roll back first` });
         }
         const abort = new AbortController();
         const task = deps.tasks.create(`SimpleUpdate ${image}`, () => abort.abort());

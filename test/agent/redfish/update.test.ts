@@ -63,6 +63,10 @@ test('SimpleUpdate: 202 with a task monitor; the task runs with progress and Upd
   // a second update while one runs is refused
   const again = await svc.req('POST', SIMPLE, { token, body: { ImageURI: image } });
   assert.equal(again.status, 409);
+  // through the error table: FW_BUSY is a conflict, Base.ResourceInUse, with umec's reason
+  const busyInfo = (again.body.error as { '@Message.ExtendedInfo': Array<{ MessageId: string; Oem: { umec: { Code: string; Reason: string } } }> })['@Message.ExtendedInfo'][0];
+  assert.match(busyInfo.MessageId, /^Base\.[\d.]+\.ResourceInUse$/);
+  assert.deepEqual(busyInfo.Oem.umec, { Code: 'FW_BUSY', Reason: 'firmware update refused: an update is already running' });
   engine.gate = undefined;
   release();
   const done = await untilDone(svc, monitor, token);

@@ -244,3 +244,68 @@ test('extracted: bad input and unsupported formats fail with comments naming the
     assert.equal((await run({ name: out('marker'), source: 'salt://pkgs/junk.tar.gz' })).comment, `${out('marker')} exists and is not a directory`);
   });
 });
+
+test('extracted and file.serialize through the engine: requisites, ignored extra arguments, dry run then apply then nothing', async () => {
+  const { stateTree, byId } = await import('../../helpers/tree.js');
+  const t = await stateTree({
+    'main.sls': `
+app:
+  archive.extracted:
+    - name: {{OUT}}/opt
+    - source: {{OUT}}/app.tgz
+    - enforce_toplevel: false
+    - recurse: [user, group]
+conf:
+  file.serialize:
+    - name: {{OUT}}/opt/app-1.0/conf.yaml
+    - dataset: {port: 80, hosts: [a, b]}
+    - require:
+      - archive: app
+`,
+  });
+  try {
+    const src = join(t.out, 'src');
+    await appFiles(src);
+    await makeTar(join(t.out, 'app.tgz'), src, ['app-1.0']);
+    const plan = await t.plan(['main']);
+    assert.deepEqual(plan.warnings ?? [], []);
+    const dry = byId(await t.apply(['main'], { test: true }));
+    assert.equal(dry.app.result, null);
+    assert.equal(dry.app.comment, `Archive ${join(t.out, 'app.tgz')} would be extracted to ${t.out}/opt/, due to absence of one or more files/dirs`);
+    assert.equal(dry.conf.result, null);
+    const r = byId(await t.apply(['main']));
+    assert.equal(r.app.result, true, r.app.comment);
+    assert.equal(r.conf.result, true, r.conf.comment);
+    assert.equal(await readFile(join(t.out, 'opt', 'app-1.0', 'conf.yaml'), 'utf8'), 'hosts:\n- a\n- b\nport: 80\n');
+    const again = byId(await t.apply(['main']));
+    assert.deepEqual([again.app.changes, again.conf.changes], [{}, {}]);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('extracted: a path of the wrong type needs force; clean with overwrite removes the top level first', async () => {
+  await withEnv(async ({ tree, out, run, dir }) => {
+    const src = join(dir, 'src');
+    await appFiles(src);
+    await makeTar(join(tree, 'pkgs', 'app.tgz'), src, ['app-1.0']);
+    const name = out('srv');
+    await mkdir(join(name, 'app-1.0'), { recursive: true });
+    await writeFile(join(name, 'app-1.0', 'bin'), 'a file where a directory belongs');
+    const args = { name, source: 'salt://pkgs/app.tgz' };
+    const refused = await run(args);
+    assert.equal(refused.result, false);
+    assert.equal(refused.comment, `The below paths (relative to ${name}/) exist, but are the incorrect type (file instead of directory, symlink instead of file, etc.). `
+      + "To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.\n\n- app-1.0/bin/");
+    const forced = await run({ ...args, force: true });
+    assert.equal(forced.result, true, forced.comment);
+    assert.deepEqual(forced.changes.removed, [`${name}/app-1.0/bin/`]);
+    assert.ok((await stat(join(name, 'app-1.0', 'bin'))).isDirectory());
+    await writeFile(join(name, 'app-1.0', 'stale'), 'not in the archive');
+    const cleaned = await run({ ...args, clean: true, overwrite: true });
+    assert.equal(cleaned.result, true, cleaned.comment);
+    assert.deepEqual(cleaned.changes.removed, [`${name}/app-1.0/`]);
+    assert.equal(existsSync(join(name, 'app-1.0', 'stale')), false);
+    assert.equal(existsSync(join(name, 'app-1.0', 'README')), true);
+  });
+});
