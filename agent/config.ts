@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { firmwareSettings, firmwareSettingsSchema, type FirmwareSettings } from '../firmware/config.js';
 import { powerSettingsSchema, type PowerSettings } from '../firmware/power.js';
 import { loadConfig } from '../lib/config.js';
+import { UmecError } from '../lib/errors.js';
 import { agentScheduleSchema } from '../lib/schedule-schema.js';
 import type { ScheduleSpec } from '../lib/scheduler.js';
 import type { JobArgs, JobFun } from '../lib/messages.js';
@@ -77,7 +78,7 @@ export const agentConfigSchema = {
 /** `host`, `host:port` or `[v6]:port`, default port 4506 (the master's return port). */
 export function masterEndpoint(s: string): string {
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
-  if (!m) throw new Error(`bad master address ${s}`);
+  if (!m) throw new UmecError('USAGE', { reason: `bad master address ${s}: give host, host:port or [v6]:port` });
   return `tcp://${s.startsWith('[') ? `[${m[1]}]` : m[1]}:${m[2] ?? '4506'}`;
 }
 

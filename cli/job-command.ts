@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { reportInputError } from './errors.js';
+import { UmecError } from '../lib/errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
 import { masterConfigFlag } from './base-command.js';
@@ -23,7 +24,7 @@ type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; jso
 
 export function targetType(f: Pick<Flagged, 'list' | 'grain' | 'compound' | 'pcre'>): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
-  if (chosen.length > 1) throw new Error(`choose one of -L, -G, -C, -E (got ${chosen.join(', ')})`);
+  if (chosen.length > 1) throw new UmecError('USAGE', { reason: `choose one of -L, -G, -C, -E (got ${chosen.join(', ')})` });
   return chosen[0] ?? 'glob';
 }
 
@@ -43,7 +44,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   const live = !flags.json && process.stderr.isTTY === true;
   const color = process.stdout.isTTY === true;
   try {
-    if (flags['max-failures'] !== undefined && !flags.batch) throw new Error('choose --batch with --max-failures: without batches every target gets the job at once');
+    if (flags['max-failures'] !== undefined && !flags.batch) throw new UmecError('USAGE', { reason: 'choose --batch with --max-failures: without batches every target gets the job at once' });
     const client = await MasterClient.fromConfig(flags.config);
     const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
       ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
@@ -72,7 +73,6 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
       process.stderr.write('The master closed the connection before the job finished.\n');
     }
   } catch (e) {
-    if (e instanceof Error && /^choose (one of|--batch)/.test(e.message)) { process.stderr.write(`Error: ${e.message}\n`); return 2; }
     return reportInputError(e, flags.json);
   }
   if (flags.json) {

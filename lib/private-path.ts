@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { isNotFound } from './errors.js';
 
 /**
  * Checks that a directory someone else could have prepared is really ours:
@@ -32,7 +33,7 @@ async function lstatOrNone(path: string): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }

@@ -3,12 +3,13 @@ import type { Logger } from '../lib/log.js';
 import type { JobMessage, JobRequest, ReturnMessage } from '../lib/messages.js';
 import type { EventBus } from './events.js';
 import { newJid, type JobStore, type ReturnRecord } from './jobcache/store.js';
+import { UmecError } from '../lib/errors.js';
 
 /** How many targets may run at once: all, a count ("10") or a share ("10%"). */
 export function batchSize(batch: string | undefined, total: number): number {
   if (!batch) return total;
   const m = /^(\d+)(%?)$/.exec(batch.trim());
-  if (!m || Number(m[1]) === 0) throw new Error(`batch must be a positive count or percentage, got ${JSON.stringify(batch)}`);
+  if (!m || Number(m[1]) === 0) throw new UmecError('USAGE', { reason: `batch must be a positive count or percentage, got ${JSON.stringify(batch)}` });
   const n = m[2] ? Math.ceil((total * Number(m[1])) / 100) : Number(m[1]);
   return Math.max(1, Math.min(total, n));
 }
@@ -16,7 +17,7 @@ export function batchSize(batch: string | undefined, total: number): number {
 /** Failures (failed returns plus targets that did not return) a rollout tolerates: a count or a share of the targets. */
 export function failureLimit(max: string, total: number): number {
   const m = /^(\d+)(%?)$/.exec(max.trim());
-  if (!m) throw new Error(`max-failures must be a count or a percentage, got ${JSON.stringify(max)}`);
+  if (!m) throw new UmecError('USAGE', { reason: `max-failures must be a count or a percentage, got ${JSON.stringify(max)}` });
   return m[2] ? Math.floor((total * Number(m[1])) / 100) : Number(m[1]);
 }
 

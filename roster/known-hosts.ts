@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import picomatch from 'picomatch';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
 import { Serial } from '../lib/serial.js';
+import { isNotFound } from '../lib/errors.js';
 
 /** One key line of an OpenSSH known_hosts file. */
 export interface KnownHostLine {
@@ -86,8 +87,8 @@ export class KnownHosts {
 
   private async load(): Promise<KnownHostLine[]> {
     if (!this.lines) {
-      const text = await readFile(this.file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
+      const text = await readFile(this.file, 'utf8').catch((e: unknown) => {
+        if (isNotFound(e)) return '';
         throw e;
       });
       this.lines = parseKnownHosts(text);

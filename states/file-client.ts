@@ -1,6 +1,6 @@
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { UmecError } from '../lib/errors.js';
+import { isNotFound, UmecError } from '../lib/errors.js';
 import type { FileClient, TreeListing } from './types.js';
 
 const SCHEMES = ['umec://', 'salt://'];
@@ -36,8 +36,7 @@ export class LocalFileClient implements FileClient {
     try {
       return await readFile(abs);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? `not found in the state tree (${abs})` : String((e as Error).message);
+      const reason = isNotFound(e) ? `not found in the state tree (${abs})` : String((e as Error).message);
       throw new UmecError('FILE_SOURCE', { source: url, reason });
     }
   }

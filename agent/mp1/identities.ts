@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AppIdentity } from '../../lib/app-identity.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
 import { loadOrCreateSecret } from './keys.js';
+import { isNotFound } from '../../lib/errors.js';
 
 /** appInstanceIds become file names: a safe alphabet (UUIDs and DNS-ish names fit). */
 export const APP_INSTANCE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -103,7 +104,7 @@ export class IdentityStore {
 
   async remove(appInstanceId: string): Promise<boolean> {
     if (!this.byInstance.has(appInstanceId)) return false;
-    await unlink(join(this.dir, `${appInstanceId}.json`)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+    await unlink(join(this.dir, `${appInstanceId}.json`)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
     this.unindex(appInstanceId);
     return true;
   }

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isNotFound } from '../../lib/errors.js';
 
 /**
  * Text files of a system under a root directory ('/' on a box, a temp dir in tests), written
@@ -19,7 +20,7 @@ export class RootFiles {
     try {
       return await readFile(this.path(abs), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProcessRunner } from './exec.js';
 import type { CommandRunner, GroupInfo, UserDriver, UserInfo } from '../types.js';
+import { isNotFound } from '../../lib/errors.js';
 
 interface PasswdEntry { name: string; uid: number; gid: number; gecos: string; home: string; shell: string }
 interface GroupEntry { name: string; gid: number; members: string[] }
@@ -66,7 +67,7 @@ export class ShadowUserDriver implements UserDriver {
     try {
       return await readFile(join(this.root, 'etc', file), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      if (isNotFound(e)) return '';
       throw e;
     }
   }

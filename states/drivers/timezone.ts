@@ -3,6 +3,7 @@ import { isAbsolute, join, dirname } from 'node:path';
 import type { CommandRunner } from '../types.js';
 import { RootFiles } from './root-files.js';
 import type { HwClock, TimezoneDriver } from './sysconf.js';
+import { isNotFound } from '../../lib/errors.js';
 
 const LOCALTIME = '/etc/localtime';
 const ZONEINFO = '/usr/share/zoneinfo';
@@ -73,7 +74,7 @@ export class DebianTimezoneDriver implements TimezoneDriver {
     if (this.timedatectl) await this.runner.run([this.timedatectl, 'set-timezone', zone]);
     const zonePath = `${ZONEINFO}/${zone}`;
     await lstat(this.files.path(zonePath)).catch(() => { throw new UnknownZoneError(`Zone does not exist: ${zonePath}`); });
-    await unlink(this.files.path(LOCALTIME)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+    await unlink(this.files.path(LOCALTIME)).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
     await symlink(zonePath, this.files.path(LOCALTIME));
     await this.files.write('/etc/timezone', `${zone.trim()}\n`);
   }

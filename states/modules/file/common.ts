@@ -3,6 +3,7 @@ import type { Stats } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
 import { writeFileAtomic } from '../../../lib/fs-atomic.js';
 import type { StateContext, StateReturn } from '../../types.js';
+import { isNotFound } from '../../../lib/errors.js';
 
 export const modeSchema = { anyOf: [{ type: 'string', pattern: '^0?[0-7]{3,4}$' }, { type: 'integer', minimum: 0, maximum: 7777 }] };
 
@@ -18,7 +19,7 @@ export async function statOrUndefined(path: string): Promise<Stats | undefined> 
   try {
     return await lstat(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }
@@ -27,7 +28,7 @@ export async function readOrUndefined(path: string): Promise<Buffer | undefined>
   try {
     return await readFile(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 }
