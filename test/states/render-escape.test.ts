@@ -75,3 +75,19 @@ test('nothing lost: files and symlinks inside the tree still load', async (t) =>
   assert.equal(renderer.render("{% import_yaml './defaults.yaml' as s %}{{ s.k }}", 'app/init.sls', ctx('app')), 'inside');
   assert.equal(renderer.render("{{ salt['slsutil.renderer'](path='salt://app/defaults.yaml').k }}", 'init.sls', ctx('init')), 'inside');
 });
+
+test('templates never reach JavaScript objects: constructor, prototype, __proto__ give Jinja2\'s undefined/unsafe errors', async (t) => {
+  const { renderer } = await trees(t);
+  const cases: Array<[string, RegExp]> = [
+    ["{{ ''.constructor.constructor('return process')() }}", /UndefinedError: 'str object' has no attribute 'constructor'/],
+    ['{{ range.constructor }}', /UndefinedError: 'function object' has no attribute 'constructor'/],
+    ['{{ lipsum.prototype }}', /UndefinedError: 'function object' has no attribute 'prototype'/],
+    ['{{ grains.__proto__ }}', /UndefinedError: 'dict object' has no attribute '__proto__'/],
+    ["{{ grains['__proto__'] }}", /UndefinedError: 'dict object' has no attribute '__proto__'/],
+    ["{{ ''|attr('__class__') }}", /TemplateRuntimeError: access to attribute '__class__' of 'str' object is unsafe\./],
+    ["{{ '{0.__class__}'.format('') }}", /TemplateRuntimeError: access to attribute '__class__' of 'str' object is unsafe\./],
+    ['{{ cycler(1).__init__ }}', /TemplateRuntimeError: access to attribute '__init__' of 'Cycler' object is unsafe\./],
+  ];
+  for (const [src, want] of cases) assert.throws(() => renderer.render(src, 'init.sls', ctx('init')), want, src);
+  assert.equal(renderer.render("{{ {'_x': 1}._x }}", 'init.sls', ctx('init')), '1', 'a dict item named with _ is data, not an attribute');
+});
