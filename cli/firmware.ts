@@ -1,10 +1,10 @@
-import { Flags } from '@oclif/core';
+import { agentConfigFlag, jsonFlag } from './base-command.js';
 import type { FirmwareStatus, InstallProgress } from '../firmware/types.js';
 import { reportInputError } from './errors.js';
 
 export const configFlag = {
-  config: Flags.string({ char: 'c', description: 'agent config file (its firmware: and power: sections)', env: 'UMEC_AGENT_CONFIG', default: '/etc/umec/agent.yaml' }),
-  json: Flags.boolean({ description: 'print JSON' }),
+  ...agentConfigFlag('agent config file (its firmware: and power: sections)'),
+  ...jsonFlag,
 };
 
 /** The firmware engine of this box, from agent.yaml (loaded on demand). */

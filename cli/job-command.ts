@@ -3,10 +3,11 @@ import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { reportInputError } from './errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
-import { configFlag, MasterClient } from './master-client.js';
+import { masterConfigFlag } from './base-command.js';
+import { MasterClient } from './master-client.js';
 
 export const jobFlags = {
-  ...configFlag,
+  ...masterConfigFlag,
   list: Flags.boolean({ char: 'L', description: 'target is a comma-separated list of ids' }),
   grain: Flags.boolean({ char: 'G', description: 'target is grain:value' }),
   compound: Flags.boolean({ char: 'C', description: "compound target, e.g. 'G@os:Debian and edge-*'" }),

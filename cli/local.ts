@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { join } from 'node:path';
 import { DockerRuntime } from '../agent/containers/docker-runtime.js';
 import { FileAppIdentityProvider } from '../agent/containers/file-identity.js';
 import { cachedMachineGrains } from '../states/grains-cache.js';
 import { UmecError } from '../lib/errors.js';
+import { parseYaml } from '../lib/config.js';
 import { StateEngine, type RunRequest } from '../states/engine.js';
 import { builtinModules, linuxDrivers } from '../states/modules/index.js';
 import { LocalSlsSource } from '../states/sls/tree.js';
@@ -20,12 +20,9 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
   } catch (e) {
     throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${(e as Error).message}` });
   }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw new UmecError('CONFIG', { file: `${path}:${e.linePos?.[0].line ?? 0}`, reason: e.message.split('\n')[0] });
-  }
-  const v = doc.toJS() as unknown;
+  const doc = parseYaml(text, path);
+  if ('where' in doc) throw new UmecError('CONFIG', { file: doc.where, reason: doc.reason });
+  const v = doc.data;
   if (v === null || v === undefined) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new UmecError('CONFIG', { file: path, reason: `${what} must be a mapping` });
   return v as Record<string, unknown>;

@@ -1,12 +1,7 @@
 import { connect } from 'node:net';
-import { Flags } from '@oclif/core';
 import { UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { ControlArgs, ControlInput, ControlLine, ControlOp, ControlResponse, StreamOp, UnaryOp } from '../master/control-ops.js';
-
-export const configFlag = {
-  config: Flags.string({ char: 'c', description: 'master config file', env: 'UMEC_CONFIG', default: '/etc/umec/master.yaml' }),
-};
 
 
 /** The one client of the master's control socket (master/control-ops.ts says what each operation takes and answers). */

@@ -1,8 +1,8 @@
-import { Flags } from '@oclif/core';
+import { agentConfigFlag, jsonFlag } from './base-command.js';
 
 export const redfishFlags = {
-  config: Flags.string({ char: 'c', description: 'agent config file (its data_dir and redfish: section)', env: 'UMEC_AGENT_CONFIG', default: '/etc/umec/agent.yaml' }),
-  json: Flags.boolean({ description: 'print JSON' }),
+  ...agentConfigFlag('agent config file (its data_dir and redfish: section)'),
+  ...jsonFlag,
 };
 
 /** The agent's Redfish account store, from agent.yaml (loaded on demand). */

@@ -1,5 +1,4 @@
-import { LineCounter, parseDocument, isMap, type Node, type Document } from 'yaml';
-import { Ajv, type ErrorObject } from 'ajv';
+import { parseYaml, schemaProblems } from '../lib/config.js';
 import { UmecError } from '../lib/errors.js';
 
 export interface ManifestImage { slot: string; file: string; size: number; sha256: string }
@@ -66,57 +65,19 @@ export const sourceManifestSchema = {
   additionalProperties: false,
 };
 
-function lineOf(doc: Document, lc: LineCounter, path: string[]): number | undefined {
-  let node = doc.contents;
-  let line: number | undefined;
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value) === key);
-      if (!pair) break;
-      if ((pair.key as Node).range) line = lc.linePos((pair.key as Node).range![0]).line;
-      node = pair.value as Node | null;
-    } else if (node && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
-      const item = (node as { items: Node[] }).items[Number(key)];
-      if (!item) break;
-      if (item.range) line = lc.linePos(item.range[0]).line;
-      node = item;
-    } else break;
-  }
-  return line;
-}
-
-function reason(e: ErrorObject): { path: string[]; text: string } {
-  const path = e.instancePath.split('/').slice(1);
-  if (e.keyword === 'additionalProperties') return { path: [...path, String(e.params.additionalProperty)], text: 'unknown key' };
-  if (e.keyword === 'required') return { path: [...path, String(e.params.missingProperty)], text: 'is required' };
-  return { path, text: e.message ?? 'is invalid' };
-}
-
 /** Parses and validates a manifest; errors name `label`, the line and the field. */
 export function parseManifest<T = Manifest>(text: string, label: string, schema: Record<string, unknown> = manifestSchema, bundle = label): T {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true });
-  if (doc.errors.length) {
-    const e = doc.errors[0];
-    throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${e.linePos?.[0].line ?? 0}: ${e.message.split('\n')[0]}` });
-  }
-  const data = doc.toJS() as unknown;
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-  const validate = ajv.compile(schema);
-  if (!validate(data)) {
-    const lines = (validate.errors ?? []).filter((e) => e.keyword !== 'anyOf').map((e) => {
-      const r = reason(e);
-      const line = lineOf(doc, lc, r.path);
-      return `${label}${line ? `:${line}` : ''}: ${r.path.join('.') || '(top)'} ${r.text}`;
-    });
-    throw new UmecError('FW_BUNDLE', { bundle, reason: `invalid manifest:\n  ${[...new Set(lines)].join('\n  ')}` });
-  }
+  const doc = parseYaml(text, label);
+  if ('where' in doc) throw new UmecError('FW_BUNDLE', { bundle, reason: `${doc.where}: ${doc.reason}` });
+  const data = doc.data;
+  const problems = schemaProblems(data, schema, label, doc.lineOf);
+  if (problems.length) throw new UmecError('FW_BUNDLE', { bundle, reason: `invalid manifest:\n  ${problems.join('\n  ')}` });
   const m = data as Manifest;
   if (Array.isArray(m.images)) {
     const seen = new Set<string>();
     for (const [i, img] of m.images.entries()) {
       const name = schema === manifestSchema ? img.file : img.slot;
-      if (seen.has(name)) throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${lineOf(doc, lc, ['images', String(i)]) ?? 0}: images.${i} ${schema === manifestSchema ? 'file' : 'slot'} ${name} appears twice` });
+      if (seen.has(name)) throw new UmecError('FW_BUNDLE', { bundle, reason: `${label}:${doc.lineOf(['images', String(i)]) ?? 0}: images.${i} ${schema === manifestSchema ? 'file' : 'slot'} ${name} appears twice` });
       seen.add(name);
     }
   }

@@ -34,10 +34,10 @@ export class AppSupport {
 
   constructor(private readonly c: Mp1Context, private readonly o: { dns: DnsApplier; nft: NftApplier }) {}
 
-  private get apps() { return this.c.journal.table<AppRow>('app'); }
-  private get subs() { return this.c.journal.table<{ app: string; sub: TermSub }>('appsub'); }
-  private get dns() { return this.c.journal.table<RuleRow<DnsRule>>('dns'); }
-  private get traffic() { return this.c.journal.table<RuleRow<TrafficRule>>('traffic'); }
+  private get apps() { return this.c.registry.table<AppRow>('app'); }
+  private get subs() { return this.c.registry.table<{ app: string; sub: TermSub }>('appsub'); }
+  private get dns() { return this.c.registry.table<RuleRow<DnsRule>>('dns'); }
+  private get traffic() { return this.c.registry.table<RuleRow<TrafficRule>>('traffic'); }
 
   private appUrl(app: string): string { return `${this.c.baseUrl}${APPSUP}/applications/${encodeURIComponent(app)}`; }
 
@@ -45,9 +45,9 @@ export class AppSupport {
   async ensureApp(app: string): Promise<void> {
     if (this.apps.get(app)?.seeded) return;
     const rec = this.c.identities.get(app);
-    for (const r of (rec?.dnsRules ?? []) as DnsRule[]) await this.c.journal.write('dns', `${app}/${r.dnsRuleId}`, { app, rev: 1, rule: r });
-    for (const r of (rec?.trafficRules ?? []) as TrafficRule[]) await this.c.journal.write('traffic', `${app}/${r.trafficRuleId}`, { app, rev: 1, rule: r });
-    await this.c.journal.write('app', app, { ...this.apps.get(app), seeded: true });
+    for (const r of (rec?.dnsRules ?? []) as DnsRule[]) await this.c.registry.write('dns', `${app}/${r.dnsRuleId}`, { app, rev: 1, rule: r });
+    for (const r of (rec?.trafficRules ?? []) as TrafficRule[]) await this.c.registry.write('traffic', `${app}/${r.trafficRuleId}`, { app, rev: 1, rule: r });
+    await this.c.registry.write('app', app, { ...this.apps.get(app), seeded: true });
     if (rec?.dnsRules?.length || rec?.trafficRules?.length) await this.applyRules();
   }
 
@@ -59,7 +59,7 @@ export class AppSupport {
     const cur = this.apps.get(app) ?? { seeded: false };
     if (cur.terminating) throw conflict(`app instance ${app} is being ${cur.terminating.operationAction === 'STOPPING' ? 'stopped' : 'terminated'}`);
     if (cur.readyAt) return;
-    await this.c.journal.write('app', app, { ...cur, readyAt: new Date().toISOString() });
+    await this.c.registry.write('app', app, { ...cur, readyAt: new Date().toISOString() });
   }
 
   async confirmTermination(app: string, body: unknown): Promise<void> {
@@ -80,7 +80,7 @@ export class AppSupport {
   async terminate(app: string, operationAction: 'STOPPING' | 'TERMINATING', maxGracefulTimeout: number): Promise<boolean> {
     const subs = [...this.subs].filter(([, s]) => s.app === app);
     const cur = this.apps.get(app) ?? { seeded: false };
-    await this.c.journal.write('app', app, { ...cur, terminating: { operationAction, deadline: new Date(Date.now() + maxGracefulTimeout * 1000).toISOString() } });
+    await this.c.registry.write('app', app, { ...cur, terminating: { operationAction, deadline: new Date(Date.now() + maxGracefulTimeout * 1000).toISOString() } });
     if (!subs.length || maxGracefulTimeout === 0) return false;
     const confirmed = new Promise<boolean>((res) => {
       const t = setTimeout(() => { this.waiting.delete(app); res(false); }, maxGracefulTimeout * 1000);
@@ -98,7 +98,7 @@ export class AppSupport {
   /** A stopped app that starts again is no longer being stopped (and must confirm ready again). */
   async restarted(app: string): Promise<void> {
     const cur = this.apps.get(app);
-    if (cur?.terminating || cur?.readyAt) await this.c.journal.write('app', app, { seeded: cur.seeded });
+    if (cur?.terminating || cur?.readyAt) await this.c.registry.write('app', app, { seeded: cur.seeded });
   }
 
   listSubscriptions(app: string): Record<string, unknown> {
@@ -122,13 +122,13 @@ export class AppSupport {
     const id = randomUUID();
     const location = `${this.appUrl(app)}/subscriptions/${id}`;
     const sub: TermSub = { ...b, _links: { self: { href: location } } };
-    await this.c.journal.write('appsub', id, { app, sub });
+    await this.c.registry.write('appsub', id, { app, sub });
     return { sub, location };
   }
 
   async unsubscribe(app: string, id: string): Promise<void> {
     this.getSubscription(app, id);
-    await this.c.journal.write('appsub', id, undefined);
+    await this.c.registry.write('appsub', id, undefined);
   }
 
   listDns(app: string): DnsRule[] { return [...this.dns.values()].filter((r) => r.app === app).map((r) => r.rule); }
@@ -156,7 +156,7 @@ export class AppSupport {
     const more = checkDnsRule(rule);
     if (more.length) throw badRequest(`DnsRule: ${more.join('; ')}`);
     const rev = Number(cur.etag.slice(1, -1)) + (JSON.stringify(rule) === JSON.stringify(cur.rule) ? 0 : 1);
-    await this.c.journal.write('dns', `${app}/${id}`, { app, rev, rule });
+    await this.c.registry.write('dns', `${app}/${id}`, { app, rev, rule });
     await this.applyRules();
     return { rule, etag: etagOf(rev) };
   }
@@ -171,7 +171,7 @@ export class AppSupport {
     const more = checkTrafficRule(rule);
     if (more.length) throw badRequest(`TrafficRule: ${more.join('; ')}`);
     const rev = Number(cur.etag.slice(1, -1)) + (JSON.stringify(rule) === JSON.stringify(cur.rule) ? 0 : 1);
-    await this.c.journal.write('traffic', `${app}/${id}`, { app, rev, rule });
+    await this.c.registry.write('traffic', `${app}/${id}`, { app, rev, rule });
     await this.applyRules();
     return { rule, etag: etagOf(rev) };
   }
@@ -191,11 +191,11 @@ export class AppSupport {
   }
 
   async removeApp(app: string): Promise<void> {
-    for (const [id, s] of [...this.subs]) if (s.app === app) await this.c.journal.write('appsub', id, undefined);
+    for (const [id, s] of [...this.subs]) if (s.app === app) await this.c.registry.write('appsub', id, undefined);
     let rules = false;
-    for (const [k, r] of [...this.dns]) if (r.app === app) { await this.c.journal.write('dns', k, undefined); rules = true; }
-    for (const [k, r] of [...this.traffic]) if (r.app === app) { await this.c.journal.write('traffic', k, undefined); rules = true; }
-    await this.c.journal.write('app', app, undefined);
+    for (const [k, r] of [...this.dns]) if (r.app === app) { await this.c.registry.write('dns', k, undefined); rules = true; }
+    for (const [k, r] of [...this.traffic]) if (r.app === app) { await this.c.registry.write('traffic', k, undefined); rules = true; }
+    await this.c.registry.write('app', app, undefined);
     if (rules) await this.applyRules();
   }
 }

@@ -1,12 +1,12 @@
 import type { Logger } from '../../lib/log.js';
 import type { IdentityStore } from './identities.js';
-import type { Journal } from './journal.js';
+import type { RegistryTables } from './registry-tables.js';
 import type { Notifier } from './notifier.js';
 import type { Mp1Schemas } from './schemas.js';
 
 /** What the Mp1 registries share: storage, identities, notification delivery and the URLs links point at. */
 export interface Mp1Context {
-  journal: Journal;
+  registry: RegistryTables;
   identities: IdentityStore;
   notifier: Notifier;
   schemas: Mp1Schemas;

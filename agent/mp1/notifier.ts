@@ -18,7 +18,7 @@ export interface DroppedNotification {
 /** A notification not yet delivered or dropped, as kept on disk. */
 export interface PendingNotification { subscription: string; callbackReference: string; body: { notificationType: string }; attempts: DeliveryAttempt[] }
 
-/** Where undelivered notifications are kept so that a restart resumes them (the registry's journal). */
+/** Where undelivered notifications are kept so that a restart resumes them (the registry's log). */
 export interface NotificationStore {
   put(id: string, p: PendingNotification): Promise<void>;
   delete(id: string): Promise<void>;

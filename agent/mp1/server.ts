@@ -10,7 +10,7 @@ import { mp1BaseUrl, type Mp1Config } from './config.js';
 import { APPSUP, SMGMT, type Mp1Context } from './context.js';
 import { DnsApplier } from './dns.js';
 import { IdentityStore, type AppRecord } from './identities.js';
-import { Journal } from './journal.js';
+import { RegistryTables } from './registry-tables.js';
 import { loadOrCreateSecret } from './keys.js';
 import { Notifier, type PendingNotification } from './notifier.js';
 import { fromUmecError, Mp1Problem } from './problem.js';
@@ -54,7 +54,7 @@ export class Mp1Server implements AppIdentityProvider {
   readonly notifier: Notifier;
   private readonly seen = new Set<string>();
 
-  private constructor(private readonly o: Mp1ServerOptions, readonly baseUrl: string, private readonly journal: Journal,
+  private constructor(private readonly o: Mp1ServerOptions, readonly baseUrl: string, private readonly registry: RegistryTables,
     readonly identities: IdentityStore, private readonly tokens: TokenIssuer, schemas: Mp1Schemas, private readonly tls?: { cert: string; key: string }) {
     const { config, log } = o;
     const mp1Dir = join(o.dataDir, 'mp1');
@@ -62,12 +62,12 @@ export class Mp1Server implements AppIdentityProvider {
       maxAttempts: config.notify.max_attempts, backoffMs: config.notify.backoff_ms, timeoutMs: config.notify.timeout_ms,
       droppedFile: join(mp1Dir, 'dropped-notifications.jsonl'), log,
       store: {
-        put: (id, p) => journal.write('outbox', id, p),
-        delete: (id) => journal.write('outbox', id, undefined),
-        pending: () => [...journal.table<PendingNotification>('outbox')],
+        put: (id, p) => registry.write('outbox', id, p),
+        delete: (id) => registry.write('outbox', id, undefined),
+        pending: () => [...registry.table<PendingNotification>('outbox')],
       },
     });
-    const ctx: Mp1Context = { journal, identities, notifier: this.notifier, schemas, log, baseUrl };
+    const ctx: Mp1Context = { registry, identities, notifier: this.notifier, schemas, log, baseUrl };
     this.services = new ServiceRegistry(ctx, { transports: () => this.transports(), tokenEndpoint: this.tokenEndpoint });
     this.appSupport = new AppSupport(ctx, {
       dns: new DnsApplier({ hostsFile: config.dns.hosts_file ?? join(mp1Dir, 'hosts'), pidFile: config.dns.dnsmasq_pidfile }),
@@ -78,13 +78,13 @@ export class Mp1Server implements AppIdentityProvider {
 
   static async open(o: Mp1ServerOptions): Promise<Mp1Server> {
     const mp1Dir = join(o.dataDir, 'mp1');
-    const [journal, identities, key] = await Promise.all([
-      Journal.open(join(mp1Dir, 'registry')), IdentityStore.open(mp1Dir), loadOrCreateSecret(mp1Dir, 'token.key'),
+    const [registry, identities, key] = await Promise.all([
+      RegistryTables.open(join(mp1Dir, 'registry')), IdentityStore.open(mp1Dir), loadOrCreateSecret(mp1Dir, 'token.key'),
     ]);
     const c = o.config;
     const baseUrl = mp1BaseUrl(c);
     const tokens = new TokenIssuer(key, { issuer: baseUrl, ttlSeconds: c.token_ttl, now: o.now });
-    const s = new Mp1Server(o, baseUrl, journal, identities, tokens, new Mp1Schemas(), await loadTls(c));
+    const s = new Mp1Server(o, baseUrl, registry, identities, tokens, new Mp1Schemas(), await loadTls(c));
     await s.appSupport.applyRules();
     const resumed = s.notifier.resume();
     if (resumed) o.log.info({ notifications: resumed }, 'resuming notifications left undelivered');
@@ -216,7 +216,7 @@ export class Mp1Server implements AppIdentityProvider {
   async close(): Promise<void> {
     this.notifier.close();
     await this.http.close();
-    await this.journal.close();
+    await this.registry.close();
   }
 }
 

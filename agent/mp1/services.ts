@@ -106,8 +106,8 @@ export class ServiceRegistry {
     if (ids?.size === 0) this.byName.delete(name);
   }
 
-  private get rows() { return this.c.journal.table<ServiceRow>('service'); }
-  private get subs() { return this.c.journal.table<SubRow>('svcsub'); }
+  private get rows() { return this.c.registry.table<ServiceRow>('service'); }
+  private get subs() { return this.c.registry.table<SubRow>('svcsub'); }
 
   serviceUrl(id: string): string { return `${this.c.baseUrl}${SMGMT}/services/${encodeURIComponent(id)}`; }
   subUrl(app: string, id: string): string { return `${this.c.baseUrl}${SMGMT}/applications/${encodeURIComponent(app)}/subscriptions/${encodeURIComponent(id)}`; }
@@ -165,7 +165,7 @@ export class ServiceRegistry {
     if (errs.length) throw badRequest(`ServiceInfo: ${formatSchemaErrors(errs)}`);
     const info = this.complete(body as Record<string, unknown>, randomUUID());
     const row: ServiceRow = { app, rev: 1, info };
-    const done = this.c.journal.write('service', info.serInstanceId, row);
+    const done = this.c.registry.write('service', info.serInstanceId, row);
     this.index(info.serInstanceId, info.serName);
     await done;
     this.changed(info, 'ADDED');
@@ -184,7 +184,7 @@ export class ServiceRegistry {
     if (JSON.stringify(info) === JSON.stringify(cur.info)) return { info: cur.info, etag: etagOf(cur.rev) };
     const onlyState = JSON.stringify({ ...info, state: cur.info.state }) === JSON.stringify(cur.info);
     const row: ServiceRow = { app, rev: cur.rev + 1, info };
-    const done = this.c.journal.write('service', id, row);
+    const done = this.c.registry.write('service', id, row);
     this.unindex(id, cur.info.serName);
     this.index(id, info.serName);
     await done;
@@ -195,7 +195,7 @@ export class ServiceRegistry {
   async remove(app: string, id: string): Promise<void> {
     const cur = this.rows.get(id);
     if (!cur || cur.app !== app) throw notFound(`service ${id} of app instance ${app}`);
-    const done = this.c.journal.write('service', id, undefined);
+    const done = this.c.registry.write('service', id, undefined);
     this.unindex(id, cur.info.serName);
     await done;
     this.changed(cur.info, 'REMOVED');
@@ -233,19 +233,19 @@ export class ServiceRegistry {
     const id = randomUUID();
     const location = this.subUrl(app, id);
     const sub: Subscription = { ...b, _links: { self: { href: location } } };
-    await this.c.journal.write('svcsub', id, { app, sub } satisfies SubRow);
+    await this.c.registry.write('svcsub', id, { app, sub } satisfies SubRow);
     return { sub, location };
   }
 
   async unsubscribe(app: string, id: string): Promise<void> {
     this.getSubscription(app, id);
-    await this.c.journal.write('svcsub', id, undefined);
+    await this.c.registry.write('svcsub', id, undefined);
   }
 
   /** Everything of an app instance that goes away with it. */
   async removeApp(app: string): Promise<void> {
     for (const [id, r] of [...this.rows]) if (r.app === app) await this.remove(app, id);
-    for (const [id, s] of [...this.subs]) if (s.app === app) await this.c.journal.write('svcsub', id, undefined);
+    for (const [id, s] of [...this.subs]) if (s.app === app) await this.c.registry.write('svcsub', id, undefined);
   }
 }
 

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { AppendLog, completeLines } from '../../lib/append-log.js';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isJid, jidAt, type JobRecord, type JobStore, type JobSummary, type ReturnRecord } from './store.js';
 import { isNotFound } from '../../lib/errors.js';
@@ -48,15 +49,14 @@ function parseReturn(text: string, jid: string): ReturnRecord | undefined {
 }
 
 /**
- * The complete lines of a log. A torn last line (no trailing newline: crash
- * mid-append) is ignored, and so is any other line that does not parse as a
- * return of this job. Later lines for an id already seen are ignored too.
+ * The returns in a log's complete lines (lib/append-log drops a torn last
+ * line). A line that does not parse as a return of this job is ignored, and
+ * so are later lines for an id already seen.
  */
-function parseLog(buf: Buffer, jid: string): ReturnRecord[] {
-  const end = buf.lastIndexOf(NL) + 1;
+function parseLog(lines: string[], jid: string): ReturnRecord[] {
   const out: ReturnRecord[] = [];
   const seen = new Set<string>();
-  for (const line of buf.toString('utf8', 0, end).split('\n')) {
+  for (const line of lines) {
     if (line === '') continue;
     const r = parseReturn(line, jid);
     if (r && !seen.has(r.id)) { seen.add(r.id); out.push(r); }
@@ -78,21 +78,17 @@ export interface FileJobStoreOptions {
   onSync?: (path: string) => void;
 }
 
-interface Entry { id: string; line: string; resolve: () => void; reject: (e: unknown) => void }
-
-/** Per-job writer state: one open append handle, the ids stored, and the group-commit queue. */
+/** Per-job writer state: the open append log (group commit) and the ids stored. */
 interface JobLog {
   readonly jid: string;
   readonly path: string;
   /** Resolves once the log is open and the ids below are loaded. */
   ready: Promise<void>;
-  fh?: FileHandle;
+  log?: AppendLog;
   /** Ids whose line is durable in the log. */
   readonly ids: Set<string>;
   /** Ids queued or being written, with the promise of their commit. */
   readonly pending: Map<string, Promise<void>>;
-  queue: Entry[];
-  writing: boolean;
   /** Set once this state is dropped (idle, write failure, close); users must get a fresh one. */
   dead: boolean;
   timer?: NodeJS.Timeout;
@@ -165,7 +161,7 @@ export class FileJobStore implements JobStore {
     const returns: ReturnRecord[] = [];
     const seen = new Set<string>();
     const log = await readBytesIfExists(join(this.dir, jid, LOG_NAME));
-    if (log) for (const r of parseLog(log, jid)) if (!seen.has(r.id)) { seen.add(r.id); returns.push(r); }
+    if (log) for (const r of parseLog(completeLines(log), jid)) if (!seen.has(r.id)) { seen.add(r.id); returns.push(r); }
     returns.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { job, returns };
   }
@@ -237,7 +233,7 @@ export class FileJobStore implements JobStore {
     if (!log) {
       const created: JobLog = {
         jid, path: join(this.dir, jid, LOG_NAME), ready: Promise.resolve(), ids: new Set(),
-        pending: new Map(), queue: [], writing: false, dead: false,
+        pending: new Map(), dead: false,
       };
       created.ready = this.load(created).catch((e: unknown) => {
         this.kill(created);
@@ -249,80 +245,34 @@ export class FileJobStore implements JobStore {
     return log;
   }
 
-  /** Open the log for appending (created if missing), load its ids, and cut a torn tail so the next append starts a line. */
+  /** Open the log for appending (created if missing; a torn tail is cut) and load its ids. */
   private async load(log: JobLog): Promise<void> {
-    const jobDir = dirname(log.path);
-    await this.ensureDir(jobDir);
-    let fh: FileHandle;
-    let created = false;
-    try {
-      fh = await open(log.path, 'ax', FILE_MODE);
-      created = true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      fh = await open(log.path, 'a', FILE_MODE);
-    }
-    log.fh = fh;
-    try {
-      if (created) {
-        await this.syncDir(jobDir);
-      } else {
-        const buf = await readFile(log.path);
-        for (const r of parseLog(buf, log.jid)) log.ids.add(r.id);
-        const end = buf.lastIndexOf(NL) + 1;
-        // The torn bytes were never acknowledged; the next group commit's fdatasync makes the cut durable.
-        if (end < buf.length) await fh.truncate(end);
-      }
-    } catch (e) {
-      log.fh = undefined;
-      await fh.close().catch(() => undefined);
-      throw e;
-    }
+    await this.ensureDir(dirname(log.path));
+    const { log: file, lines } = await AppendLog.open(log.path, { mode: FILE_MODE, onSync: this.onSync });
+    log.log = file;
+    for (const r of parseLog(lines, log.jid)) log.ids.add(r.id);
     this.armIdle(log);
   }
 
   private enqueue(log: JobLog, id: string, line: string): Promise<void> {
-    return new Promise<void>((res, rej) => {
-      log.queue.push({ id, line, resolve: res, reject: rej });
-      if (!log.writing) {
-        log.writing = true;
-        // Start on a microtask so that calls already resumed in this turn share the first commit.
-        queueMicrotask(() => void this.flush(log));
-      }
+    if (log.dead || !log.log) return Promise.reject(new Error('job store is closed'));
+    return log.log.append(line).then(() => {
+      log.ids.add(id);
+      log.pending.delete(id);
+      log.timer?.refresh();
+    }, (e: unknown) => {
+      // The log may now end with a partial batch: drop this state so that the next touch reloads and cuts it.
+      log.pending.delete(id);
+      this.kill(log);
+      throw e;
     });
-  }
-
-  /** Group commit: everything queued while the previous append+fdatasync was in flight goes out in one append+fdatasync. */
-  private async flush(log: JobLog): Promise<void> {
-    while (log.queue.length > 0) {
-      const batch = log.queue;
-      log.queue = [];
-      try {
-        const fh = log.fh;
-        if (log.dead || !fh) throw new Error('job store is closed');
-        const data = Buffer.from(batch.map((e) => e.line).join(''), 'utf8');
-        for (let off = 0; off < data.length;) off += (await fh.write(data, off, data.length - off)).bytesWritten;
-        this.onSync?.(log.path);
-        await fh.datasync();
-      } catch (e) {
-        // The log may now end with a partial batch: drop this state so that the next touch reloads and cuts it.
-        for (const entry of [...batch, ...log.queue]) { log.pending.delete(entry.id); entry.reject(e); }
-        log.queue = [];
-        log.writing = false;
-        this.kill(log);
-        return;
-      }
-      for (const entry of batch) { log.ids.add(entry.id); log.pending.delete(entry.id); entry.resolve(); }
-    }
-    log.writing = false;
-    log.timer?.refresh();
   }
 
   private armIdle(log: JobLog): void {
     if (this.idleCloseMs === Infinity) return;
     log.timer = setTimeout(() => {
       if (log.dead) return;
-      if (log.writing || log.pending.size > 0 || log.queue.length > 0) { log.timer?.refresh(); return; }
+      if (log.log?.busy || log.pending.size > 0) { log.timer?.refresh(); return; }
       this.kill(log);
     }, this.idleCloseMs);
     log.timer.unref();
@@ -337,9 +287,9 @@ export class FileJobStore implements JobStore {
   private async drop(log: JobLog): Promise<void> {
     log.dead = true;
     if (log.timer) clearTimeout(log.timer);
-    const fh = log.fh;
-    log.fh = undefined;
-    await fh?.close().catch(() => undefined);
+    const file = log.log;
+    log.log = undefined;
+    await file?.close().catch(() => undefined);
   }
 
   private async syncDir(path: string): Promise<void> {

@@ -1,24 +1,19 @@
-import { Command, Flags } from '@oclif/core';
-import { reportInputError } from '../../errors.js';
+import { agentConfigFlag, UmecCommand } from '../../base-command.js';
 import { runUntilSignal } from '../../daemon-runner.js';
 
-export default class AgentStart extends Command {
+export default class AgentStart extends UmecCommand {
   static summary = 'Run the agent in the foreground';
-  static flags = { config: Flags.string({ char: 'c', description: 'agent config file', env: 'UMEC_AGENT_CONFIG', default: '/etc/umec/agent.yaml' }) };
+  static flags = agentConfigFlag();
 
   async run(): Promise<void> {
     const { flags } = await this.parse(AgentStart);
-    try {
-      // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
-      const [{ AgentDaemon }, { createLogger }, { loadAgentConfig }, { resolveBootstrap }] = await Promise.all([
-        import('../../../agent/daemon.js'), import('../../../lib/log.js'), import('../../../agent/config.js'), import('../../../agent/commission/bootstrap.js')]);
-      // master, master_pubkey and an enrolment token may come from the boot partition or the environment (first boot)
-      const bootstrap = await resolveBootstrap(await loadAgentConfig(flags.config), { configFile: flags.config });
-      const config = bootstrap.config;
-      const daemon = new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap });
-      await runUntilSignal(async () => { await daemon.start(); return daemon; });
-    } catch (e) {
-      process.exitCode = reportInputError(e, false);
-    }
+    // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
+    const [{ AgentDaemon }, { createLogger }, { loadAgentConfig }, { resolveBootstrap }] = await Promise.all([
+      import('../../../agent/daemon.js'), import('../../../lib/log.js'), import('../../../agent/config.js'), import('../../../agent/commission/bootstrap.js')]);
+    // master, master_pubkey and an enrolment token may come from the boot partition or the environment (first boot)
+    const bootstrap = await resolveBootstrap(await loadAgentConfig(flags.config), { configFile: flags.config });
+    const config = bootstrap.config;
+    const daemon = new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap });
+    await runUntilSignal(async () => { await daemon.start(); return daemon; });
   }
 }

@@ -1,18 +1,13 @@
-import { Command } from '@oclif/core';
-import { reportInputError } from '../../errors.js';
+import { UmecCommand } from '../../base-command.js';
 import { configFlag, formatStatus, localEngine } from '../../firmware.js';
 
-export default class FirmwareStatusCmd extends Command {
+export default class FirmwareStatusCmd extends UmecCommand {
   static summary = 'Slots, versions, the booted slot and the update in progress on this box';
   static flags = configFlag;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(FirmwareStatusCmd);
-    try {
-      const s = await (await localEngine(flags.config)).status();
-      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
-    } catch (e) {
-      process.exitCode = reportInputError(e, flags.json);
-    }
+    const s = await (await localEngine(flags.config)).status();
+    process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
   }
 }

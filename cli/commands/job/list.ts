@@ -1,22 +1,18 @@
-import { Command, Flags } from '@oclif/core';
-import { reportInputError } from '../../errors.js';
-import { configFlag, MasterClient } from '../../master-client.js';
+import { Flags } from '@oclif/core';
+import { MasterCommand } from '../../base-command.js';
+import { MasterClient } from '../../master-client.js';
 
-export default class JobList extends Command {
+export default class JobList extends MasterCommand {
   static summary = 'List recent jobs from the job cache';
-  static flags = { ...configFlag, json: Flags.boolean({ description: 'print JSON' }), limit: Flags.integer({ description: 'how many', default: 50, min: 1 }) };
+  static flags = { limit: Flags.integer({ description: 'how many', default: 50, min: 1 }) };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(JobList);
-    try {
-      const jobs = await (await MasterClient.fromConfig(flags.config)).call('job.list', { limit: flags.limit });
-      if (flags.json) { this.log(JSON.stringify(jobs, null, 2)); return; }
-      for (const j of jobs) {
-        const args = j.fun === 'run' ? (j.args as { cmd?: string[] }).cmd?.join(' ') : j.fun === 'apply' ? ((j.args as { sls?: string[] }).sls ?? []).join(' ') || '(highstate)' : '';
-        this.log(`${j.jid}  ${j.fun.padEnd(6)} ${j.target.expr} (${j.target.type})  ${j.returned}/${j.expected} returned  ${j.startedAt}${args ? `  ${args}` : ''}`);
-      }
-    } catch (e) {
-      process.exitCode = reportInputError(e, flags.json);
+    const jobs = await (await MasterClient.fromConfig(flags.config)).call('job.list', { limit: flags.limit });
+    if (flags.json) { this.log(JSON.stringify(jobs, null, 2)); return; }
+    for (const j of jobs) {
+      const args = j.fun === 'run' ? (j.args as { cmd?: string[] }).cmd?.join(' ') : j.fun === 'apply' ? ((j.args as { sls?: string[] }).sls ?? []).join(' ') || '(highstate)' : '';
+      this.log(`${j.jid}  ${j.fun.padEnd(6)} ${j.target.expr} (${j.target.type})  ${j.returned}/${j.expected} returned  ${j.startedAt}${args ? `  ${args}` : ''}`);
     }
   }
 }

@@ -1,22 +1,16 @@
-import { Command } from '@oclif/core';
-import { configFlag } from '../../master-client.js';
-import { reportInputError } from '../../errors.js';
+import { masterConfigFlag, UmecCommand } from '../../base-command.js';
 import { runUntilSignal } from '../../daemon-runner.js';
 
-export default class MasterStart extends Command {
+export default class MasterStart extends UmecCommand {
   static summary = 'Run the master in the foreground';
-  static flags = { ...configFlag };
+  static flags = masterConfigFlag;
 
   async run(): Promise<void> {
     const { flags } = await this.parse(MasterStart);
-    try {
-      // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
-      const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
-        import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
-      const config = await loadMasterConfig(flags.config);
-      await runUntilSignal(() => MasterDaemon.start(config, createLogger({ name: 'master', level: config.log_level })));
-    } catch (e) {
-      process.exitCode = reportInputError(e, false);
-    }
+    // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
+    const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
+      import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
+    const config = await loadMasterConfig(flags.config);
+    await runUntilSignal(() => MasterDaemon.start(config, createLogger({ name: 'master', level: config.log_level })));
   }
 }

@@ -56,6 +56,7 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
   if (given.length > 1) return fail(a.name, `Only one of contents, contents_pillar and source may be given (got ${given.join(', ')})`);
   let text: string | undefined;
   let raw: Buffer | undefined;
+  let usedSource: string | null = null;
   if (a.contents !== undefined) {
     text = Array.isArray(a.contents) ? a.contents.join('\n') : String(a.contents);
   } else if (a.contents_pillar !== undefined) {
@@ -67,7 +68,7 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
     const sources = Array.isArray(a.source) ? a.source as string[] : [String(a.source)];
     const errors: string[] = [];
     for (const s of sources) {
-      try { raw = await readSource(s, ctx); break; } catch (e) { errors.push((e as Error).message); }
+      try { raw = await readSource(s, ctx); usedSource = s; break; } catch (e) { errors.push((e as Error).message); }
     }
     if (!raw) return fail(a.name, `Unable to get source: ${errors.join('; ')}`);
   } else {
@@ -76,7 +77,9 @@ async function desiredContent(a: StateArgs, ctx: StateContext): Promise<Buffer |
   }
   if (a.template === 'jinja') {
     const tpl = text ?? raw!.toString('utf8');
-    const extra = { ...(a.defaults as object | undefined), ...(a.context as object | undefined) };
+    // Salt's file.get_managed renders with these, then the defaults and context over them
+    const own = { name: a.name, source: usedSource, user: a.user ?? null, group: a.group ?? null, mode: a.mode ?? null, attrs: a.attrs ?? null };
+    const extra = { ...own, ...(a.defaults as object | undefined), ...(a.context as object | undefined) };
     text = await ctx.render(tpl, typeof a.source === 'string' ? a.source : a.name, extra);
     raw = undefined;
   }

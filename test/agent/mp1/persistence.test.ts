@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Journal } from '../../../agent/mp1/journal.js';
+import { RegistryTables } from '../../../agent/mp1/registry-tables.js';
 import { tempDir } from '../../helpers/context.js';
 import { CallbackServer, Mp1Harness } from '../../helpers/mp1.js';
 
@@ -44,19 +44,19 @@ describe('Mp1 persistence and delivery', () => {
   it('replays the journal over the snapshot and drops only a torn last line', async () => {
     const { dir, cleanup } = await tempDir();
     try {
-      const j = await Journal.open(dir);
+      const j = await RegistryTables.open(dir);
       await Promise.all(Array.from({ length: 50 }, (_, i) => j.write('t', `k${i}`, { i })));
       await j.write('t', 'k3', undefined);
       await j.close();
       await appendFile(join(dir, 'journal.jsonl'), '{"t":"t","k":"k9","v":{"i":');
-      const j2 = await Journal.open(dir);
+      const j2 = await RegistryTables.open(dir);
       assert.equal(j2.table('t').size, 49);
       assert.equal(j2.table('t').has('k3'), false);
       assert.deepEqual(j2.table('t').get('k9'), { i: 9 });
       assert.equal(await readFile(join(dir, 'journal.jsonl'), 'utf8'), '', 'open folds the journal into the snapshot');
       await j2.close();
       await appendFile(join(dir, 'journal.jsonl'), 'garbage\n{"t":"t","k":"x","v":1}\n');
-      await assert.rejects(Journal.open(dir), /journal\.jsonl:1/);
+      await assert.rejects(RegistryTables.open(dir), /journal\.jsonl:1/);
     } finally { await cleanup(); }
   });
 

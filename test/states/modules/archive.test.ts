@@ -283,3 +283,29 @@ conf:
     await t.cleanup();
   }
 });
+
+test('extracted: a path of the wrong type needs force; clean with overwrite removes the top level first', async () => {
+  await withEnv(async ({ tree, out, run, dir }) => {
+    const src = join(dir, 'src');
+    await appFiles(src);
+    await makeTar(join(tree, 'pkgs', 'app.tgz'), src, ['app-1.0']);
+    const name = out('srv');
+    await mkdir(join(name, 'app-1.0'), { recursive: true });
+    await writeFile(join(name, 'app-1.0', 'bin'), 'a file where a directory belongs');
+    const args = { name, source: 'salt://pkgs/app.tgz' };
+    const refused = await run(args);
+    assert.equal(refused.result, false);
+    assert.equal(refused.comment, `The below paths (relative to ${name}/) exist, but are the incorrect type (file instead of directory, symlink instead of file, etc.). `
+      + "To proceed with extraction, set 'force' to True. Note that this will remove these paths before extracting.\n\n- app-1.0/bin/");
+    const forced = await run({ ...args, force: true });
+    assert.equal(forced.result, true, forced.comment);
+    assert.deepEqual(forced.changes.removed, [`${name}/app-1.0/bin/`]);
+    assert.ok((await stat(join(name, 'app-1.0', 'bin'))).isDirectory());
+    await writeFile(join(name, 'app-1.0', 'stale'), 'not in the archive');
+    const cleaned = await run({ ...args, clean: true, overwrite: true });
+    assert.equal(cleaned.result, true, cleaned.comment);
+    assert.deepEqual(cleaned.changes.removed, [`${name}/app-1.0/`]);
+    assert.equal(existsSync(join(name, 'app-1.0', 'stale')), false);
+    assert.equal(existsSync(join(name, 'app-1.0', 'README')), true);
+  });
+});

@@ -275,6 +275,16 @@ test('managed renders a jinja template source from the state tree', async () => 
   });
 });
 
+test('managed templates see name, source, user, group and mode as Salt passes them (the chosen source of a list)', async () => {
+  await withEnv(async ({ p, tree, state }) => {
+    await writeFile(join(tree, 'env.sh.j2'), '# from <{{ source }}> for {{ name }} mode={{ mode }} user={{ user }} ctx={{ source2 }}\n');
+    const f = p('env.sh');
+    const r = await state('managed', { name: f, source: ['umec://missing.j2', 'umec://env.sh.j2'], template: 'jinja', mode: '0640', context: { source2: 'c' } });
+    assert.equal(r.result, true, r.comment);
+    assert.equal(await text(f), `# from <umec://env.sh.j2> for ${f} mode=0640 user=None ctx=c\n`);
+  });
+});
+
 test('managed takes contents from a pillar key (colon path) and fails when it is missing', async () => {
   await withEnv(async ({ p, state }) => {
     const pillar = { app: { motd: 'welcome' } };

@@ -69,7 +69,7 @@ test('service.masked fails by name where the service driver has no masking', asy
 test('service.running/dead in Salt\'s offline mode (systemd installed, not booted: a chroot) do nothing and succeed; enabled still acts', async () => {
   const calls: string[][] = [];
   const runner = { run: (argv: string[]) => { calls.push(argv); return Promise.resolve({ code: 0, stdout: 'LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n', stderr: '', timedOut: false, signal: null }); } };
-  const offline = new SystemdServiceDriver(runner as unknown as ProcessRunner, { booted: () => false });
+  const offline = new SystemdServiceDriver(runner, { booted: () => false });
   await withRoot(async (_root, run) => {
     for (const fun of ['running', 'dead']) {
       for (const testMode of [false, true]) {
@@ -80,7 +80,7 @@ test('service.running/dead in Salt\'s offline mode (systemd installed, not boote
     assert.deepEqual(calls, [], 'systemctl is not asked');
     const en = await run('enabled', { name: 'cron' }, true, offline);
     assert.equal(en.result, null, 'service.enabled does not take the offline path in Salt');
-    const booted = new SystemdServiceDriver(runner as unknown as ProcessRunner, { booted: () => true });
+    const booted = new SystemdServiceDriver(runner, { booted: () => true });
     const r = await run('running', { name: 'cron' }, true, booted);
     assert.deepEqual([r.result, r.comment], [null, 'Service cron is set to start']);
   });

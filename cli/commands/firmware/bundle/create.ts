@@ -1,7 +1,7 @@
-import { Command, Flags } from '@oclif/core';
-import { reportInputError } from '../../../errors.js';
+import { Flags } from '@oclif/core';
+import { UmecCommand } from '../../../base-command.js';
 
-export default class FirmwareBundleCreate extends Command {
+export default class FirmwareBundleCreate extends UmecCommand {
   static summary = 'Make an (unsigned) firmware bundle from a manifest and its images';
   static description = 'The manifest names compatible, version and images (slot class and file path, relative to the manifest); sizes and sha256 are computed.';
   static flags = {
@@ -12,13 +12,9 @@ export default class FirmwareBundleCreate extends Command {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(FirmwareBundleCreate);
-    try {
-      const { createBundle } = await import('../../../../firmware/bundle.js');
-      const m = await createBundle(flags.manifest, flags.out);
-      process.stdout.write(flags.json ? `${JSON.stringify({ bundle: flags.out, manifest: m })}\n`
-        : `${flags.out}: ${m.compatible} ${m.version}, ${m.images.length} image(s), unsigned\n`);
-    } catch (e) {
-      process.exitCode = reportInputError(e, flags.json);
-    }
+    const { createBundle } = await import('../../../../firmware/bundle.js');
+    const m = await createBundle(flags.manifest, flags.out);
+    process.stdout.write(flags.json ? `${JSON.stringify({ bundle: flags.out, manifest: m })}\n`
+      : `${flags.out}: ${m.compatible} ${m.version}, ${m.images.length} image(s), unsigned\n`);
   }
 }

@@ -1,7 +1,7 @@
-import { Args, Command, Flags } from '@oclif/core';
-import { reportInputError } from '../../../errors.js';
+import { Args, Flags } from '@oclif/core';
+import { UmecCommand } from '../../../base-command.js';
 
-export default class FirmwareBundleSign extends Command {
+export default class FirmwareBundleSign extends UmecCommand {
   static summary = 'Sign a firmware bundle (in place) with an ed25519 key';
   static args = { bundle: Args.string({ description: 'bundle file', required: true }) };
   static flags = {
@@ -11,15 +11,11 @@ export default class FirmwareBundleSign extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(FirmwareBundleSign);
-    try {
-      const [{ signBundle }, { loadSigningKey }, { createPublicKey }] = await Promise.all([
-        import('../../../../firmware/bundle.js'), import('../../../../firmware/keys.js'), import('node:crypto')]);
-      const key = await loadSigningKey(flags.key);
-      const r = await signBundle(args.bundle, key, createPublicKey(key));
-      process.stdout.write(flags.json ? `${JSON.stringify({ bundle: args.bundle, key: r.keyId, version: r.manifest.version })}\n`
-        : `${args.bundle}: signed with key ${r.keyId}\n`);
-    } catch (e) {
-      process.exitCode = reportInputError(e, flags.json);
-    }
+    const [{ signBundle }, { loadSigningKey }, { createPublicKey }] = await Promise.all([
+      import('../../../../firmware/bundle.js'), import('../../../../firmware/keys.js'), import('node:crypto')]);
+    const key = await loadSigningKey(flags.key);
+    const r = await signBundle(args.bundle, key, createPublicKey(key));
+    process.stdout.write(flags.json ? `${JSON.stringify({ bundle: args.bundle, key: r.keyId, version: r.manifest.version })}\n`
+      : `${args.bundle}: signed with key ${r.keyId}\n`);
   }
 }
