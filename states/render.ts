@@ -9,6 +9,7 @@ import { SaltFunctions } from './salt/functions/salt-object.js';
 import { slsContext } from './salt/sls-context.js';
 import { loadSaltYaml, loadSaltYamlForTemplate, OrderedDict } from './salt/yaml-load.js';
 import { traverse, type RenderContext } from './render-context.js';
+import { resolveInTree, TreeEscapeError } from './tree-path.js';
 
 /** Template error with the template it is in (an imported one when it is there) and its position (1-based; 0 when unknown). */
 export class TemplateError extends UmecError {
@@ -84,13 +85,17 @@ class SaltFileLoader implements TemplateLoader {
     if (relative) {
       const base = parent ? parent.split('/').slice(0, -1).join('/') : this.topDir;
       path = normalize(`${base || '.'}/${name}`);
-      if (path.startsWith('..')) return undefined; // Salt: "attempts to ascend outside of salt://"
+      if (path === '..' || path.startsWith('../')) return undefined; // Salt: "attempts to ascend outside of salt://"
     } else if (name.split('/').includes('..')) return undefined;
     path = path.replace(/^\.\//, '').replace(/^salt:\/\//, '');
     let source: string;
     try {
-      source = readFileSync(join(this.root, path), 'utf8');
-    } catch {
+      // whole path components, and symlinks resolved: nothing outside the tree is read
+      const real = resolveInTree(this.root, path);
+      if (real === undefined) return undefined;
+      source = readFileSync(real, 'utf8');
+    } catch (e) {
+      if (e instanceof TreeEscapeError) throw new JinjaError('TemplateNotFound', e.message);
       return undefined;
     }
     const tpldir = relative ? this.topDir : path.split('/').slice(0, -1).join('/');
@@ -137,7 +142,15 @@ export class TemplateRenderer {
       ...(this.searchRoot ? { stateTree: () => (this.tree ??= listTree(this.searchRoot!)) } : {}),
       readFile: (path) => {
         if (!this.searchRoot) throw new JinjaError('NotProvided', 'slsutil.renderer path= without a state root is not provided');
-        return readFileSync(join(this.searchRoot, path.replace(/^salt:\/\//, '')), 'utf8');
+        let real: string | undefined;
+        try {
+          real = resolveInTree(this.searchRoot, path.replace(/^salt:\/\//, ''));
+        } catch (e) {
+          if (e instanceof TreeEscapeError) throw new JinjaError('TemplateNotFound', e.message);
+          throw e;
+        }
+        if (real === undefined) throw new JinjaError('TemplateNotFound', `${path} is not in the state tree`);
+        return readFileSync(real, 'utf8');
       },
     });
     env.globals.set('salt', globals.salt);

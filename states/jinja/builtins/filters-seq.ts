@@ -5,7 +5,7 @@
 import type { EvalEnv, FilterFn } from '../api.js';
 import { JinjaError, typeError } from '../errors.js';
 import { DictView } from '../py/methods.js';
-import { binop, compare, dictGet, getattr, pyEq, typeName, undefinedError } from '../py/ops.js';
+import { binop, compare, dictGet, getattr, isUnsafeName, pyEq, typeName, undefinedError, unsafeAttribute } from '../py/ops.js';
 import { NamedTuple, Namespace, PyObject, Tuple, Undefined, type Kwargs, type Value } from '../values.js';
 import {
   asInt, bind, bool, checkDefined, filterArgumentError, generator, ignoreCase, iter, makeAttrGetter, makeMultiAttrGetter,
@@ -24,6 +24,12 @@ const attr: FilterFn = (_env, value, args, kwargs) => {
   const [name] = bind('do_attr', args, kwargs, [['name', REQUIRED]]);
   if (value instanceof Undefined) throw undefinedError(value);
   if (typeof name !== 'string') throw typeError(`attribute name must be string, not '${typeName(name)}'`);
+  const v = attrOf(value, name);
+  // attr looks up attributes only, through the sandbox: a '_' attribute that exists is unsafe
+  return isUnsafeName(name) && !(v instanceof Undefined) ? unsafeAttribute(value, name) : v;
+};
+
+function attrOf(value: Value, name: string): Value {
   const missing = (): Undefined => new Undefined(name, `'${typeName(value)} object' has no attribute '${name}'`);
   // an attribute only, never the item getattr falls back to: a dict's methods exist on any dict
   if (value instanceof Map) return getattr(new Map(), name) instanceof Undefined ? missing() : getattr(value, name);
@@ -35,7 +41,7 @@ const attr: FilterFn = (_env, value, args, kwargs) => {
   if (value instanceof Namespace) return value.attrs.has(name) ? value.attrs.get(name)! : missing();
   const v = getattr(value, name);
   return v instanceof Undefined ? missing() : v;
-};
+}
 
 const batch: FilterFn = (env, value, args, kwargs) => {
   const [linecountV, fillWith] = bind('do_batch', args, kwargs, [['linecount', REQUIRED], ['fill_with', null]]);

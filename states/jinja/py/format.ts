@@ -335,6 +335,12 @@ export function formatValue(v: Value, spec: string): string {
 
 /** Python's getattr(obj, name) as `{0.name}` does it (not Jinja's attribute-or-item). */
 function pyGetattr(obj: Value, name: string): Value {
+  const v = pyGetattrRaw(obj, name);
+  // the sandbox's formatter looks attributes up through the sandbox: '_' names are unsafe
+  if (name.startsWith('_')) throw new JinjaError('TemplateRuntimeError', `access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`);
+  return v;
+}
+function pyGetattrRaw(obj: Value, name: string): Value {
   if (obj instanceof Undefined) throw undefinedError(obj);
   if (obj instanceof Namespace) { const v = obj.attrs.get(name); if (v !== undefined) return v; }
   else if (obj instanceof PyObject) { const v = obj.getattr(name); if (v !== undefined) return v; }

@@ -687,8 +687,23 @@ const PY_NAME_LISTS: Record<string, string> = {
   float: 'as_integer_ratio conjugate fromhex hex imag is_integer real',
 };
 let pyNames: Map<string, Set<string>> | undefined; // built on first use (no import-time work)
+/**
+ * Dunder attributes Python's objects have (object's own, and the protocol methods of
+ * str/list/tuple/dict/int/float). A JavaScript name such as __proto__ is none of them.
+ */
+const PY_DUNDERS = new Set(('__class__ __delattr__ __dir__ __doc__ __eq__ __format__ __ge__ __getattribute__ __gt__ __hash__ '
+  + '__init__ __init_subclass__ __le__ __lt__ __ne__ __new__ __reduce__ __reduce_ex__ __repr__ __setattr__ __sizeof__ '
+  + '__str__ __subclasshook__ __getstate__ __add__ __contains__ __getitem__ __iter__ __len__ __mul__ __rmul__ __mod__ '
+  + '__rmod__ __getnewargs__ __setitem__ __delitem__ __iadd__ __imul__ __reversed__ __class_getitem__ __or__ __ror__ '
+  + '__ior__ __abs__ __and__ __bool__ __ceil__ __divmod__ __float__ __floor__ __floordiv__ __index__ __int__ __invert__ '
+  + '__lshift__ __neg__ __pos__ __pow__ __radd__ __rand__ __rdivmod__ __rfloordiv__ __rlshift__ __round__ __rpow__ '
+  + '__rrshift__ __rshift__ __rsub__ __rtruediv__ __rxor__ __sub__ __truediv__ __trunc__ __xor__').split(' '));
+/** Python objects of any class have these (a Cycler's __init__, a macro's __class__). */
+const OBJECT_DUNDERS = new Set('__class__ __delattr__ __dir__ __doc__ __eq__ __format__ __ge__ __getattribute__ __gt__ __hash__ __init__ __init_subclass__ __le__ __lt__ __ne__ __new__ __reduce__ __reduce_ex__ __repr__ __setattr__ __sizeof__ __str__ __subclasshook__ __dict__ __module__'.split(' '));
+export const isObjectDunder = (name: string): boolean => OBJECT_DUNDERS.has(name);
+
 function pyHas(type: string, name: string): boolean {
-  if (name.startsWith('__') && name.endsWith('__') && name.length > 4) return true;
+  if (PY_DUNDERS.has(name)) return true;
   pyNames ??= new Map(Object.entries(PY_NAME_LISTS).map(([t, l]) => [t, new Set(l.split(' '))]));
   return pyNames.get(type)!.has(name);
 }

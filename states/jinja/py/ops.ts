@@ -12,7 +12,7 @@
 import { JinjaError, typeError, valueError } from '../errors.js';
 import { NamedTuple, PyFloat, PyFunction, PyObject, PyRange, Tuple, Undefined, Namespace, type Dict, type Kwargs, type Value } from '../values.js';
 import { floatRepr, intRepr, powInt } from './float.js';
-import { boundMethod } from './methods.js';
+import { boundMethod, isObjectDunder } from './methods.js';
 import { printf } from './format.js';
 
 export type BinOp = '+' | '-' | '*' | '/' | '//' | '%' | '**' | '~';
@@ -446,6 +446,7 @@ export function getattr(obj: Value, name: string): Value {
     return v === undefined ? missing(obj, name) : v;
   }
   if (obj instanceof PyObject) {
+    if (isObjectDunder(name)) return unsafeAttribute(obj, name);
     const v = obj.getattr(name) ?? obj.getitem(name);
     return v === undefined ? missing(obj, name) : v;
   }
@@ -457,6 +458,17 @@ export function getattr(obj: Value, name: string): Value {
   }
   return missing(obj, name);
 }
+
+/**
+ * Salt renders in Jinja2's SandboxedEnvironment: an attribute (not a dict item) whose name
+ * starts with '_' is unsafe. Using the value raises SecurityError (a TemplateRuntimeError), so
+ * `__class__`, `__proto__`, `__init__`... never lead anywhere, whatever path looks them up
+ * (`.x`, `['x']`, the attr filter, attribute= of map/sort/groupby, str.format's `{0.x}`).
+ */
+export function unsafeAttribute(obj: Value, name: string): Undefined {
+  return new Undefined(name, `access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`, false, 'TemplateRuntimeError');
+}
+export const isUnsafeName = (name: Value): name is string => typeof name === 'string' && name.startsWith('_');
 
 /** A Python index (int or bool) into a sequence of length n; undefined when out of range. */
 function seqIndex(key: Value, n: number): number | undefined {
@@ -496,8 +508,8 @@ export function getitem(obj: Value, key: Value): Value {
   if (found !== undefined) return found;
   if (typeof key === 'string') {
     if (obj instanceof Namespace) { const v = obj.attrs.get(key); if (v !== undefined) return v; }
-    else if (obj instanceof PyObject) { const v = obj.getattr(key); if (v !== undefined) return v; }
-    else { const m = boundMethod(obj, key); if (m !== undefined) return m; }
+    else if (obj instanceof PyObject) { const v = obj.getattr(key); if (v !== undefined) return isUnsafeName(key) ? unsafeAttribute(obj, key) : v; }
+    else { const m = boundMethod(obj, key); if (m !== undefined) return isUnsafeName(key) ? unsafeAttribute(obj, key) : m; }
   }
   return missing(obj, key);
 }
