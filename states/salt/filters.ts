@@ -11,7 +11,7 @@ import { iterate, pyEq, pyStr, truthy } from '../jinja/py/ops.js';
 import { fromPy, PyFloat, PyFunction, Tuple, toPy, type Kwargs, type Value } from '../jinja/values.js';
 import { contains, isDict, isList, traverse } from './data.js';
 import { parseJson } from './functions/merge-fns.js';
-import { jsonDumps } from './json-dump.js';
+import { jsonDumps } from '../jinja/py/json.js';
 import { pyEscape, pyRegex, pyReplacement } from './regex.js';
 import { formatYaml, yamlDquote, yamlEncode, yamlSquote } from './yaml-dump.js';
 import { loadSaltYamlForTemplate, OrderedDict } from './yaml-load.js';

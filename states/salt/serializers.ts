@@ -3,7 +3,7 @@
  * the same text PyYAML's dump and Python's json.dumps give with the options Salt passes.
  */
 import { PyFloat, type Value } from '../jinja/values.js';
-import { jsonDumps } from './json-dump.js';
+import { jsonDumps } from '../jinja/py/json.js';
 import { safeDump } from './yaml-dump.js';
 
 export type SerializerOptions = Record<string, unknown>;

@@ -15,6 +15,8 @@ import { tempDir } from '../helpers/context.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { writeTree } from '../helpers/tree.js';
 
+// Skipped only off the test machine: the attack needs root (a second uid) and a private sshd;
+// npm test installs openssh-server and runs as root, so CI never skips (check-skips.mjs fails if it does).
 const skip = sshdAvailable() ? false : 'needs root and openssh-server (npm test installs it)';
 const ATTACKER = 'umec-attacker';
 const LEGIT = 'setting=legit\n';

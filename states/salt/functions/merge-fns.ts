@@ -3,7 +3,7 @@ import { JinjaError, typeError } from '../../jinja/errors.js';
 import { truthy } from '../../jinja/py/ops.js';
 import { PyFunction, type Value } from '../../jinja/values.js';
 import { deepcopy, merge, update } from '../data.js';
-import { jsonDumps } from '../json-dump.js';
+import { jsonDumps } from '../../jinja/py/json.js';
 import { loadSaltYaml } from '../yaml-load.js';
 import { safeDump } from '../yaml-dump.js';
 import { REQUIRED, saltFn } from './args.js';

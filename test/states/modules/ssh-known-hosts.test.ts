@@ -14,6 +14,8 @@ import { tempDir } from '../../helpers/context.js';
 import { keygen, sshdAvailable, startSshd } from '../../helpers/sshd.js';
 
 const run = promisify(execFile);
+// Skipped only off the test machine: the keyscan case needs root and a private sshd; npm test installs
+// openssh-server and runs as root, so CI never skips (check-skips.mjs fails if it does).
 const skipSshd = sshdAvailable() ? false : 'needs root and openssh-server (npm test installs it)';
 
 /** A root with user `buser` (uid 4301, home /custom/buser, as in the users formula's pillar). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonDumps } from '../../../states/salt/json-dump.js';
+import { jsonDumps } from '../../../states/jinja/py/json.js';
 import { toPy, type Value } from '../../../states/jinja/values.js';
 import { python } from './python.js';
 

@@ -1,17 +1,21 @@
 /**
- * Python's json.dumps for template values (Salt's `json` filter and slsutil.serialize('json')):
+ * Python's json.dumps for template values (Jinja2's tojson, Salt's `json` filter and
+ * slsutil.serialize('json')):
  * ", " and ": " separators, Python float repr, NaN/Infinity, keys turned to strings as Python
  * does, sort_keys failing on keys Python cannot order.
  */
-import { typeError } from '../jinja/errors.js';
-import { pyRepr, typeName } from '../jinja/py/ops.js';
-import { PyFloat, type Value } from '../jinja/values.js';
+import { pySorted } from '../builtins/support.js';
+import { typeError } from '../errors.js';
+import { PyFloat, Undefined, type Value } from '../values.js';
+import { pyRepr, typeName } from './ops.js';
 
 export interface JsonOptions {
   sortKeys?: boolean;
   indent?: number | string | null;
   ensureAscii?: boolean;
   separators?: [string, string];
+  /** how an Undefined is named when it cannot be serialised (StrictUndefined under Salt) */
+  strictUndefined?: boolean;
 }
 
 function floatJson(v: number): string {
@@ -52,17 +56,6 @@ function keyString(k: Value): string {
   throw typeError(`keys must be str, int, float, bool or None, not ${typeName(k)}`);
 }
 
-function sortedItems(m: Map<Value, Value>): [Value, Value][] {
-  const items = [...m];
-  const kinds = new Set(items.map(([k]) => (typeof k === 'string' ? 's' : typeof k === 'number' || typeof k === 'boolean' || k instanceof PyFloat ? 'n' : 'x')));
-  if (kinds.size > 1 || kinds.has('x')) {
-    if (items.length > 1) throw typeError(`'<' not supported between instances of '${typeName(items[1][0])}' and '${typeName(items[0][0])}'`);
-    return items;
-  }
-  const num = (k: Value): number => (k instanceof PyFloat ? k.value : Number(k));
-  return items.sort(([a], [b]) => (typeof a === 'string' ? (a < b! ? -1 : a > b! ? 1 : 0) : num(a) - num(b)));
-}
-
 /** json.dumps(value, sort_keys=..., indent=..., ensure_ascii=...). */
 export function jsonDumps(value: Value, o: JsonOptions = {}): string {
   const ascii = o.ensureAscii ?? true;
@@ -83,10 +76,11 @@ export function jsonDumps(value: Value, o: JsonOptions = {}): string {
     }
     if (v instanceof Map) {
       if (v.size === 0) return '{}';
-      const items = o.sortKeys ? sortedItems(v) : [...v];
+      const items = o.sortKeys ? pySorted([...v], ([k]) => k) : [...v];
       return `{${nl}${items.map(([k, x]) => `${str(keyString(k), ascii)}${keySep}${enc(x, level + 1)}`).join(itemSep + nl)}${close}}`;
     }
-    throw typeError(`Object of type ${typeName(v)} is not JSON serializable`);
+    const name = v instanceof Undefined ? (o.strictUndefined ? 'StrictUndefined' : 'Undefined') : typeName(v);
+    throw typeError(`Object of type ${name} is not JSON serializable`);
   };
   return enc(value, 0);
 }
