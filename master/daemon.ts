@@ -40,7 +40,7 @@ export class MasterDaemon {
     });
     const retServer = new RetServer({
       keys: core.keys, agents: core.agents, jobs: core.jobs, files: core.files, pillar: core.pillar,
-      events: core.events, log, masterSecret: pair.secretKey, publishPort: config.publish_port,
+      trustedGrains: (id) => core.trustedGrains(id), events: core.events, log, masterSecret: pair.secretKey, publishPort: config.publish_port,
       autosignGrains: config.autosign_grains, apps: core.apps,
       tokens: core.tokens, enrolNotes: core.enrolNotes, store: core.store,
     });

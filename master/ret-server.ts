@@ -21,6 +21,8 @@ export interface RetServerDeps {
   jobs: JobManager;
   files: FileServer;
   pillar: PillarCompiler;
+  /** What the master trusts about an agent (id, token-preset and admin-set grains): pillar is compiled from this only. */
+  trustedGrains: (id: string) => Record<string, unknown>;
   events: EventBus;
   log: Logger;
   masterSecret: string;
@@ -172,8 +174,8 @@ export class RetServer {
         return ix ? { body: { ok: true, index: ix, app_yaml: await d.apps!.appYaml(ix) } } : { body: { ok: false, error: 'no such app' } };
       },
       pillar: async (id) => {
-        const grains = d.agents.get(id)?.grains ?? { id };
-        const { pillar, errors } = await d.pillar.compile(id, grains);
+        // never the grains the agent claims in hello: with them a box could claim another's role and read its secrets
+        const { pillar, errors } = await d.pillar.compile(id, d.trustedGrains(id));
         return { body: { pillar, errors: errors.map((e) => `${e.file ?? ''}:${e.line ?? 0}: ${e.message}`) } };
       },
       local_job: async (id, b) => {
