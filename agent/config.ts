@@ -30,6 +30,10 @@ export interface AgentConfig {
   max_message_size: number;
   /** Largest job return (bytes of JSON) sent to the master; a bigger one is replaced by an error saying so. */
   max_return_size: number;
+  /** Most states one job may run (after name lists expand); a bigger run is refused before it starts. */
+  max_states: number;
+  /** Largest SLS file after rendering, bytes. */
+  max_sls_bytes: number;
   /** Container runtime (Docker Engine API socket: Docker or `podman system service`) and the Mp1 endpoint apps are given. */
   containers: { socket: string; mp1_endpoint: string };
   /** A/B firmware updates (slots, boot env, keyring, health checks); absent: this box takes no firmware updates. */
@@ -62,6 +66,8 @@ export const agentConfigSchema = {
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
     max_message_size: { type: 'integer', minimum: 65_536, maximum: 4_294_967_296, default: 1_073_741_824 },
     max_return_size: { type: 'integer', minimum: 1024, maximum: 4_294_967_296, default: 16_777_216 },
+    max_states: { type: 'integer', minimum: 1, default: 250_000 },
+    max_sls_bytes: { type: 'integer', minimum: 1024, default: 32 * 1024 * 1024 },
     containers: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
