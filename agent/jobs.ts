@@ -98,7 +98,20 @@ export class AgentJobs implements Service {
       exec: this.d.drivers.exec,
       signal: this.abort.signal,
     });
-    return job.fun === 'apply' ? this.applies.run(exec) : exec();
+    return (job.fun === 'apply' ? this.applies.run(exec) : exec()).then((r) => this.bounded(r));
+  }
+
+  /**
+   * A return bigger than max_return_size is replaced by a failure saying so: the master cuts a
+   * connection whose message exceeds its max_message_size, and an outbox re-sending it would
+   * cut this agent off for good.
+   */
+  private bounded(r: ReturnMessage): ReturnMessage {
+    const size = Buffer.byteLength(JSON.stringify(r.ret) ?? '');
+    const max = this.d.config.max_return_size;
+    if (size <= max) return r;
+    this.d.log.error({ jid: r.jid, size, max }, 'job return too large; sent as a failure');
+    return { ...r, ret: `the return of ${r.fun} is ${size} bytes, more than max_return_size (${max}) in agent.yaml; it was not sent`, retcode: 1, success: false };
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
