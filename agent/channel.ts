@@ -42,11 +42,11 @@ export class MasterChannel {
   private readonly log?: Logger;
   private closed = false;
 
-  constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number; log?: Logger }) {
+  constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number; log?: Logger; maxMessageSize?: number }) {
     this.sock = new Dealer({
       curveServerKey: o.masterKey, curvePublicKey: o.publicKey, curveSecretKey: o.secretKey,
       reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: o.reconnectMaxMs,
-      linger: 0, sendHighWaterMark: 10_000,
+      linger: 0, sendHighWaterMark: 10_000, ...(o.maxMessageSize ? { maxMessageSize: o.maxMessageSize } : {}),
     });
     this.sock.connect(o.endpoint);
     this.sends = new SendQueue(this.sock);

@@ -98,6 +98,7 @@ export class MasterLink implements Service {
       endpoint: masterEndpoint(this.master), masterKey: this.config.master_pubkey,
       publicKey: pair.publicKey, secretKey: pair.secretKey, id: this.config.id,
       macKey: sharedKey(pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000, log: this.log,
+      maxMessageSize: this.config.max_message_size,
     });
   }
 
@@ -165,6 +166,7 @@ export class MasterLink implements Service {
     this.sub = new Subscriber({
       curveServerKey: this.config.master_pubkey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey,
       reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: this.config.reconnect_max * 1000, linger: 0,
+      maxMessageSize: this.config.max_message_size,
     });
     this.sub.connect(endpoint);
     this.sub.subscribe('job');
