@@ -35,6 +35,8 @@ export const ErrorCodes = {
   USAGE: '{reason}',
   /** A fault in umec itself (a bug), reported by another umec process. */
   INTERNAL: 'internal error: {reason}',
+  /** A store of the master that cannot be used: damaged, or closed while the master stops. */
+  STORE: '{file}: {reason}',
   // roster (SSH transport)
   ROSTER: '{file}: {reason}',
   SSH_UNREACHABLE: 'cannot reach {host}:{port}: {reason}',
@@ -102,7 +104,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
   SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', SSH_THIN_DIR: 'forbidden', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
-  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable', INTERNAL: 'failed',
+  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable', INTERNAL: 'failed', STORE: 'unavailable',
 };
 
 export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';
