@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { newJid } from '../master/jobcache/store.js';
-import { CompileError, UmecError } from '../lib/errors.js';
 import type { JobFun } from '../lib/messages.js';
 import type { RosterCompiler } from '../roster/compile.js';
 import { KnownHosts } from '../roster/known-hosts.js';
