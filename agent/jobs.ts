@@ -8,14 +8,11 @@ import type { StateEngine } from '../states/engine.js';
 import { runJob } from '../states/job-runner.js';
 import type { TreeCache } from '../states/tree-cache.js';
 import type { Drivers } from '../states/types.js';
-import { RequestTimeout } from './channel.js';
+import { NoAnswer } from './channel.js';
 import { localJid } from './commission/local-jid.js';
 import type { AgentConfig } from './config.js';
 import type { MasterLink } from './master-link.js';
-import type { Outbox } from './outbox.js';
-
-/** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
-type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
+import type { Outbox, OutboxItem } from './outbox.js';
 
 export interface AgentJobsDeps {
   config: AgentConfig;
@@ -101,7 +98,20 @@ export class AgentJobs implements Service {
       exec: this.d.drivers.exec,
       signal: this.abort.signal,
     });
-    return job.fun === 'apply' ? this.applies.run(exec) : exec();
+    return (job.fun === 'apply' ? this.applies.run(exec) : exec()).then((r) => this.bounded(r));
+  }
+
+  /**
+   * A return bigger than max_return_size is replaced by a failure saying so: the master cuts a
+   * connection whose message exceeds its max_message_size, and an outbox re-sending it would
+   * cut this agent off for good.
+   */
+  private bounded(r: ReturnMessage): ReturnMessage {
+    const size = Buffer.byteLength(JSON.stringify(r.ret) ?? '');
+    const max = this.d.config.max_return_size;
+    if (size <= max) return r;
+    this.d.log.error({ jid: r.jid, size, max }, 'job return too large; sent as a failure');
+    return { ...r, ret: `the return of ${r.fun} is ${size} bytes, more than max_return_size (${max}) in agent.yaml; it was not sent`, retcode: 1, success: false };
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
@@ -111,10 +121,13 @@ export class AgentJobs implements Service {
       try {
         const wait = this.d.config.request_timeout * 1.5;
         const report: WireInput<'local_job'> | undefined = local && { ...local, ...ret };
-        const answered = report ? (await this.d.link.request('local_job', report, wait)).body : (await this.d.link.request('return', ret, wait)).body;
-        if (typeof answered.ok === 'boolean') { await this.d.outbox.done(ret.jid); return; }
+        // any answer (the reply schema is checked by the channel) means the master has it
+        if (report) await this.d.link.request('local_job', report, wait);
+        else await this.d.link.request('return', ret, wait);
+        await this.d.outbox.done(ret.jid);
+        return;
       } catch (e) {
-        if (!(e instanceof RequestTimeout)) throw e;
+        if (!(e instanceof NoAnswer)) throw e;
       }
       await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
     }

@@ -14,8 +14,12 @@ export class RequestSocket implements Service {
   private readonly sock: Router;
   private running = false;
 
-  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger) {
-    this.sock = new Router({ curveServer: true, curveSecretKey: secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
+  /** `maxMessageSize`: libzmq cuts a connection whose message is bigger, before reading it into memory. */
+  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger, maxMessageSize = 64 * 1024 * 1024) {
+    this.sock = new Router({
+      curveServer: true, curveSecretKey: secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     smallBatches(this.sock);
   }
 
