@@ -12,6 +12,9 @@ export interface RedfishConfig {
   /** Initial SessionService.SessionTimeout, seconds (PATCH changes it later). */
   session_timeout: number;
   lockout_threshold: number;
+  /** Open sessions in all, and of one account (so one user cannot take them all); defaults 64 and 8. */
+  session_limit?: number;
+  session_limit_per_account?: number;
   lockout_duration: number;
   sysfs_root: string;
 }
@@ -31,6 +34,8 @@ export const redfishConfigSchema = {
     accounts_file: { type: 'string', minLength: 1 },
     session_timeout: { type: 'integer', minimum: 30, maximum: 86400, default: 1800 },
     lockout_threshold: { type: 'integer', minimum: 0, maximum: 100, default: 5 },
+    session_limit: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+    session_limit_per_account: { type: 'integer', minimum: 1, maximum: 10000, default: 8 },
     lockout_duration: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     sysfs_root: { type: 'string', minLength: 1, default: '/sys' },
   },
