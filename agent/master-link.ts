@@ -42,6 +42,7 @@ export class MasterLink implements Service {
   private joined = false;
   /** A key check in progress (the master may have lost this agent's key); one at a time. */
   private rechecking?: Promise<void>;
+  private recheckAgain?: string;
   /** Bumped when the key is found not accepted: hellos of the earlier generation give up. */
   private generation = 0;
   /** Handshake trouble is logged once per 5 minutes per kind, with the count in between. */
@@ -77,6 +78,7 @@ export class MasterLink implements Service {
     await policy.onAccepted?.(body);
     await this.hello(true);
     this.joined = true;
+    this.log.info({ master: this.master }, 'key accepted; joined the master');
     this.heartbeat = setInterval(() => { if (this.joined) void this.hello(false).catch(() => undefined); }, 30_000);
     this.heartbeat.unref();
   }
@@ -131,10 +133,18 @@ export class MasterLink implements Service {
    * usual wait, until it is accepted; then hello and a fresh job subscription. Never gives up.
    */
   private recheck(why: string): void {
-    if (!this.joined || !this.running || this.rechecking) return;
+    if (!this.running) return;
+    // a sign that comes during a check (the delete may have come after its key request) gets one more check after it
+    if (this.rechecking) { this.recheckAgain = why; return; }
+    if (!this.joined) return;
     this.rechecking = this.rejoin(why)
       .catch((e: unknown) => { if (this.running) this.log.error({ err: e }, 'checking the key with the master failed'); })
-      .finally(() => { this.rechecking = undefined; });
+      .finally(() => {
+        this.rechecking = undefined;
+        const again = this.recheckAgain;
+        this.recheckAgain = undefined;
+        if (again) this.recheck(again);
+      });
   }
 
   private async rejoin(why: string): Promise<void> {
