@@ -1,12 +1,30 @@
 import { Dealer } from 'zeromq';
+import type { Logger } from '../lib/log.js';
+import { compileValidator, type Validator } from '../lib/schema.js';
 import { SendQueue } from '../lib/send-queue.js';
 import { seal } from '../lib/wire.js';
-import type { WireRequester, WireType } from '../lib/wire-ops.js';
+import { WIRE_OPS, type WireRequester, type WireType } from '../lib/wire-ops.js';
 
-interface ChannelReply { body: Record<string, unknown>; data?: Buffer }
+interface ChannelReply { body: unknown; data?: Buffer }
 
-export class RequestTimeout extends Error {
+/** No usable answer from the master: callers retry (or fail over) as after silence. */
+export class NoAnswer extends Error {}
+
+export class RequestTimeout extends NoAnswer {
   constructor(type: string, seconds: number) { super(`no answer from the master to ${type} within ${seconds}s`); }
+}
+
+/** The master's reply broke its schema in lib/wire-ops.ts; the message names the field. */
+export class MalformedReply extends NoAnswer {
+  constructor(type: string, problems: string[]) { super(`malformed reply from the master to ${type}: ${problems.join('; ')}`.slice(0, 400)); }
+}
+
+/** One validator per reply schema, compiled when first needed. */
+const replyChecks = new Map<WireType, Validator>();
+function replyProblems(type: WireType, body: unknown): string[] | undefined {
+  let v = replyChecks.get(type);
+  if (!v) replyChecks.set(type, v = compileValidator(WIRE_OPS[type].reply, type));
+  return v(body);
 }
 
 /**
@@ -17,22 +35,24 @@ export class RequestTimeout extends Error {
  */
 export class MasterChannel {
   private readonly sock: Dealer;
-  private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; type: string }>();
+  private readonly waiting = new Map<string, { resolve: (r: ChannelReply) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; type: WireType }>();
   private readonly id: string;
   private readonly macKey: Buffer;
   private readonly sends: SendQueue;
+  private readonly log?: Logger;
   private closed = false;
 
-  constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number }) {
+  constructor(o: { endpoint: string; masterKey: string; publicKey: string; secretKey: string; macKey: Buffer; id: string; reconnectMaxMs: number; log?: Logger; maxMessageSize?: number }) {
     this.sock = new Dealer({
       curveServerKey: o.masterKey, curvePublicKey: o.publicKey, curveSecretKey: o.secretKey,
       reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: o.reconnectMaxMs,
-      linger: 0, sendHighWaterMark: 10_000,
+      linger: 0, sendHighWaterMark: 10_000, ...(o.maxMessageSize ? { maxMessageSize: o.maxMessageSize } : {}),
     });
     this.sock.connect(o.endpoint);
     this.sends = new SendQueue(this.sock);
     this.id = o.id;
     this.macKey = o.macKey;
+    this.log = o.log;
     void this.receive().catch(() => undefined); // the socket only fails when closed
   }
 
@@ -41,22 +61,31 @@ export class MasterChannel {
   private async receive(): Promise<void> {
     try {
       for await (const [head, data] of this.sock) {
-        let reply: Record<string, unknown>;
-        try { reply = JSON.parse(head.toString('utf8')) as Record<string, unknown>; } catch { continue; }
+        let reply: unknown;
+        try { reply = JSON.parse(head.toString('utf8')); } catch { this.log?.warn('unreadable reply from the master dropped'); continue; }
+        if (!reply || typeof reply !== 'object' || Array.isArray(reply)) { this.log?.warn('a reply from the master that is not an object dropped'); continue; }
         // `re` names the request answered; the rest is the reply body (lib/wire-ops.ts)
-        const { re, ...body } = reply;
-        const w = this.waiting.get(String(re));
+        const { re, ...body } = reply as Record<string, unknown>;
+        const w = typeof re === 'string' ? this.waiting.get(re) : undefined;
         if (!w) continue;
-        this.waiting.delete(String(re));
+        this.waiting.delete(re as string);
         clearTimeout(w.timer);
-        w.resolve({ body, data });
+        const problems = replyProblems(w.type, body);
+        if (problems) {
+          const e = new MalformedReply(w.type, problems);
+          this.log?.warn(e.message);
+          w.reject(e);
+        } else w.resolve({ body, data });
       }
     } catch (e) {
       if (!this.closed) throw e;
     }
   }
 
-  /** One request, typed by lib/wire-ops.ts; rejects with RequestTimeout when no answer comes in `timeoutSec`. */
+  /**
+   * One request, typed by lib/wire-ops.ts; rejects with RequestTimeout when no answer comes in `timeoutSec`,
+   * with MalformedReply when the answer breaks its reply schema (both are NoAnswer).
+   */
   readonly request: WireRequester = ((type: WireType, body: unknown, timeoutSec?: number) => this.send(type, body, timeoutSec)) as WireRequester;
 
   private async send(type: WireType, body: unknown, timeoutSec = 10): Promise<ChannelReply> {

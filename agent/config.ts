@@ -26,6 +26,14 @@ export interface AgentConfig {
   reconnect_max: number;
   /** Seconds to wait for the master to answer a request (file and pillar transfers get 3x). */
   request_timeout: number;
+  /** Largest message (bytes) taken from the master; a bigger one cuts the connection. */
+  max_message_size: number;
+  /** Largest job return (bytes of JSON) sent to the master; a bigger one is replaced by an error saying so. */
+  max_return_size: number;
+  /** Most states one job may run (after name lists expand); a bigger run is refused before it starts. */
+  max_states: number;
+  /** Largest SLS file after rendering, bytes. */
+  max_sls_bytes: number;
   /** Container runtime (Docker Engine API socket: Docker or `podman system service`) and the Mp1 endpoint apps are given. */
   containers: { socket: string; mp1_endpoint: string };
   /** A/B firmware updates (slots, boot env, keyring, health checks); absent: this box takes no firmware updates. */
@@ -56,6 +64,10 @@ export const agentConfigSchema = {
     acceptance_wait_time: { type: 'number', exclusiveMinimum: 0, default: 10 },
     reconnect_max: { type: 'number', exclusiveMinimum: 0, default: 30 },
     request_timeout: { type: 'number', exclusiveMinimum: 0, default: 10 },
+    max_message_size: { type: 'integer', minimum: 65_536, maximum: 4_294_967_296, default: 1_073_741_824 },
+    max_return_size: { type: 'integer', minimum: 1024, maximum: 4_294_967_296, default: 16_777_216 },
+    max_states: { type: 'integer', minimum: 1, default: 250_000 },
+    max_sls_bytes: { type: 'integer', minimum: 1024, default: 32 * 1024 * 1024 },
     containers: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

@@ -8,14 +8,11 @@ import type { StateEngine } from '../states/engine.js';
 import { runJob } from '../states/job-runner.js';
 import type { TreeCache } from '../states/tree-cache.js';
 import type { Drivers } from '../states/types.js';
-import { RequestTimeout } from './channel.js';
+import { NoAnswer } from './channel.js';
 import { localJid } from './commission/local-jid.js';
 import type { AgentConfig } from './config.js';
 import type { MasterLink } from './master-link.js';
-import type { Outbox } from './outbox.js';
-
-/** A return of a job this agent started itself: reported as a local_job (job and return in one message). */
-type OutboxItem = ReturnMessage & { local?: { kind: 'commission' | 'schedule'; name: string; fun: JobFun; args: JobArgs; startedAt: string; attempt?: number } };
+import type { Outbox, OutboxItem } from './outbox.js';
 
 export interface AgentJobsDeps {
   config: AgentConfig;
@@ -37,6 +34,10 @@ export class AgentJobs implements Service {
   /** One state run at a time, like Salt; other functions run at once. */
   private readonly applies = new Serial();
   private enginePromise?: Promise<StateEngine>;
+  /** Aborted by stop(): a running apply ends between two states. */
+  private readonly abort = new AbortController();
+  /** Jobs being run and delivered to the outbox; stop() waits for them. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly d: AgentJobsDeps) {}
 
@@ -45,17 +46,25 @@ export class AgentJobs implements Service {
     return Promise.resolve();
   }
 
-  stop(): Promise<void> {
+  /** Ends a running apply between two states and waits until its return is in the outbox. */
+  async stop(): Promise<void> {
     this.running = false;
-    return Promise.resolve();
+    this.abort.abort('agent stopping');
+    await Promise.allSettled([...this.inflight]);
   }
 
   /** A job from the master: run it, keep its return, deliver it. */
   async handle(job: JobMessage): Promise<void> {
     this.d.log.info({ jid: job.jid, fun: job.fun }, 'job received');
-    const ret = await this.execute(job);
-    await this.d.outbox.put(ret);
-    await this.deliver(ret);
+    const kept = this.track(this.execute(job).then(async (ret) => { await this.d.outbox.put(ret); return ret; }));
+    await this.deliver(await kept);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    const forget = () => { this.inflight.delete(p); };
+    p.then(forget, forget);
+    return p;
   }
 
   /** Runs a job this agent starts itself and delivers job and return to the master's job cache. */
@@ -63,10 +72,13 @@ export class AgentJobs implements Service {
     const job: JobMessage = { jid: localJid(), fun, args, targets: [this.d.config.id] };
     const startedAt = new Date().toISOString();
     this.d.log.info({ jid: job.jid, fun, [kind]: name }, `${kind} job started`);
-    const ret = await this.execute(job);
-    const item: OutboxItem = { ...ret, local: { kind, name, fun, args, startedAt, ...(attempt ? { attempt } : {}) } };
-    await this.d.outbox.put(item);
+    const item = await this.track(this.execute(job).then(async (ret): Promise<OutboxItem> => {
+      const it: OutboxItem = { ...ret, local: { kind, name, fun, args, startedAt, ...(attempt ? { attempt } : {}) } };
+      await this.d.outbox.put(it);
+      return it;
+    }));
     await this.deliver(item);
+    const { local: _local, ...ret } = item;
     return ret;
   }
 
@@ -84,8 +96,22 @@ export class AgentJobs implements Service {
       // the state engine (templates, YAML, schemas) is loaded with the first apply, not at start
       engine: () => this.engine(),
       exec: this.d.drivers.exec,
+      signal: this.abort.signal,
     });
-    return job.fun === 'apply' ? this.applies.run(exec) : exec();
+    return (job.fun === 'apply' ? this.applies.run(exec) : exec()).then((r) => this.bounded(r));
+  }
+
+  /**
+   * A return bigger than max_return_size is replaced by a failure saying so: the master cuts a
+   * connection whose message exceeds its max_message_size, and an outbox re-sending it would
+   * cut this agent off for good.
+   */
+  private bounded(r: ReturnMessage): ReturnMessage {
+    const size = Buffer.byteLength(JSON.stringify(r.ret) ?? '');
+    const max = this.d.config.max_return_size;
+    if (size <= max) return r;
+    this.d.log.error({ jid: r.jid, size, max }, 'job return too large; sent as a failure');
+    return { ...r, ret: `the return of ${r.fun} is ${size} bytes, more than max_return_size (${max}) in agent.yaml; it was not sent`, retcode: 1, success: false };
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
@@ -95,10 +121,13 @@ export class AgentJobs implements Service {
       try {
         const wait = this.d.config.request_timeout * 1.5;
         const report: WireInput<'local_job'> | undefined = local && { ...local, ...ret };
-        const answered = report ? (await this.d.link.request('local_job', report, wait)).body : (await this.d.link.request('return', ret, wait)).body;
-        if (typeof answered.ok === 'boolean') { await this.d.outbox.done(ret.jid); return; }
+        // any answer (the reply schema is checked by the channel) means the master has it
+        if (report) await this.d.link.request('local_job', report, wait);
+        else await this.d.link.request('return', ret, wait);
+        await this.d.outbox.done(ret.jid);
+        return;
       } catch (e) {
-        if (!(e instanceof RequestTimeout)) throw e;
+        if (!(e instanceof NoAnswer)) throw e;
       }
       await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
     }
@@ -107,7 +136,10 @@ export class AgentJobs implements Service {
   /** One engine for the agent's life (it caches compiled plans); loaded with the first apply, not at start. */
   private engine(): Promise<StateEngine> {
     this.enginePromise ??= Promise.all([import('../states/engine.js'), import('../states/modules/index.js')])
-      .then(([{ StateEngine: Engine }, { builtinModules }]) => new Engine({ modules: builtinModules(), drivers: this.d.drivers }));
+      .then(([{ StateEngine: Engine }, { builtinModules }]) => new Engine({
+        modules: builtinModules(), drivers: this.d.drivers,
+        limits: { maxStates: this.d.config.max_states, maxSlsBytes: this.d.config.max_sls_bytes },
+      }));
     return this.enginePromise;
   }
 }

@@ -2,14 +2,15 @@ import { join } from 'node:path';
 import { Subscriber } from 'zeromq';
 import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import type { Logger } from '../lib/log.js';
-import type { JobMessage } from '../lib/messages.js';
 import { LogThrottle } from '../lib/log-throttle.js';
+import { jobMessageSchema, type JobMessage } from '../lib/messages.js';
 import { backoffDelay, sleep } from '../lib/retry.js';
+import { compileChecker } from '../lib/schema.js';
 import type { Service } from '../lib/services.js';
 import { sharedKey } from '../lib/wire.js';
 import { fingerprint } from '../lib/z85.js';
-import { MasterChannel, RequestTimeout } from './channel.js';
-import type { WireRequester } from '../lib/wire-ops.js';
+import { MasterChannel, NoAnswer } from './channel.js';
+import type { WireReplyBody, WireRequester } from '../lib/wire-ops.js';
 import { backoffSeconds } from './commission/local-jid.js';
 import { masterEndpoint, type AgentConfig } from './config.js';
 
@@ -20,7 +21,7 @@ export interface AcceptancePolicy {
   /** First-boot commissioning: every attempt is logged and retried with backoff between these seconds. */
   commissioning?: { retryMin: number; retryMax: number };
   /** Called with the master's answer once the key is accepted, before the first hello. */
-  onAccepted?(body: Record<string, unknown>): Promise<void>;
+  onAccepted?(body: WireReplyBody<'key_request'>): Promise<void>;
 }
 
 /**
@@ -35,7 +36,8 @@ export class MasterLink implements Service {
   private sub?: Subscriber;
   private subEndpoint?: string;
   private heartbeat?: NodeJS.Timeout;
-  private helloing?: Promise<Record<string, unknown>>;
+  private helloing?: Promise<WireReplyBody<'hello'>>;
+  private readonly checkJob = compileChecker(jobMessageSchema, 'job');
   /** Index into config.master of the master in use. */
   private current = 0;
   private running = false;
@@ -104,7 +106,8 @@ export class MasterLink implements Service {
     this.ch = new MasterChannel({
       endpoint: masterEndpoint(this.master), masterKey: this.config.master_pubkey,
       publicKey: pair.publicKey, secretKey: pair.secretKey, id: this.config.id,
-      macKey: sharedKey(pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000,
+      macKey: sharedKey(pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000, log: this.log,
+      maxMessageSize: this.config.max_message_size,
     });
     const ch = this.ch;
     // the master broke off the CURVE handshake before it knew who we are: its key is not master_pubkey
@@ -152,7 +155,7 @@ export class MasterLink implements Service {
     try {
       status = (await this.keyRequest({})).status;
     } catch (e) {
-      if (e instanceof RequestTimeout) return; // the master is not answering at all: hello retries and failover handle that
+      if (e instanceof NoAnswer) return; // the master is not answering at all: hello retries and failover handle that
       throw e;
     }
     if (status === 'accepted' || !this.running) return;
@@ -185,7 +188,7 @@ export class MasterLink implements Service {
   }
 
   /** Key request until accepted; a rejected or conflicting key keeps asking slowly, as Salt minions do. */
-  private async waitForAcceptance(policy: AcceptancePolicy, known = ''): Promise<Record<string, unknown> | undefined> {
+  private async waitForAcceptance(policy: AcceptancePolicy, known = ''): Promise<WireReplyBody<'key_request'> | undefined> {
     let logged = known;
     let silent = 0;
     const boot = policy.commissioning;
@@ -199,7 +202,7 @@ export class MasterLink implements Service {
         else if (status !== logged) this.log.warn({ status }, status === 'pending' ? 'key is pending acceptance on the master' : `key is ${status} by the master`);
         logged = status;
       } catch (e) {
-        if (!(e instanceof RequestTimeout)) throw e;
+        if (!(e instanceof NoAnswer)) throw e;
         if (boot) this.log.warn({ attempt, master: this.master }, 'commissioning: master not reachable; retrying');
         else this.log.info('no answer from the master yet; retrying');
         this.failover();
@@ -212,7 +215,7 @@ export class MasterLink implements Service {
   }
 
   /** One hello at a time: heartbeats and reconnects during an outage share the one in flight. */
-  private hello(start: boolean): Promise<Record<string, unknown>> {
+  private hello(start: boolean): Promise<WireReplyBody<'hello'>> {
     if (this.helloing) return this.helloing;
     const p = this.sayHello(start).finally(() => { if (this.helloing === p) this.helloing = undefined; });
     this.helloing = p;
@@ -220,7 +223,7 @@ export class MasterLink implements Service {
   }
 
   /** Tells the master this agent is here (and its grains), and follows it to its publish port. */
-  private async sayHello(start: boolean): Promise<Record<string, unknown>> {
+  private async sayHello(start: boolean): Promise<WireReplyBody<'hello'>> {
     const generation = this.generation;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -228,7 +231,7 @@ export class MasterLink implements Service {
         this.subscribe(body.publish_port);
         return body;
       } catch (e) {
-        if (!(e instanceof RequestTimeout) || !this.running) throw e;
+        if (!(e instanceof NoAnswer) || !this.running) throw e;
         // an unanswered hello may mean the master lost our key (it drops messages of unknown keys)
         this.recheck('a hello went unanswered');
         if (generation !== this.generation) throw e;
@@ -248,6 +251,7 @@ export class MasterLink implements Service {
     this.sub = new Subscriber({
       curveServerKey: this.config.master_pubkey, curvePublicKey: pair.publicKey, curveSecretKey: pair.secretKey,
       reconnectInterval: 100 + Math.floor(Math.random() * 400), reconnectMaxInterval: this.config.reconnect_max * 1000, linger: 0,
+      maxMessageSize: this.config.max_message_size,
     });
     this.sub.connect(endpoint);
     this.sub.subscribe('job');
@@ -260,10 +264,12 @@ export class MasterLink implements Service {
   private async jobs(sub: Subscriber): Promise<void> {
     try {
       for await (const [, payload] of sub) {
-        let job: JobMessage;
-        try { job = JSON.parse(payload.toString('utf8')) as JobMessage; } catch { this.log.warn('unreadable job message dropped'); continue; }
-        if (job.targets !== '*' && !(Array.isArray(job.targets) && job.targets.includes(this.config.id))) continue;
-        this.onJob(job);
+        let job: unknown;
+        try { job = JSON.parse(payload.toString('utf8')); } catch { this.log.warn('unreadable job message dropped'); continue; }
+        const { value, problems } = this.checkJob(job);
+        if (problems) { this.log.warn(`malformed job message dropped: ${problems.join('; ')}`.slice(0, 400)); continue; }
+        if (value.targets !== '*' && !value.targets.includes(this.config.id)) continue;
+        this.onJob(value);
       }
     } catch (e) {
       if (this.running && sub === this.sub) this.log.error({ err: e }, 'job subscription failed');

@@ -1,7 +1,26 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../lib/fs-atomic.js';
-import type { ReturnMessage } from '../lib/messages.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { JOB_FUNS, jobArgsSchema, returnMessageSchema } from '../lib/messages.js';
+import { compileChecker } from '../lib/schema.js';
+
+/** A return waiting for the master; a job the agent started itself also carries its job record (sent as a local_job). */
+const outboxItemSchema = {
+  type: 'object', additionalProperties: false, required: returnMessageSchema.required,
+  properties: {
+    ...returnMessageSchema.properties,
+    local: {
+      type: 'object', additionalProperties: false, required: ['kind', 'name', 'fun', 'args', 'startedAt'],
+      properties: {
+        kind: { enum: ['commission', 'schedule'] }, name: { type: 'string' }, fun: { enum: JOB_FUNS }, args: jobArgsSchema,
+        startedAt: { type: 'string' }, attempt: { type: 'integer', minimum: 1 },
+      },
+    },
+  },
+} as const;
+export type OutboxItem = FromSchema<typeof outboxItemSchema>;
+const checkItem = compileChecker(outboxItemSchema);
 
 /**
  * Returns not yet acknowledged by the master, on disk, so a result survives
@@ -10,7 +29,7 @@ import type { ReturnMessage } from '../lib/messages.js';
 export class Outbox {
   constructor(private readonly dir: string) {}
 
-  async put(r: ReturnMessage): Promise<void> {
+  async put(r: OutboxItem): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await writeFileAtomic(join(this.dir, `${r.jid}.json`), JSON.stringify(r), { mode: 0o600 });
   }
@@ -19,12 +38,13 @@ export class Outbox {
     await unlink(join(this.dir, `${jid}.json`)).catch(() => undefined);
   }
 
-  async pending(): Promise<ReturnMessage[]> {
+  async pending(): Promise<OutboxItem[]> {
     let names: string[];
     try { names = await readdir(this.dir); } catch { return []; }
-    const out: ReturnMessage[] = [];
+    const out: OutboxItem[] = [];
     for (const n of names.filter((f) => /^\d{20}\.json$/.test(f)).sort()) {
-      try { out.push(JSON.parse(await readFile(join(this.dir, n), 'utf8')) as ReturnMessage); } catch { /* torn file from a crash: drop */ }
+      // a torn file from a crash (or one of another version) is dropped
+      try { const { value } = checkItem(JSON.parse(await readFile(join(this.dir, n), 'utf8'))); if (value) out.push(value); } catch { /* unreadable */ }
     }
     return out;
   }

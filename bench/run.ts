@@ -13,10 +13,12 @@ import { rosterRows } from './roster.js';
 import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
 import { redfishRows } from './redfish.js';
+import { scaleRows } from './scale.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
+  ['scale', scaleRows],
   ['jinja', jinjaRows],
   ['formulas', formulaRows],
   ['fleet', fleetRows],

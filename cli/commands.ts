@@ -19,6 +19,7 @@ import JobShow from './commands/job/show.js';
 import KeyAccept from './commands/key/accept.js';
 import KeyDelete from './commands/key/delete.js';
 import KeyFinger from './commands/key/finger.js';
+import KeyGrains from './commands/key/grains.js';
 import KeyList from './commands/key/list.js';
 import KeyMaster from './commands/key/master.js';
 import KeyReject from './commands/key/reject.js';
@@ -63,6 +64,7 @@ export const COMMANDS = {
   'key:accept': KeyAccept,
   'key:delete': KeyDelete,
   'key:finger': KeyFinger,
+  'key:grains': KeyGrains,
   'key:list': KeyList,
   'key:master': KeyMaster,
   'key:reject': KeyReject,

@@ -23,6 +23,9 @@ export const ErrorCodes = {
   EXTEND_MISSING: 'extend names ID {id}, which is not defined in this run',
   TOP_FORMAT: 'top file: {reason}',
   TARGET_SYNTAX: 'bad target expression {target}: {reason}',
+  TOO_MANY_STATES: 'the run has more than {max} states (max_states); split it or raise the limit',
+  SLS_TOO_BIG: 'rendered SLS {sls} is {size} bytes, more than {max} (max_sls_bytes)',
+  JOB_INTERRUPTED: 'interrupted ({reason}) after {done} of {total} states; not run from {next} on',
   NO_TOP: 'no SLS given and no top.sls under {root}',
   NOTHING_MATCHED: 'no states in top.sls match this machine ({id})',
   USE_MISSING: 'use points at {target}, which is not defined in this run',
@@ -97,7 +100,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
   SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', SSH_THIN_DIR: 'forbidden', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
-  OUT_OF_DISK: 'nospace',
+  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable',
 };
 
 export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';

@@ -2,6 +2,9 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 /** What travels between master, agents and the CLI: the schemas, and the types derived from them. */
 
+const obj = <const P extends Record<string, JSONSchema>, const R extends readonly string[]>(properties: P, required: R) =>
+  ({ type: 'object', additionalProperties: false, properties, required }) as const;
+
 export const JOB_FUNS = ['ping', 'apply', 'run', 'grains'] as const;
 export type JobFun = typeof JOB_FUNS[number];
 
@@ -46,8 +49,6 @@ export const jobRequestSchema = {
 export type JobRequest = FromSchema<typeof jobRequestSchema>;
 
 const strings = { type: 'array', items: { type: 'string' } } as const;
-const obj = <const P extends Record<string, JSONSchema>, const R extends readonly string[]>(properties: P, required: R) =>
-  ({ type: 'object', additionalProperties: false, properties, required }) as const;
 
 /** What the master keeps about an on-boarded app package (states/apps/package.ts AppIndex), and sends an agent that asks. */
 export const appIndexSchema = obj({
@@ -57,23 +58,21 @@ export const appIndexSchema = obj({
   images: { type: 'object', additionalProperties: obj({ id: { type: 'string' }, tags: strings }, ['id', 'tags']) },
 }, ['name', 'version', 'digest', 'onboarded', 'containers', 'files', 'images']);
 
-/** Published to agents. */
-export interface JobMessage {
-  jid: string;
-  fun: JobFun;
-  args: JobArgs;
-  /** Agent ids this publication is for; "*" for every accepted agent. */
-  targets: string[] | '*';
-}
+export const jidSchema = { type: 'string', pattern: '^\\d{20}$', description: 'a job id' } as const;
 
-/** An agent's answer to a job. */
-export interface ReturnMessage {
-  jid: string;
-  fun: JobFun;
-  ret: unknown;
-  retcode: number;
-  success: boolean;
-}
+/** A job as the master publishes it to agents (checked by the agent: agent/master-link.ts). */
+export const jobMessageSchema = obj({
+  jid: jidSchema, fun: { enum: JOB_FUNS }, args: jobArgsSchema,
+  /** Agent ids this publication is for; "*" for every accepted agent. */
+  targets: { anyOf: [{ const: '*' }, { type: 'array', items: { type: 'string' } }], description: '"*" or a list of agent ids' },
+}, ['jid', 'fun', 'args', 'targets']);
+export type JobMessage = FromSchema<typeof jobMessageSchema>;
+
+/** An agent's answer to a job (the body of the wire's `return` message, lib/wire-ops.ts). */
+export const returnMessageSchema = obj({
+  jid: jidSchema, fun: { enum: JOB_FUNS }, ret: {}, retcode: { type: 'integer' }, success: { type: 'boolean' },
+}, ['jid', 'fun', 'ret', 'retcode', 'success']);
+export type ReturnMessage = FromSchema<typeof returnMessageSchema>;
 
 export const umecEventSchema = {
   type: 'object', additionalProperties: false, required: ['tag', 'ts', 'data'],

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 /**
  * Protocol messages are validated against their JSON schemas where they enter
@@ -27,6 +28,24 @@ export function compileValidator(schema: object, prefix = '', ajv = new Ajv({ al
   const validate = ajv.compile(schema);
   return (data) => {
     if (validate(data)) return undefined;
-    return [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => problemOf(e, prefix)))];
+    const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
+    // an anyOf that says what it wants speaks for its branches at that field
+    const said = new Set(errors.filter((e) => e.keyword === 'anyOf' && typeof (e.parentSchema as { description?: unknown } | undefined)?.description === 'string').map((e) => e.instancePath));
+    return [...new Set(errors.filter((e) => e.keyword === 'anyOf' || !said.has(e.instancePath)).map((e) => problemOf(e, prefix)))];
+  };
+}
+
+/** A checked value, typed by its schema, or the problems that kept it out. */
+export type Checked<T> = { value: T; problems?: undefined } | { value?: undefined; problems: string[] };
+
+/**
+ * Like compileValidator, typed: the value comes back as the type derived from
+ * `schema` (json-schema-to-ts), the one place where unknown input becomes typed.
+ */
+export function compileChecker<const S extends JSONSchema, T = FromSchema<S>>(schema: S, prefix = ''): (data: unknown) => Checked<T> {
+  const problems = compileValidator(schema as object, prefix);
+  return (data) => {
+    const p = problems(data);
+    return p ? { problems: p } : { value: data as T };
   };
 }

@@ -1,5 +1,5 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
-import { appIndexSchema, jobArgsSchema, JOB_FUNS } from './messages.js';
+import { appIndexSchema, jobArgsSchema, returnMessageSchema } from './messages.js';
 
 /**
  * The agent → master request protocol (over the CURVE DEALER/ROUTER pair,
@@ -18,7 +18,6 @@ const obj = <const P extends Record<string, JSONSchema>, const R extends readonl
 const none = obj({}, []);
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const refused = obj({ ok: { const: false }, error: { type: 'string' } }, ['ok', 'error']);
-const jid = { type: 'string', pattern: '^\\d{20}$', description: 'a job id' } as const;
 
 export const WIRE_OPS = {
   /** The one message answered for a key that is not accepted yet; its MAC proves the sender holds the key it presents. */
@@ -32,7 +31,7 @@ export const WIRE_OPS = {
     reply: obj({ publish_port: { type: 'integer', minimum: 1, maximum: 65535 } }, ['publish_port']),
   },
   return: {
-    request: obj({ jid, fun: { enum: JOB_FUNS }, ret: {}, retcode: { type: 'integer' }, success: { type: 'boolean' } }, ['jid', 'fun', 'ret', 'retcode', 'success']),
+    request: returnMessageSchema,
     reply: obj({ ok: { type: 'boolean' } }, ['ok']),
   },
   /** The state tree's manifest, or that it is unchanged since `have`. */
@@ -63,9 +62,8 @@ export const WIRE_OPS = {
     request: obj({
       kind: { enum: ['commission', 'schedule'] },
       name: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,100}$', description: 'a schedule or commissioning step name' },
-      jid, fun: { enum: JOB_FUNS }, args: jobArgsSchema,
+      ...returnMessageSchema.properties, args: jobArgsSchema,
       startedAt: { type: 'string', minLength: 1, description: 'an ISO time' },
-      ret: {}, retcode: { type: 'integer' }, success: { type: 'boolean' },
       attempt: { type: 'integer', minimum: 1 },
     }, ['kind', 'name', 'jid', 'fun', 'args', 'startedAt', 'ret', 'retcode', 'success']),
     reply: obj({ ok: { type: 'boolean' }, error: { type: 'string' } }, ['ok']),

@@ -16,6 +16,12 @@ export const masterConfigSchema = {
     autosign_tokens: { type: 'array', items: { type: 'string', minLength: 16 }, default: [] },
     log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
     timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
+    /** Largest message (bytes) an agent may send; a bigger one cuts its connection before it is read. */
+    max_message_size: { type: 'integer', minimum: 65_536, maximum: 4_294_967_296, default: 67_108_864 },
+    /** Keys that may wait for acceptance at once; key requests of new ids beyond it are not recorded. */
+    max_pending_keys: { type: 'integer', minimum: 1, default: 1000 },
+    /** New pending keys recorded per minute at most (burst: the same number). */
+    pending_keys_per_minute: { type: 'number', exclusiveMinimum: 0, default: 60 },
     /** Jobs the master starts by itself (name → cron, target, function, args, splay). */
     schedule: masterScheduleSchema,
   },

@@ -17,6 +17,12 @@ export interface MasterConfig {
   log_level: string;
   /** Seconds a job waits for returns by default. */
   timeout: number;
+  /** Largest message an agent may send, bytes (ZeroMQ maxMessageSize of both sockets). */
+  max_message_size: number;
+  /** Pending keys at most; new ids beyond it are refused (event umec/key/limit). */
+  max_pending_keys: number;
+  /** New pending keys per minute at most. */
+  pending_keys_per_minute: number;
   schedule: Record<string, MasterScheduleEntry>;
 }
 

@@ -77,6 +77,15 @@ export const CONTROL_OPS = {
   },
   'key.reject': { privilege: 'admin', request: obj({ id: agentId, all: { type: 'boolean', default: false } }, []), response: changed },
   'key.delete': { privilege: 'admin', request: obj({ id: agentId }, ['id']), response: changed },
+  'key.grains': {
+    privilege: 'admin',
+    request: obj({
+      id: agentId,
+      set: { ...stringMap, default: {}, description: 'a mapping of grain names to strings' },
+      unset: { ...strings, default: [], description: 'a list of grain names' },
+    }, ['id']),
+    response: obj({ id: { type: 'string' }, grains: { type: 'object' } }, ['id', 'grains']),
+  },
   'token.create': {
     privilege: 'admin',
     request: obj({

@@ -32,6 +32,7 @@ export function controlHandlers(c: MasterCore): ControlHandlers {
     'key.accept': (q) => c.changeKeys('accepted', q.id, q.all, q.include_rejected),
     'key.reject': (q) => c.changeKeys('rejected', q.id, q.all, false),
     'key.delete': (q) => c.deleteKey(q.id),
+    'key.grains': async (q) => ({ id: q.id, grains: await c.updateTrustedGrains(q.id, q.set, q.unset) }),
     'token.create': async (q) => {
       const r = await c.tokens.create({ ttlSeconds: q.ttl_seconds, uses: q.uses, grains: q.grains, comment: q.comment });
       c.events.fire(`umec/token/${r.record.id}/created`, { id: r.record.id, expires: r.record.expires, uses: r.record.uses, grains: r.record.grains });

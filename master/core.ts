@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { UmecError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { JobMessage, JobRequest } from '../lib/messages.js';
 import { AgentRegistry } from './agents.js';
@@ -15,6 +16,7 @@ import { PillarCompiler } from './pillar.js';
 import { resolveTarget } from './targeting.js';
 import { fingerprint } from '../lib/z85.js';
 import { TokenStore } from './enrol/tokens.js';
+import { TrustedGrains } from './trusted-grains.js';
 import type { Scheduler, ScheduleStatus } from '../lib/scheduler.js';
 import { masterScheduler } from './schedule.js';
 
@@ -56,7 +58,9 @@ export class MasterCore {
 
   constructor(p: Required<MasterCoreParts>, readonly keys: KeyStore, readonly agents: AgentRegistry, readonly apps: AppStore,
     /** Enrolment tokens (umec token create). */
-    readonly tokens: TokenStore) {
+    readonly tokens: TokenStore,
+    /** Grains an admin set on the master (umec key grains). */
+    readonly setGrains: TrustedGrains) {
     this.config = p.config;
     this.log = p.log;
     this.pair = p.pair;
@@ -91,6 +95,32 @@ export class MasterCore {
     return { pubkey: this.pair.publicKey, publish_port: this.config.publish_port, return_port: this.config.return_port };
   }
 
+  /**
+   * What the master itself knows of an accepted agent: its id, the grains its enrolment token
+   * preset and the grains an admin set (these win). Pillar is compiled from these only.
+   */
+  trustedGrains(id: string): Record<string, unknown> {
+    const key = this.keys.get(id);
+    if (key?.state !== 'accepted') return { id };
+    return { ...this.tokens.presetGrains(id, key.key), ...this.setGrains.get(id, key.key), id };
+  }
+
+  /** Grains for job targeting: what the agent reports, with the trusted grains over it. */
+  targetGrains(id: string): Record<string, unknown> {
+    return { ...(this.agents.get(id)?.grains ?? {}), ...this.trustedGrains(id) };
+  }
+
+  /** Sets/unsets trusted grains of an accepted agent; answers its trusted grains after the change. */
+  async updateTrustedGrains(id: string, set: Record<string, string>, unset: string[]): Promise<Record<string, unknown>> {
+    const key = this.keys.get(id);
+    if (key?.state !== 'accepted') throw new UmecError('USAGE', { reason: `no accepted key for agent ${id}; grains are set for accepted agents` });
+    if (Object.keys(set).length || unset.length) {
+      await this.setGrains.update(id, key.key, set, unset);
+      this.events.fire(`umec/agent/${id}/grains`, { id, set: Object.keys(set), unset });
+    }
+    return this.trustedGrains(id);
+  }
+
   async changeKeys(to: KeyState, id: string | undefined, all: boolean, includeRejected: boolean): Promise<{ changed: string[] }> {
     const lists = this.keys.list();
     const from = to === 'accepted' ? ['pending', ...(includeRejected ? ['rejected'] : [])] : ['pending', 'accepted'];
@@ -114,6 +144,7 @@ export class MasterCore {
     const cur = this.keys.get(id);
     if (!cur || !(await this.keys.delete(id))) return { changed: [] };
     this.agents.forget(id);
+    await this.setGrains.forget(id);
     this.enrolNotes.delete(id);
     this.events.fire(`umec/key/${id}/deleted`, { id });
     if (cur.state === 'accepted') await this.channel.revoke([id]);
@@ -122,7 +153,7 @@ export class MasterCore {
 
   async startJob(req: JobRequest): Promise<ActiveJob> {
     const accepted = this.keys.list().accepted;
-    const targets = resolveTarget(req.tgt, req.tgt_type, accepted, this.agents);
+    const targets = resolveTarget(req.tgt, req.tgt_type, accepted, (id) => this.targetGrains(id));
     return this.jobs.start(req, targets, this.config.timeout, targets.length === accepted.length && targets.length > 0);
   }
 }
@@ -130,11 +161,11 @@ export class MasterCore {
 /** Opens the master's stores under data_dir and builds the core from them. */
 export async function openMasterCore(p: MasterCoreParts): Promise<MasterCore> {
   const d = p.config.data_dir;
-  const [keys, agents, apps, tokens] = await Promise.all([
+  const [keys, agents, apps, tokens, setGrains] = await Promise.all([
     KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps')),
-    TokenStore.open(d, p.config.autosign_tokens),
+    TokenStore.open(d, p.config.autosign_tokens), TrustedGrains.open(d),
   ]);
-  return new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens);
+  return new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens, setGrains);
 }
 
 /** The master's own CURVE key pair (data_dir/pki/master.*), made on first start. */

@@ -10,6 +10,7 @@ import type { JobStore } from './jobcache/store.js';
 import { JobPublisher } from './publisher.js';
 import { RequestSocket } from './request-socket.js';
 import { RetServer } from './ret-server.js';
+import { PendingKeyLimit } from './pending-limit.js';
 import { PUB_DOMAIN } from './sockets.js';
 import { ZapHandler } from './zap.js';
 
@@ -45,17 +46,24 @@ export class MasterDaemon {
       log.fatal({ err: e }, 'the authentication handler failed; stopping');
       void daemon.stop().finally(() => { process.exitCode = 1; });
     });
+    const pendingLimit = new PendingKeyLimit({
+      max: config.max_pending_keys, perMinute: config.pending_keys_per_minute,
+      notify: (r, pending) => {
+        log.warn({ why: r.why, pending }, `key requests of new agents refused: ${r.reason}`);
+        core.events.fire('umec/key/limit', { why: r.why, pending, reason: r.reason });
+      },
+    });
     const retServer = new RetServer({
       keys: core.keys, agents: core.agents, jobs: core.jobs, files: core.files, pillar: core.pillar,
-      events: core.events, log, masterSecret: pair.secretKey, publishPort: config.publish_port,
+      trustedGrains: (id) => core.trustedGrains(id), events: core.events, log, masterSecret: pair.secretKey, publishPort: config.publish_port,
       autosignGrains: config.autosign_grains, apps: core.apps,
-      tokens: core.tokens, enrolNotes: core.enrolNotes, store: core.store,
+      tokens: core.tokens, enrolNotes: core.enrolNotes, store: core.store, pendingLimit,
     });
     const control = new ControlServer(join(config.data_dir, 'master.sock'), core, log);
     const services = new ServiceGroup([
       service('zap handler', () => zap.start(), () => zap.close()),
       publisher,
-      new RequestSocket(`tcp://${config.interface}:${config.return_port}`, pair.secretKey, retServer, log, fingerprint(pair.publicKey)),
+      new RequestSocket(`tcp://${config.interface}:${config.return_port}`, pair.secretKey, retServer, log, config.max_message_size, fingerprint(pair.publicKey)),
       service('control socket', () => control.start(), () => control.stop()),
       // stopped before the control socket, so a client streaming a job gets its end
       service('jobs', () => undefined, () => core.jobs.stop()),

@@ -75,6 +75,16 @@ export class KeyStore {
   get(id: string): KeyEntry | undefined { return this.byId.get(id); }
   byPublicKey(key: string): KeyEntry | undefined { return this.byKey.get(key); }
 
+  /** Keys in a state, counting new pending keys still being written. */
+  count(state: KeyState): number {
+    let n = state === 'pending' ? this.writing.size : 0;
+    for (const e of this.byId.values()) if (e.state === state) n++;
+    return n;
+  }
+
+  /** True when id has a key (in any state) or one is being written. */
+  has(id: string): boolean { return this.byId.has(id) || this.writing.has(id); }
+
   list(): Record<KeyState, string[]> {
     const out: Record<KeyState, string[]> = { pending: [], accepted: [], rejected: [] };
     for (const e of this.byId.values()) out[e.state].push(e.id);

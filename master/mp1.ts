@@ -11,7 +11,7 @@ export interface BoxMp1Services {
 /** The Mp1 services of every targeted box, from the mp1_services grain agents report (no job: answers for boxes that are down too). */
 export function mp1Services(core: MasterCore, tgt: string, type: TargetType): Record<string, BoxMp1Services> {
   const out: Record<string, BoxMp1Services> = {};
-  for (const id of resolveTarget(tgt, type, core.keys.list().accepted, core.agents)) {
+  for (const id of resolveTarget(tgt, type, core.keys.list().accepted, (id) => core.targetGrains(id))) {
     const a = core.agents.get(id);
     const s = a?.grains.mp1_services;
     out[id] = { services: Array.isArray(s) ? s as Array<Record<string, unknown>> : null, lastSeen: a?.lastSeen ?? 0 };

@@ -8,6 +8,8 @@ import type { Service } from '../lib/services.js';
 import type { JobChannel } from './core.js';
 import { bindOrExplain, PUB_DOMAIN, smallBatches } from './sockets.js';
 
+const SUBSCRIPTION_MAX = 4096;
+
 /**
  * The CURVE publish socket jobs go out on; only accepted keys may join (ZAP domain umec-pub).
  * A publisher cannot drop one subscriber, so revoking keys rebinds it and every agent
@@ -52,7 +54,8 @@ export class JobPublisher implements Service, JobChannel {
   }
 
   private async bind(): Promise<void> {
-    const pub = new Publisher({ curveServer: true, curveSecretKey: this.secretKey, zapDomain: PUB_DOMAIN, linger: 0, sendHighWaterMark: 100_000 });
+    // subscribers only send subscriptions ("job"): anything bigger than a few KiB cuts the connection
+    const pub = new Publisher({ curveServer: true, curveSecretKey: this.secretKey, zapDomain: PUB_DOMAIN, linger: 0, sendHighWaterMark: 100_000, maxMessageSize: SUBSCRIPTION_MAX });
     smallBatches(pub);
     // the port of the socket just closed may take a moment to be free again
     for (let attempt = 0; ; attempt++) {

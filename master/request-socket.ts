@@ -14,9 +14,16 @@ export class RequestSocket implements Service {
   private readonly sock: Router;
   private running = false;
 
-  /** `masterFingerprint` goes into the log line about refused handshakes, to compare with the agents' master_pubkey. */
-  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger, masterFingerprint = '') {
-    this.sock = new Router({ curveServer: true, curveSecretKey: secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000 });
+  /**
+   * `maxMessageSize`: libzmq cuts a connection whose message is bigger, before reading it into memory.
+   * `masterFingerprint` goes into the log line about refused handshakes, to compare with the agents' master_pubkey.
+   */
+  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger,
+    maxMessageSize = 64 * 1024 * 1024, masterFingerprint = '') {
+    this.sock = new Router({
+      curveServer: true, curveSecretKey: secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000,
+      maxMessageSize,
+    });
     smallBatches(this.sock);
     watchHandshakes(this.sock, 'the request socket', log, masterFingerprint);
   }

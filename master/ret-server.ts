@@ -10,6 +10,7 @@ import type { EventBus } from './events.js';
 import type { FileServer } from './fileserver.js';
 import type { JobManager } from './jobs.js';
 import type { KeyStore } from './keys.js';
+import type { PendingKeyLimit } from './pending-limit.js';
 import type { PillarCompiler } from './pillar.js';
 import type { JobStore } from './jobcache/store.js';
 import { localJobProblem, recordLocalJob } from './enrol/local-jobs.js';
@@ -21,6 +22,8 @@ export interface RetServerDeps {
   jobs: JobManager;
   files: FileServer;
   pillar: PillarCompiler;
+  /** What the master trusts about an agent (id, token-preset and admin-set grains): pillar is compiled from this only. */
+  trustedGrains: (id: string) => Record<string, unknown>;
   events: EventBus;
   log: Logger;
   masterSecret: string;
@@ -34,7 +37,12 @@ export interface RetServerDeps {
   /** Why each pending key is still pending (shown by `umec key list`). */
   enrolNotes?: Map<string, string>;
   store?: JobStore;
+  /** Bounds new pending keys (count and rate); without it they are unbounded. */
+  pendingLimit?: PendingKeyLimit;
 }
+
+/** A key request carries a key, grains and a token: anything bigger is not one (and is not parsed). */
+const KEY_REQUEST_MAX = 64 * 1024;
 
 /** A reply: a JSON object and, for file contents, the bytes as a second frame; undefined for a dropped message. */
 export type Reply = { body: object; data?: Buffer } | undefined;
@@ -100,6 +108,7 @@ export class RetServer {
   }
 
   private async keyRequest(h: Header, frames: Buffer[]): Promise<WireReply<'key_request'>> {
+    if ((frames[1]?.length ?? 0) > KEY_REQUEST_MAX) throw new WireError('malformed', `key_request body of ${frames[1].length} bytes (at most ${KEY_REQUEST_MAX})`);
     let claimed: unknown;
     try { claimed = JSON.parse(frames[1].toString('utf8')); } catch { throw new WireError('malformed', 'body is not JSON'); }
     const pub = (claimed as { pubkey?: unknown })?.pubkey;
@@ -107,6 +116,8 @@ export class RetServer {
     // the MAC proves the sender holds the secret key of the public key it presents
     const body = this.checked('key_request', openBody(frames, sharedKey(this.d.masterSecret, pub))) as WireRequest<'key_request'>;
     this.guard.check(h);
+    const refused = await this.pendingRefusal(h.id, pub, body);
+    if (refused) return { body: { status: 'pending', reason: refused } };
     let state = await this.d.keys.request(h.id, pub);
     if (state === 'conflict') {
       this.d.log.warn({ agent: h.id }, 'key request with a different key for a known id refused');
@@ -136,6 +147,19 @@ export class RetServer {
     }
     const grains = state === 'accepted' && redeemed?.ok ? redeemed.grains : undefined;
     return { body: { status: state, ...(grains ? { grains } : {}), ...(state === 'pending' && reason ? { reason } : {}) } };
+  }
+
+  /**
+   * For a new id whose key would only be pending: why it is not recorded now (too many pending
+   * keys, or too many new ones a minute). A good token or autosign grains admit the key at once,
+   * so they are not limited (the token's use is recorded first, as below).
+   */
+  private async pendingRefusal(id: string, pub: string, body: WireRequest<'key_request'>): Promise<string | undefined> {
+    const limit = this.d.pendingLimit;
+    if (!limit || this.d.keys.has(id) || this.d.keys.byPublicKey(pub)) return undefined;
+    if (this.autosign(body.grains)) return undefined;
+    if (body.token && this.d.tokens && (await this.d.tokens.redeem(body.token, id, pub)).ok) return undefined;
+    return limit.take(this.d.keys.count('pending'))?.reason;
   }
 
   private autosign(grains: Record<string, unknown> | undefined): boolean {
@@ -172,8 +196,8 @@ export class RetServer {
         return ix ? { body: { ok: true, index: ix, app_yaml: await d.apps!.appYaml(ix) } } : { body: { ok: false, error: 'no such app' } };
       },
       pillar: async (id) => {
-        const grains = d.agents.get(id)?.grains ?? { id };
-        const { pillar, errors } = await d.pillar.compile(id, grains);
+        // never the grains the agent claims in hello: with them a box could claim another's role and read its secrets
+        const { pillar, errors } = await d.pillar.compile(id, d.trustedGrains(id));
         return { body: { pillar, errors: errors.map((e) => `${e.file ?? ''}:${e.line ?? 0}: ${e.message}`) } };
       },
       local_job: async (id, b) => {

@@ -16,7 +16,7 @@ export function masterScheduler(core: MasterCore, entries: Record<string, Master
     const req = parseJobRequest({ fun: e.function, tgt: e.target, tgt_type: e.tgt_type, args: e.args, timeout: e.timeout });
     s.add(name, e, async () => {
       // no job (and no job cache entry every tick) while nothing matches
-      if (!resolveTarget(req.tgt, req.tgt_type, core.keys.list().accepted, core.agents).length) return undefined;
+      if (!resolveTarget(req.tgt, req.tgt_type, core.keys.list().accepted, (id) => core.targetGrains(id)).length) return undefined;
       const job = await core.startJob({ ...req, user: `schedule:${name}` });
       return job.jid;
     });

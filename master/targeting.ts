@@ -1,13 +1,13 @@
 import { UmecError } from '../lib/errors.js';
 import type { TargetType } from '../lib/messages.js';
 import { matchTarget } from '../states/match.js';
-import type { AgentRegistry } from './agents.js';
 
 /**
- * Accepted agent ids a target expression matches, from the grains the agents
- * reported. An agent that never reported grains still matches id-only targets.
+ * Accepted agent ids a target expression matches, from each agent's grains
+ * (`grainsOf`: what it reported, with what the master trusts over it). An agent
+ * that never reported grains still matches id-only targets.
  */
-export function resolveTarget(tgt: string, type: TargetType, accepted: string[], agents: AgentRegistry): string[] {
+export function resolveTarget(tgt: string, type: TargetType, accepted: string[], grainsOf: (id: string) => Record<string, unknown>): string[] {
   if (type === 'list') {
     const wanted = new Set(tgt.split(',').map((s) => s.trim()).filter(Boolean));
     return accepted.filter((id) => wanted.has(id));
@@ -20,5 +20,5 @@ export function resolveTarget(tgt: string, type: TargetType, accepted: string[],
   } else if (type === 'pcre') {
     try { new RegExp(tgt); } catch (e) { throw new UmecError('TARGET_SYNTAX', { target: tgt, reason: (e as Error).message }); }
   }
-  return accepted.filter((id) => matchTarget(tgt, type, { id, grains: agents.get(id)?.grains ?? { id }, pillar: {} }));
+  return accepted.filter((id) => matchTarget(tgt, type, { id, grains: grainsOf(id), pillar: {} }));
 }

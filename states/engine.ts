@@ -4,7 +4,7 @@ import { Executor } from './executor.js';
 import { LocalFileClient } from './file-client.js';
 import { StateRegistry } from './registry.js';
 import { TemplateRenderer, type RenderContext, type TemplateDeps } from './render.js';
-import { SlsLoader } from './sls/loader.js';
+import { SlsLoader, type LoadLimits } from './sls/loader.js';
 import type { SlsSource } from './sls/tree.js';
 import { highstateSls } from './top.js';
 import type { Drivers, FileClient, LowChunk, RunResults, StateContext, StateModule } from './types.js';
@@ -25,6 +25,15 @@ export interface RunRequest {
   immutableTree?: boolean;
 }
 
+export interface ApplyRequest extends RunRequest {
+  test?: boolean;
+  failhard?: boolean;
+  /** Aborting stops the run between two states (the one running finishes); apply then throws JOB_INTERRUPTED. */
+  signal?: AbortSignal;
+  /** Called before each state runs: what a job journal records as the state reached. */
+  onState?: (chunk: LowChunk, index: number, total: number) => void;
+}
+
 export interface EngineDeps {
   modules: StateModule[];
   drivers: Drivers;
@@ -32,6 +41,8 @@ export interface EngineDeps {
   files?: FileClient;
   /** What salt functions in templates may ask of the machine (cmd.run, user.info, ...): given on the box only. */
   templateDeps?: TemplateDeps;
+  /** Bounds on what one run may load (agent.yaml max_states, max_sls_bytes). */
+  limits?: LoadLimits;
 }
 
 /**
@@ -53,7 +64,7 @@ export class StateEngine {
    */
   async plan(req: RunRequest): Promise<Plan> {
     const ctx = this.renderContext(req);
-    const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root, this.deps.templateDeps ?? { where: 'here (no box to ask)' }), ctx);
+    const loader = new SlsLoader(req.source, new TemplateRenderer(req.source.root, this.deps.templateDeps ?? { where: 'here (no box to ask)' }), ctx, this.deps.limits);
     const problems: Problem[] = [];
     let names = req.sls ?? [];
     if (names.length === 0) {
@@ -70,12 +81,17 @@ export class StateEngine {
     problems.push(...loadProblems);
     const { plan, problems: compileProblems } = compile(high, this.registry);
     problems.push(...compileProblems);
+    const maxStates = this.deps.limits?.maxStates;
+    // name lists expand one ID into many states: the loader's ID count alone does not bound the run
+    if (plan && maxStates !== undefined && plan.chunks.length > maxStates && !problems.some((p) => p.code === 'TOO_MANY_STATES')) {
+      problems.push(problem('TOO_MANY_STATES', { max: maxStates }));
+    }
     if (problems.length || !plan) throw new CompileError(problems);
     plan.warnings = [...loadWarnings, ...(plan.warnings ?? [])];
     return plan;
   }
 
-  async apply(req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
+  async apply(req: ApplyRequest): Promise<RunResults> {
     return this.execute(await this.cachedPlan(req), req);
   }
 
@@ -91,7 +107,7 @@ export class StateEngine {
     return plan;
   }
 
-  execute(plan: Plan, req: RunRequest & { test?: boolean; failhard?: boolean }): Promise<RunResults> {
+  execute(plan: Plan, req: ApplyRequest): Promise<RunResults> {
     const rctx = this.renderContext(req);
     const renderer = new TemplateRenderer(req.source.root, this.deps.templateDeps ?? { where: 'here (no box to ask)' });
     const files = this.deps.files ?? new LocalFileClient(req.source.root);
@@ -102,7 +118,7 @@ export class StateEngine {
         .filter((t): t is LowChunk => t !== undefined).map((t) => ({ module: t.module, fun: t.fun, name: t.name })),
       render: async (tpl, name, extra) => renderer.render(tpl, name, { ...rctx, ...extra }),
     });
-    return new Executor(plan, this.registry, { test: !!req.test, failhard: req.failhard, context }).run();
+    return new Executor(plan, this.registry, { test: !!req.test, failhard: req.failhard, context, signal: req.signal, onState: req.onState }).run();
   }
 
   private renderContext(req: RunRequest): RenderContext {

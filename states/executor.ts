@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { UmecError } from '../lib/errors.js';
 import { prereqIndex, runsAfter, type Plan } from './compile.js';
 import type { StateRegistry } from './registry.js';
 import type { LowChunk, RunResults, StateContext, StateResult, StateReturn } from './types.js';
@@ -9,9 +10,15 @@ export interface ExecuteOptions {
   failhard?: boolean;
   /** Waits between retries (tests pass a fast one). */
   sleep?: (ms: number) => Promise<void>;
+  /** Aborting stops the run between two states; run() then throws JOB_INTERRUPTED. */
+  signal?: AbortSignal;
+  /** Called before each state runs (a job journal's progress). */
+  onState?: (chunk: LowChunk, index: number, total: number) => void;
   /** Builds the context each state function gets. */
   context(chunk: LowChunk, test: boolean): StateContext;
 }
+
+const YIELD_EVERY_MS = 20;
 
 type Gate =
   | { run: true; modWatch: boolean }
@@ -36,6 +43,10 @@ export class Executor {
   private readonly prereqOf: Map<string, string[]>;
   private runNum = 0;
   private stopped = false;
+  /** The state that did not run because the signal was aborted. */
+  private interruptedAt?: LowChunk;
+  /** When the event loop last had a turn: a long run of quick states must not starve the daemon's sockets. */
+  private lastYield = performance.now();
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly plan: Plan, private readonly registry: StateRegistry, private readonly opts: ExecuteOptions) {
@@ -49,6 +60,12 @@ export class Executor {
       await this.call(c);
     }
     if (!this.stopped) await this.runListeners();
+    if (this.interruptedAt) {
+      throw new UmecError('JOB_INTERRUPTED', {
+        reason: String(this.opts.signal?.reason ?? 'aborted'), done: this.runNum, total: this.plan.chunks.length,
+        next: `${this.interruptedAt.sls}.${this.interruptedAt.id}`, results: this.results,
+      });
+    }
     return this.results;
   }
 
@@ -59,6 +76,16 @@ export class Executor {
       await this.call(dep);
       if (this.stopped) return;
     }
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      await new Promise((r) => setImmediate(r));
+      this.lastYield = performance.now();
+    }
+    if (this.opts.signal?.aborted) {
+      this.stopped = true;
+      this.interruptedAt = c;
+      return;
+    }
+    this.opts.onState?.(c, this.runNum, this.plan.chunks.length);
     const start = new Date();
     const t0 = performance.now();
     const ret = await this.evaluate(c);

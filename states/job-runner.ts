@@ -1,8 +1,8 @@
-import { CompileError, formatProblem } from '../lib/errors.js';
+import { CompileError, formatProblem, UmecError } from '../lib/errors.js';
 import type { JobMessage, ReturnMessage } from '../lib/messages.js';
 import type { StateEngine } from './engine.js';
 import { LocalSlsSource } from './sls/tree.js';
-import type { CommandRunner } from './types.js';
+import type { CommandRunner, LowChunk, RunResults } from './types.js';
 
 export interface JobContext {
   grains: () => Record<string, unknown>;
@@ -11,6 +11,10 @@ export interface JobContext {
   pillar: () => Promise<Record<string, unknown>>;
   engine: () => Promise<StateEngine>;
   exec: CommandRunner;
+  /** Aborted when the agent stops: a state run ends between two states and says so in its return. */
+  signal?: AbortSignal;
+  /** Called before each state of an apply runs (what a job journal records as reached). */
+  onState?: (chunk: LowChunk, index: number, total: number) => void;
 }
 
 /** Runs one job on this box and builds its return. */
@@ -33,11 +37,21 @@ export async function runJob(job: JobMessage, ctx: JobContext): Promise<ReturnMe
         const results = await (await ctx.engine()).apply({
           source: new LocalSlsSource(treeDir), sls: job.args.sls ?? [], grains: ctx.grains(), pillar, test: job.args.test,
           immutableTree: true, // tree dirs are named by the manifest hash
+          signal: ctx.signal, onState: ctx.onState,
         });
         const ok = Object.values(results).every((r) => r.result !== false);
         return { ...base, ret: results, retcode: ok ? 0 : 1, success: ok };
       } catch (e) {
         if (e instanceof CompileError) return { ...base, ret: e.problems.map(formatProblem), retcode: 2, success: false };
+        if (e instanceof UmecError && e.code === 'JOB_INTERRUPTED') {
+          // what ran is reported as Salt shows it, and one failed pseudo-state says where the run stopped
+          const results = e.details.results as RunResults;
+          const stop = {
+            name: 'interrupted', result: false, changes: {}, comment: e.message, duration: 0, start_time: '',
+            __run_num__: Object.keys(results).length, __sls__: '', __id__: 'interrupted',
+          };
+          return { ...base, ret: { ...results, 'umec_|-interrupted_|-interrupted_|-stop': stop }, retcode: 1, success: false };
+        }
         return { ...base, ret: [`${(e as Error).message}`], retcode: 1, success: false };
       }
     }

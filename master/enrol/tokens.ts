@@ -46,11 +46,11 @@ export function parseTtl(s: string): number {
 }
 
 /** `role=camera` pairs into a grains object. */
-export function parseGrainPairs(pairs: string[]): Record<string, string> {
+export function parseGrainPairs(pairs: string[], what = '--grains'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const m = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/.exec(p);
-    if (!m) throw new UmecError('USAGE', { reason: `--grains takes key=value, got ${JSON.stringify(p)}` });
+    if (!m) throw new UmecError('USAGE', { reason: `${what} takes key=value, got ${JSON.stringify(p)}` });
     if (m[1] === 'id') throw new UmecError('USAGE', { reason: 'the id grain cannot be preset by a token' });
     out[m[1]] = m[2]!;
   }
@@ -119,6 +119,18 @@ export class TokenStore {
     const { hash: _h, used_keys: _k, ...rest } = r;
     const status = r.revoked ? 'revoked' : r.used_by.length >= r.uses ? 'used' : Date.parse(r.expires) <= now.getTime() ? 'expired' : 'valid';
     return { ...structuredClone(rest), status };
+  }
+
+  /**
+   * The grains preset by every token agent `agentId` enrolled with under `publicKey` (later
+   * tokens win): what the master itself decided about the box, unlike the grains it claims.
+   */
+  presetGrains(agentId: string, publicKey: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const r of this.records) {
+      if (r.used_by.some((u, i) => u === agentId && r.used_keys[i] === publicKey)) Object.assign(out, r.grains);
+    }
+    return out;
   }
 
   list(now = new Date()): TokenView[] {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { isMap, isScalar, isSeq, type Node, type Pair } from 'yaml';
 import { problem, type Problem, type SourcePos } from '../../lib/errors.js';
 import { fnmatch } from '../../lib/fnmatch.js';
@@ -8,7 +9,17 @@ import type { SlsFile, SlsSource } from './tree.js';
 import { templateLineMap } from './line-map.js';
 import { YamlSource } from './yaml-source.js';
 
+/** What one run may load; refused with a problem when crossed (input from the master is bounded). */
+export interface LoadLimits {
+  /** State IDs in the whole run. */
+  maxStates?: number;
+  /** Bytes of one SLS file after rendering. */
+  maxSlsBytes?: number;
+}
+
 interface ExtendDecl { id: string; modules: ModuleDecl[]; pos: SourcePos }
+
+const YIELD_EVERY_MS = 20;
 
 /** Resolves `.name` / `..name` includes relative to the including SLS (Salt's rule). */
 export function resolveInclude(name: string, from: SlsFile): string {
@@ -36,9 +47,12 @@ export class SlsLoader {
   /** What Salt accepts without a word but a user would want to know (ignored argument items). */
   private readonly warnings: Problem[] = [];
   private index = 0;
+  /** When the event loop was last given a turn (a long render must not starve the daemon's sockets). */
+  private lastYield = performance.now();
+  private overLimit = false;
 
   constructor(private readonly source: SlsSource, private readonly renderer: TemplateRenderer,
-    private readonly ctx: RenderContext) {}
+    private readonly ctx: RenderContext, private readonly limits: LoadLimits = {}) {}
 
   async load(names: string[]): Promise<{ high: HighData; problems: Problem[]; warnings: Problem[] }> {
     for (const n of names) await this.visit(n);
@@ -63,6 +77,10 @@ export class SlsLoader {
       }
       throw e;
     }
+    if (this.limits.maxSlsBytes !== undefined && text.length > this.limits.maxSlsBytes) {
+      this.problems.push(problem('SLS_TOO_BIG', { sls: file.sls, size: Buffer.byteLength(text), max: this.limits.maxSlsBytes }, { file: file.path }));
+      return undefined;
+    }
     const shifted = text !== file.text && text.split('\n').length !== file.text.split('\n').length;
     const { source, problems } = YamlSource.parse(file.path, text, shifted ? templateLineMap(file.text, text) : undefined);
     this.problems.push(...problems);
@@ -72,6 +90,10 @@ export class SlsLoader {
   private async visit(name: string, from?: SourcePos): Promise<void> {
     if (this.visited.has(name)) return;
     this.visited.add(name);
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      await new Promise((r) => setImmediate(r));
+      this.lastYield = performance.now();
+    }
     const { file, tried } = await this.source.get(name);
     if (!file) {
       this.problems.push(problem('SLS_NOT_FOUND', { sls: name, root: this.source.root, tried: tried.join(', ') }, from ?? {}));
@@ -123,6 +145,11 @@ export class SlsLoader {
 
   private addId(src: YamlSource, sls: string, id: string, pair: Pair<Node, Node>): void {
     const pos = src.pos(pair.key);
+    if (this.limits.maxStates !== undefined && this.ids.size >= this.limits.maxStates) {
+      if (!this.overLimit) this.problems.push(problem('TOO_MANY_STATES', { max: this.limits.maxStates }, pos));
+      this.overLimit = true;
+      return;
+    }
     const other = this.ids.get(id);
     if (other) {
       this.problems.push(problem('ID_CONFLICT', { id, other: `${other.pos.file}:${other.pos.line}` }, { ...pos, stateId: id }));

@@ -63,6 +63,10 @@ export interface FleetOptions {
   pillar?: Record<string, string>;
   /** Seconds a job waits for returns unless the request says otherwise. */
   timeout?: number;
+  /** More master.yaml settings. */
+  master?: Partial<MasterConfig>;
+  /** More agent.yaml settings for every agent. */
+  agent?: Partial<AgentConfig>;
 }
 
 export interface JobOutcome {
@@ -91,7 +95,7 @@ export class Fleet {
   private masterRunning = false;
   readonly log = createLogger({ name: 'fleet-test', level: 'silent' });
 
-  private constructor(root: string) {
+  private constructor(root: string, private readonly agentExtra: Partial<AgentConfig> = {}) {
     this.root = root;
     this.out = join(root, 'out');
   }
@@ -100,7 +104,7 @@ export class Fleet {
   get pillarRoot(): string { return join(this.root, 'pillar'); }
 
   static async startMaster(o: FleetOptions = {}): Promise<Fleet> {
-    const f = new Fleet(await mkdtemp(join(tmpdir(), 'umec-fleet-')));
+    const f = new Fleet(await mkdtemp(join(tmpdir(), 'umec-fleet-')), o.agent);
     try {
       await mkdir(f.out, { recursive: true });
       await writeFiles(f.stateRoot, o.states ?? {}, f.out);
@@ -110,7 +114,7 @@ export class Fleet {
       while (return_port === publish_port) return_port = await freePort();
       f.masterConfig = validateConfig<MasterConfig>({
         data_dir: join(f.root, 'master'), state_root: f.stateRoot, pillar_root: f.pillarRoot,
-        interface: '127.0.0.1', publish_port, return_port, timeout: o.timeout ?? 5,
+        interface: '127.0.0.1', publish_port, return_port, timeout: o.timeout ?? 5, ...o.master,
       }, masterConfigSchema, 'master.yaml');
       await f.bootMaster();
       return f;
@@ -163,7 +167,7 @@ export class Fleet {
   agentConfig(id: string): AgentConfig {
     return validateConfig<AgentConfig>({
       id, master: [`127.0.0.1:${this.masterConfig.return_port}`], master_pubkey: this.master.core.pair.publicKey,
-      data_dir: this.agentDir(id), acceptance_wait_time: 0.2, reconnect_max: 1,
+      data_dir: this.agentDir(id), acceptance_wait_time: 0.2, reconnect_max: 1, ...this.agentExtra,
     }, agentConfigSchema, 'agent.yaml');
   }
 

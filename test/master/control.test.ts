@@ -53,6 +53,10 @@ const CASES: Record<ControlOp, Case> = {
   },
   'key.reject': { good: () => ({ id: 'nobody' }), bad: [[{ all: true, include_rejected: true }, /include_rejected is not a known field/]] },
   'key.delete': { good: () => ({ id: 'nobody' }), bad: [[{}, /key\.delete: id is required/], [{ id: '' }, /id must be an agent id/]] },
+  'key.grains': {
+    good: () => ({ id: 'box1', set: { role: 'db' } }),
+    bad: [[{}, /key\.grains: id is required/], [{ id: 'box1', set: { role: 1 } }, /set\.role must be string/], [{ id: 'box1', unset: 'role' }, /unset must be a list of grain names/]],
+  },
   'token.create': {
     good: () => ({ uses: 2, grains: { role: 'camera' }, comment: 'control test' }),
     bad: [
