@@ -6,18 +6,21 @@ import { appsRows } from './apps.js';
 import { firmwareRows } from './firmware.js';
 import { formulaRows } from './formulas.js';
 import { commissionRows } from './commission.js';
+import { faultRows } from './faults.js';
 import { fleetRows } from './fleet.js';
 import { jinjaRows } from './jinja.js';
 import { rosterRows } from './roster.js';
 import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
 import { redfishRows } from './redfish.js';
+import { cacheRows } from './cache.js';
 import { scaleRows } from './scale.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['scale', scaleRows],
+  ['cache', cacheRows],
   ['jinja', jinjaRows],
   ['formulas', formulaRows],
   ['fleet', fleetRows],
@@ -27,6 +30,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['commission', commissionRows],
   ['mp1', mp1Rows],
   ['redfish', redfishRows],
+  ['faults', faultRows],
 ];
 
 function printTable(rows: Row[]): void {

@@ -20,6 +20,9 @@ export const redfishConfigSchema = {
     /** Initial SessionService.SessionTimeout, seconds (PATCH changes it later). */
     session_timeout: { type: 'integer', minimum: 30, maximum: 86400, default: 1800 },
     lockout_threshold: { type: 'integer', minimum: 0, maximum: 100, default: 5 },
+    /** Open sessions in all, and of one account (so one user cannot take them all); default 64 and 8 (redfish/sessions.ts DEFAULT_SESSION_LIMITS). */
+    session_limit: { type: 'integer', minimum: 1, maximum: 10000 },
+    session_limit_per_account: { type: 'integer', minimum: 1, maximum: 10000 },
     lockout_duration: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     sysfs_root: { type: 'string', minLength: 1, default: '/sys' },
   },
