@@ -7,6 +7,7 @@ import type { FirmwareEngine, PowerDriver } from '../firmware/types.js';
 import { linuxDrivers } from '../states/drivers/linux.js';
 import { cachedMachineGrains } from '../states/grains-cache.js';
 import { TreeCache } from '../states/tree-cache.js';
+import { VerifiedFiles, type CorruptFile } from '../lib/verified-files.js';
 import type { Drivers } from '../states/types.js';
 import type { MasterChannel } from './channel.js';
 import type { Bootstrap } from './commission/bootstrap.js';
@@ -62,7 +63,8 @@ export class AgentDaemon {
 
   constructor(readonly config: AgentConfig, private readonly log: Logger, private readonly o: AgentDaemonOptions = {}) {
     const bootstrap = o.bootstrap;
-    this.tree = new TreeCache(join(config.data_dir, 'cache'));
+    const onCorrupt = (f: CorruptFile) => this.reportCorrupt(f);
+    this.tree = new TreeCache(join(config.data_dir, 'cache'), { onCorrupt });
     this.link = new MasterLink(config, log, () => this.grains, (job) => {
       this.jobs.handle(job).catch((e: unknown) => log.error({ err: e, jid: job.jid }, 'job failed outside its own error handling'));
     });
@@ -72,7 +74,8 @@ export class AgentDaemon {
       containers: new DockerRuntime(config.containers.socket),
       appIdentity: this.mp1Service?.identities() ?? new FileAppIdentityProvider(join(config.data_dir, 'app-identities.json'), config.containers.mp1_endpoint),
     };
-    this.apps = new MasterAppPackages(() => this.link.channel, join(config.data_dir, 'cache', 'files'), config.request_timeout * 3);
+    this.apps = new MasterAppPackages(() => this.link.channel, join(config.data_dir, 'cache', 'files'), config.request_timeout * 3,
+      undefined, new VerifiedFiles(onCorrupt));
     this.drivers = { ...base, appPackages: base.appPackages ?? this.apps };
     if (o.grains) this.grains = { ...o.grains, ...bootstrap?.presetGrains, ...config.grains, id: config.id };
     this.ready = new Promise((r) => { this.markReady = r; });
@@ -113,6 +116,13 @@ export class AgentDaemon {
   private power(): PowerDriver {
     this.powerDriver ??= this.o.power ?? createPowerDriver(this.config.power, this.drivers.exec);
     return this.powerDriver;
+  }
+
+  /** A cached blob failed its hash check (it is dropped and fetched again by the cache): log it and tell the master. */
+  private reportCorrupt(f: CorruptFile): void {
+    this.log.warn(f, 'a cached file failed its hash check: dropped, fetching it again');
+    this.link.request('event', { kind: 'cache/corrupt', data: { ...f } }, this.config.request_timeout)
+      .catch((e: unknown) => this.log.warn({ err: e }, 'could not report the damaged cache entry to the master'));
   }
 
   /** Grains the agent learned (preset by a token, Mp1 services); agent.yaml grains and the id still win. */

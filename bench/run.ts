@@ -12,12 +12,14 @@ import { rosterRows } from './roster.js';
 import { mp1Rows } from './mp1.js';
 import type { Row, Section } from './section.js';
 import { redfishRows } from './redfish.js';
+import { cacheRows } from './cache.js';
 import { scaleRows } from './scale.js';
 import { stateRows } from './states.js';
 
 const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['states', stateRows],
   ['scale', scaleRows],
+  ['cache', cacheRows],
   ['jinja', jinjaRows],
   ['formulas', formulaRows],
   ['fleet', fleetRows],

@@ -110,7 +110,13 @@ export class AppendLog {
     if (this.writing) return;
     this.writing = true;
     // start on a microtask so that calls already resumed in this turn share the first commit
-    queueMicrotask(() => void this.flush());
+    queueMicrotask(() => {
+      this.flush().catch((e: unknown) => {
+        // flush() settles every entry it takes; should anything else escape, fail what is queued rather than leave it hanging
+        this.writing = false;
+        for (const x of this.queue.splice(0)) x.reject(e);
+      });
+    });
   }
 
   private async flush(): Promise<void> {
@@ -118,7 +124,8 @@ export class AppendLog {
       const head = this.queue[0];
       if (isTask(head)) {
         this.queue.shift();
-        await head.run().then(head.resolve, head.reject);
+        // a task that throws (even before its first await) fails its caller, never the queue
+        await new Promise<void>((resolve) => { resolve(head.run()); }).then(head.resolve, head.reject);
         continue;
       }
       // one commit for every append up to the next task

@@ -68,6 +68,11 @@ export const WIRE_OPS = {
     }, ['kind', 'name', 'jid', 'fun', 'args', 'startedAt', 'ret', 'retcode', 'success']),
     reply: obj({ ok: { type: 'boolean' }, error: { type: 'string' } }, ['ok']),
   },
+  /** Something the agent noticed, published by the master as umec/agent/<id>/<kind> (kinds are a fixed list). */
+  event: {
+    request: obj({ kind: { enum: ['cache/corrupt'] }, data: { type: 'object', maxProperties: 16 } }, ['kind', 'data']),
+    reply: obj({ ok: { const: true } }, ['ok']),
+  },
   /** The agent is shutting down. */
   stop: { request: none, reply: obj({ ok: { const: true } }, ['ok']) },
 } as const;

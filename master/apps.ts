@@ -9,6 +9,7 @@ import { parseAppYaml, type AppDescriptor } from '../states/apps/descriptor.js';
 import type { AppIndex } from '../states/apps/package.js';
 import { readArchiveManifest } from '../states/containers/images.js';
 import { manifestHash, sha256File } from '../lib/manifest.js';
+import { VerifiedFiles, type CorruptFile } from '../lib/verified-files.js';
 
 const INDEX = '.umec-index.json';
 
@@ -41,10 +42,15 @@ export class AppStore {
   private readonly byVersion = new Map<string, AppIndex>();
   private readonly byHash = new Map<string, string>();
 
-  private constructor(private readonly dir: string) {}
+  private readonly verified: VerifiedFiles;
 
-  static async open(dir: string): Promise<AppStore> {
-    const s = new AppStore(dir);
+  private constructor(private readonly dir: string, onCorrupt?: (f: CorruptFile) => void) {
+    this.verified = new VerifiedFiles(onCorrupt);
+  }
+
+  /** `onCorrupt`: told of a stored file whose bytes no longer match its hash (it is then not served). */
+  static async open(dir: string, onCorrupt?: (f: CorruptFile) => void): Promise<AppStore> {
+    const s = new AppStore(dir, onCorrupt);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const e of await readdir(dir, { withFileTypes: true })) {
       if (e.name.startsWith('.tmp-')) { await rm(join(dir, e.name), { recursive: true, force: true }); continue; }
@@ -79,6 +85,8 @@ export class AppStore {
   async readRange(sha256: string, offset: number, length: number): Promise<{ data: Buffer; size: number } | undefined> {
     const p = this.byHash.get(sha256);
     if (!p) return undefined;
+    // checked as a whole when a transfer starts; the agent checks the assembled file again
+    if (offset === 0 && (await this.verified.check(p, sha256)) !== 'ok') return undefined;
     let fh;
     try { fh = await open(p, 'r'); } catch { return undefined; }
     try {
@@ -93,7 +101,8 @@ export class AppStore {
   /** A package file by content hash (for the file server). */
   async read(sha256: string): Promise<Buffer | undefined> {
     const p = this.byHash.get(sha256);
-    return p ? readFile(p).catch(() => undefined) : undefined;
+    if (!p || (await this.verified.check(p, sha256)) !== 'ok') return undefined;
+    return readFile(p).catch(() => undefined);
   }
 
   /** Validates a package (directory or tar[.gz]) and stores it. Same name, version and content again: nothing to do. */

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/log.js';
 import type { JobMessage, JobRequest } from '../lib/messages.js';
 import { AgentRegistry } from './agents.js';
 import { AppStore } from './apps.js';
+import type { CorruptFile } from '../lib/verified-files.js';
 import type { MasterConfig } from './config.js';
 import { EventBus } from './events.js';
 import { FileServer } from './fileserver.js';
@@ -157,11 +158,18 @@ export class MasterCore {
 /** Opens the master's stores under data_dir and builds the core from them. */
 export async function openMasterCore(p: MasterCoreParts): Promise<MasterCore> {
   const d = p.config.data_dir;
+  // a stored package file that no longer matches its hash is not served; the core's event bus says so
+  const built: { core?: MasterCore } = {};
+  const onCorrupt = (f: CorruptFile) => {
+    p.log.error(f, 'an app package file failed its hash check: not served');
+    built.core?.events.fire('umec/master/apps/corrupt', { ...f });
+  };
   const [keys, agents, apps, tokens, setGrains] = await Promise.all([
-    KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps')),
+    KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps'), onCorrupt),
     TokenStore.open(d, p.config.autosign_tokens), TrustedGrains.open(d),
   ]);
-  return new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens, setGrains);
+  built.core = new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens, setGrains);
+  return built.core;
 }
 
 /** The master's own CURVE key pair (data_dir/pki/master.*), made on first start. */

@@ -206,6 +206,10 @@ export class RetServer {
         if (!d.store) return { body: { ok: false, error: 'this master keeps no job cache' } };
         return { body: await recordLocalJob({ store: d.store, events: d.events }, id, b) };
       },
+      event: (id, b) => {
+        d.events.fire(`umec/agent/${id}/${b.kind}`, { ...b.data, id });
+        return Promise.resolve({ body: { ok: true as const } });
+      },
       stop: (id) => {
         d.events.fire(`umec/agent/${id}/stop`, { id });
         return Promise.resolve({ body: { ok: true } });

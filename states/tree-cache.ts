@@ -4,6 +4,7 @@ import { link, lstat, mkdir, open, readdir, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
 import { assertPrivateEntry, privateProblem } from '../lib/private-path.js';
+import type { CorruptFile } from '../lib/verified-files.js';
 import type { WireRequester } from '../lib/wire-ops.js';
 /** Where trees come from: the agent's channel to its master (agent/channel.ts MasterChannel). */
 export interface TreeSource { request: WireRequester<'manifest' | 'file'> }
@@ -28,7 +29,7 @@ export class TreeCache {
    * process's). A directory another local user could have prepared (a thin_dir under
    * /var/tmp) is refused; blobs and trees are re-hashed before use, never trusted by name.
    */
-  constructor(private readonly dir: string, private readonly o: { owners?: readonly number[] } = {}) {}
+  constructor(private readonly dir: string, private readonly o: { owners?: readonly number[]; onCorrupt?: (f: CorruptFile) => void } = {}) {}
 
   private get owners(): readonly number[] {
     return this.o.owners ?? [process.getuid?.() ?? 0];
@@ -98,7 +99,13 @@ export class TreeCache {
     const bad = hashes.find((h) => !/^[0-9a-f]{64}$/.test(h));
     if (bad !== undefined) throw new Error(`bad file hash in manifest: ${bad}`);
     const missing: string[] = [];
-    for (const h of hashes) if ((await this.hashOf(join(filesDir, h))) !== h) missing.push(h);
+    for (const h of hashes) {
+      const actual = await this.hashOf(join(filesDir, h));
+      if (actual === h) continue;
+      // a blob whose bytes are not its name was changed after it was stored: say so, then fetch it again
+      if (actual !== undefined) this.o.onCorrupt?.({ path: join(filesDir, h), expected: h, actual });
+      missing.push(h);
+    }
     if (missing.length) {
       const wanted = new Set(missing);
       await fetchMissing(missing, async (h, data) => {

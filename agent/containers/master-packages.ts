@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UmecError } from '../../lib/errors.js';
 import { writeFileAtomicWith } from '../../lib/fs-atomic.js';
+import { VerifiedFiles } from '../../lib/verified-files.js';
 import { parseAppYaml } from '../../states/apps/descriptor.js';
 import type { AppIndex, AppPackage, AppPackageSource } from '../../states/apps/package.js';
 import type { WireRequester } from '../../lib/wire-ops.js';
@@ -21,9 +22,12 @@ export class MasterAppPackages implements AppPackageSource {
   bytesFetched = 0;
   private readonly inflight = new Map<string, Promise<string>>();
 
-  /** `chunk`: bytes per request (a slow link gets each piece within the request timeout). */
+  /**
+   * `chunk`: bytes per request (a slow link gets each piece within the request timeout). `verified`
+   * checks a cached blob against its hash before each use (shared with the state tree's cache).
+   */
   constructor(private readonly channel: () => MasterRequests, private readonly blobDir: string, private readonly timeoutSec = 30,
-    private readonly chunk = 1024 * 1024) {}
+    private readonly chunk = 1024 * 1024, private readonly verified = new VerifiedFiles()) {}
 
   async get(name: string, version?: string): Promise<AppPackage> {
     const r = await this.channel().request('app', { name, version }, this.timeoutSec);
@@ -67,15 +71,26 @@ export class MasterAppPackages implements AppPackageSource {
     return path;
   }
 
-  /** Local path of a blob, fetched once (concurrent callers share the transfer). */
+  /**
+   * Local path of a blob whose bytes match its hash: a cached copy is checked before use, and one
+   * that fails (tampered, damaged) is dropped and fetched again. Concurrent callers share the work.
+   */
   private blob(hash: string): Promise<string> {
-    const path = join(this.blobDir, hash);
-    if (existsSync(path)) return Promise.resolve(path);
     let p = this.inflight.get(hash);
     if (!p) {
-      p = this.fetch(hash, path).finally(() => this.inflight.delete(hash));
+      p = this.ensure(hash).finally(() => this.inflight.delete(hash));
       this.inflight.set(hash, p);
     }
     return p;
+  }
+
+  private async ensure(hash: string): Promise<string> {
+    const path = join(this.blobDir, hash);
+    const state = await this.verified.check(path, hash);
+    if (state === 'ok') return path;
+    if (state === 'corrupt') await rm(path, { recursive: true, force: true });
+    await this.fetch(hash, path);
+    await this.verified.remember(path, hash);
+    return path;
   }
 }

@@ -58,7 +58,9 @@ export class Notifier {
   private keep(id: string, p: PendingNotification | undefined): void {
     const s = this.o.store;
     if (!s) return;
-    (p ? s.put(id, p) : s.delete(id)).catch((e: unknown) => this.o.log.error({ err: e }, 'cannot record a pending notification'));
+    // a store that throws (a value it cannot write) is reported like one that rejects
+    new Promise<void>((resolve) => { resolve(p ? s.put(id, p) : s.delete(id)); })
+      .catch((e: unknown) => this.o.log.error({ err: e }, 'cannot record a pending notification'));
   }
 
   private async attempt(id: string, subscription: string, url: string, body: { notificationType: string }, attempts: DeliveryAttempt[]): Promise<void> {

@@ -10,6 +10,25 @@ type Snapshot = Record<string, Record<string, unknown>>;
 /** Changes logged since the last snapshot beyond which the log is folded into a new one. */
 const COMPACT_AFTER = 20_000;
 
+export interface RegistryTablesOptions {
+  /** Changes after which the log is folded into a new snapshot (default 20,000). */
+  compactAfter?: number;
+  /**
+   * Told when a compaction started by a write fails (the write itself succeeded:
+   * the log still holds every change, and the next compaction tries again).
+   */
+  onCompactError?: (e: unknown) => void;
+}
+
+/** The log line of a change; a value JSON cannot write (too deep, a BigInt, a cycle) is the caller's error. */
+function serialise(c: Change): string {
+  try {
+    return `${JSON.stringify(c)}\n`;
+  } catch (e) {
+    throw new UmecError('USAGE', { reason: `${c.t} ${c.k}: the value cannot be stored (${(e as Error).message})` });
+  }
+}
+
 /**
  * The Mp1 registry: durable tables of JSON values, a snapshot (state.json)
  * plus an append log of changes (journal.jsonl, lib/append-log: group commit,
@@ -21,15 +40,16 @@ export class RegistryTables {
   private readonly tables = new Map<string, Map<string, unknown>>();
   private log!: Promise<AppendLog>;
   private changes = 0;
+  private compacting = false;
   private readonly snapshot: JsonStore<Snapshot>;
 
-  private constructor(private readonly dir: string) {
+  private constructor(private readonly dir: string, private readonly o: RegistryTablesOptions) {
     // a damaged registry stops the start rather than losing every service and subscription
     this.snapshot = new JsonStore<Snapshot>(join(dir, 'state.json'), { what: 'Mp1 registry', indent: 0, hint: 'not starting rather than losing it' });
   }
 
-  static async open(dir: string): Promise<RegistryTables> {
-    const r = new RegistryTables(dir);
+  static async open(dir: string, o: RegistryTablesOptions = {}): Promise<RegistryTables> {
+    const r = new RegistryTables(dir, o);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const log = await r.load();
     r.log = Promise.resolve(log);
@@ -66,11 +86,20 @@ export class RegistryTables {
     return t as Map<string, T>;
   }
 
-  /** Sets (value) or deletes (undefined) a row now; resolves once the change is on disk. */
-  async write(table: string, key: string, value: unknown): Promise<void> {
+  /**
+   * Sets (value) or deletes (undefined) a row now; resolves once the change is on
+   * disk. The change is serialised before the table is touched: a value that
+   * cannot be written throws (synchronously, a USAGE UmecError) and changes nothing,
+   * so the table never holds what the log and the snapshot could not.
+   */
+  write(table: string, key: string, value: unknown): Promise<void> {
     const c: Change = value === undefined ? { t: table, k: key } : { t: table, k: key, v: value };
+    const line = serialise(c);
     this.apply(c);
-    const line = `${JSON.stringify(c)}\n`;
+    return this.commit(line);
+  }
+
+  private async commit(line: string): Promise<void> {
     let log = await this.log;
     if (log.failed) {
       // a failed commit may have left part of a line: reopening cuts it
@@ -79,7 +108,14 @@ export class RegistryTables {
       log = await this.log;
     }
     await log.append(line);
-    if (++this.changes === COMPACT_AFTER) void this.compact().catch(() => undefined);
+    if (++this.changes >= (this.o.compactAfter ?? COMPACT_AFTER) && !this.compacting) {
+      this.compacting = true;
+      // the change is on disk already: a failed compaction is reported, never the write's failure
+      this.compact().catch((e: unknown) => {
+        this.changes = 0; // try again after as many changes, not on every write
+        this.o.onCompactError?.(e);
+      }).finally(() => { this.compacting = false; });
+    }
   }
 
   /** Folds the log into a new snapshot and empties it, with no change in flight meanwhile. */

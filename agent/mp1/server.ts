@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppIdentity, AppIdentityProvider } from '../../lib/app-identity.js';
 import { httpStatusOf, UmecError } from '../../lib/errors.js';
+import { limitJsonBodies, type BodyLimits } from '../../lib/http-body.js';
 import type { Logger } from '../../lib/log.js';
 import { AppSupport } from './app-support.js';
 import { mp1BaseUrl, type Mp1Config } from './config.js';
@@ -37,11 +38,15 @@ export interface Mp1ServerOptions {
   now?: () => number;
   timingCaps?: () => Promise<Record<string, unknown>>;
   currentTime?: () => Promise<Record<string, unknown>>;
+  /** Size and depth limits of JSON bodies (default MP1_BODY_LIMITS; tests raise the depth to reach the registry's own check). */
+  bodyLimits?: BodyLimits;
 }
 
 const PROBLEM = 'application/problem+json';
 // path ids (appInstanceId up to 128, UUIDs) must fit fastify's path-parameter limit, or it answers 414
 const FASTIFY_OPTS = { logger: false, bodyLimit: 1 << 20, routerOptions: { maxParamLength: 256 } } as const;
+/** Mp1 bodies are a few KiB (ServiceInfo, rules, subscriptions) and at most ~6 levels deep. */
+export const MP1_BODY_LIMITS: BodyLimits = { maxBytes: 1 << 20, maxDepth: 32 };
 
 /**
  * The agent's ETSI MEC 011 (Mp1) server: mec_service_mgmt/v1 and
@@ -82,7 +87,7 @@ export class Mp1Server implements AppIdentityProvider {
   static async open(o: Mp1ServerOptions): Promise<Mp1Server> {
     const mp1Dir = join(o.dataDir, 'mp1');
     const [registry, identities, key] = await Promise.all([
-      RegistryTables.open(join(mp1Dir, 'registry')), IdentityStore.open(mp1Dir), loadOrCreateSecret(mp1Dir, 'token.key'),
+      RegistryTables.open(join(mp1Dir, 'registry'), { onCompactError: (e) => o.log.error({ err: e }, 'cannot compact the Mp1 registry; its log keeps every change and compaction is tried again later') }), IdentityStore.open(mp1Dir), loadOrCreateSecret(mp1Dir, 'token.key'),
     ]);
     const c = o.config;
     const baseUrl = mp1BaseUrl(c);
@@ -106,7 +111,10 @@ export class Mp1Server implements AppIdentityProvider {
 
   private build(): FastifyInstance {
     const c = this.o.config;
-    const app = (this.tls ? Fastify({ ...FASTIFY_OPTS, https: this.tls }) : Fastify(FASTIFY_OPTS)) as unknown as FastifyInstance;
+    const limits = this.o.bodyLimits ?? MP1_BODY_LIMITS;
+    const opts = { ...FASTIFY_OPTS, bodyLimit: limits.maxBytes };
+    const app = (this.tls ? Fastify({ ...opts, https: this.tls }) : Fastify(opts)) as unknown as FastifyInstance;
+    limitJsonBodies(app, limits);
     const problem = (reply: FastifyReply, req: FastifyRequest, p: Mp1Problem) => {
       for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
       return reply.code(p.status).type(PROBLEM).send(p.body(`${this.baseUrl}${req.url}`));

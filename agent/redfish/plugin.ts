@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { RedfishDeps, Principal } from './context.js';
 import { httpStatusOf, UmecError } from '../../lib/errors.js';
+import { limitJsonBodies, type BodyLimits } from '../../lib/http-body.js';
 import { forbidden, fromUmecError, noSession, notFound, RedfishHttpError } from './errors.js';
 import { baseMessage } from './messages.js';
 import { hasPrivilege } from './roles.js';
@@ -15,6 +16,8 @@ import { updateRoutes } from './routes/update.js';
 
 /** Largest request body: Redfish bodies here are a few hundred bytes. */
 export const BODY_LIMIT = 64 * 1024;
+/** Redfish bodies here are at most 3 levels deep (Oem, Links): anything far deeper is refused before parsing. */
+export const BODY_LIMITS: BodyLimits = { maxBytes: BODY_LIMIT, maxDepth: 32 };
 
 async function authenticate(req: FastifyRequest, deps: RedfishDeps): Promise<Principal | null> {
   const token = req.headers['x-auth-token'];
@@ -118,6 +121,7 @@ export async function createRedfishApp(deps: RedfishDeps, o: AppOptions = {}): P
     ...(o.https ? { https: { ...o.https, minVersion: 'TLSv1.2' } } : {}),
   };
   const app = Fastify(opts as FastifyServerOptions) as unknown as FastifyInstance;
+  limitJsonBodies(app, BODY_LIMITS);
   await app.register(redfishPlugin, deps);
   return app;
 }

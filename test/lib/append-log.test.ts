@@ -83,3 +83,22 @@ test('append-log: close commits what was queued first; appends to a closed log a
     assert.equal(await readFile(path, 'utf8'), 'ok\nok2\nmore\n');
   } finally { await cleanup(); }
 });
+
+test('append-log: a task that throws before its first await fails its caller only; no unhandled rejection, later appends go on', async () => {
+  const { dir, cleanup } = await tempDir();
+  const seen: unknown[] = [];
+  const on = (r: unknown) => seen.push(r);
+  process.on('unhandledRejection', on);
+  try {
+    const path = join(dir, 'x.jsonl');
+    const { log } = await AppendLog.open(path);
+    await log.append('a\n');
+    // a compaction whose snapshot cannot even be built (JSON.stringify throwing RangeError) throws synchronously
+    await assert.rejects(log.exclusive(() => { throw new RangeError('Maximum call stack size exceeded'); }), RangeError);
+    await log.append('b\n');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen, []);
+    await log.close();
+    assert.equal(await readFile(path, 'utf8'), 'a\nb\n');
+  } finally { process.off('unhandledRejection', on); await cleanup(); }
+});

@@ -29,6 +29,10 @@ const CASES: Record<Exclude<WireType, 'key_request'>, { good: (c: { hash: string
     good: () => REPORT,
     bad: [[{ ...REPORT, kind: 'cron' }, /local_job: kind must be one of commission, schedule/], [{ ...REPORT, startedAt: 'yesterday' }, /local_job: bad startedAt/]],
   },
+  event: {
+    good: () => ({ kind: 'cache/corrupt', data: { path: '/var/lib/umec/agent/cache/files/x', expected: 'a', actual: 'b' } }),
+    bad: [[{ kind: 'key/accepted', data: {} }, /event: kind must be one of cache\/corrupt/], [{ kind: 'cache/corrupt' }, /data is required/]],
+  },
   stop: { good: () => ({}), bad: [[{ now: true }, /stop: now is not a known field/]] },
 };
 

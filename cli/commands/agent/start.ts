@@ -13,7 +13,8 @@ export default class AgentStart extends UmecCommand {
     // master, master_pubkey and an enrolment token may come from the boot partition or the environment (first boot)
     const bootstrap = await resolveBootstrap(await loadAgentConfig(flags.config), { configFile: flags.config });
     const config = bootstrap.config;
-    const daemon = new AgentDaemon(config, createLogger({ name: `agent:${config.id}`, level: config.log_level }), { bootstrap });
-    await runUntilSignal(async () => { await daemon.start(); return daemon; });
+    const log = createLogger({ name: `agent:${config.id}`, level: config.log_level });
+    const daemon = new AgentDaemon(config, log, { bootstrap });
+    await runUntilSignal(async () => { await daemon.start(); return daemon; }, log);
   }
 }

@@ -11,6 +11,7 @@ export default class MasterStart extends UmecCommand {
     const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
       import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
     const config = await loadMasterConfig(flags.config);
-    await runUntilSignal(() => MasterDaemon.start(config, createLogger({ name: 'master', level: config.log_level })));
+    const log = createLogger({ name: 'master', level: config.log_level });
+    await runUntilSignal(() => MasterDaemon.start(config, log), log);
   }
 }
