@@ -87,6 +87,10 @@ const CASES: Record<WireType, { send: unknown; good: unknown[]; bad: Array<[unkn
     good: [{ ok: true }, { ok: false, error: 'this master keeps no job cache' }],
     bad: [[{ ok: true, stored: true }, /local_job\.stored is not a known field/]],
   },
+  event: {
+    send: { kind: 'cache/corrupt', data: { path: '/x', expected: 'a', actual: 'b' } },
+    good: [{ ok: true }], bad: [[{ ok: false }, /event\.ok must be equal to constant/]],
+  },
   stop: { send: {}, good: [{ ok: true }], bad: [[{ ok: false }, /stop\.ok must be equal to constant/]] },
 };
 
