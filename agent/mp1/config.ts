@@ -39,6 +39,15 @@ export const mp1ConfigSchema = {
       properties: { nft_file: { type: 'string', minLength: 1 }, apply: { type: 'boolean', default: true } },
       additionalProperties: false, default: {},
     },
+    /** Fields of its declared DNS/traffic rules an app may change, by app instance id, app name or `*`. */
+    rule_changes: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: { enum: ['*', 'state', 'priority', 'filterType', 'trafficFilter', 'action', 'dstInterface', 'domainName', 'ipAddressType', 'ipAddress', 'ttl'] },
+      },
+      default: { '*': ['state'] },
+    },
   },
   additionalProperties: false,
 } as const;
