@@ -9,7 +9,8 @@ export interface Mp1Config {
   /** Lifetime of an access token, seconds. */
   token_ttl: number;
   /** Notification delivery: attempts before a notification is dropped (and recorded), first backoff in ms. */
-  notify: { max_attempts: number; backoff_ms: number; timeout_ms: number };
+  /** `allow`: addresses/prefixes callbacks may reach although denied by default (loopback, link-local, metadata). */
+  notify: { max_attempts: number; backoff_ms: number; timeout_ms: number; allow?: string[] };
   /** Requests per second per app (token bucket, burst = 2x); 0 turns the limit off. */
   rate_limit: number;
   /** Seconds an app gets between a termination notification and being removed. */
@@ -37,6 +38,7 @@ export const mp1ConfigSchema = {
         max_attempts: { type: 'integer', minimum: 1, maximum: 100, default: 6 },
         backoff_ms: { type: 'integer', minimum: 1, maximum: 600_000, default: 500 },
         timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000, default: 5000 },
+        allow: { type: 'array', items: { type: 'string', pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' }, default: [] },
       },
       additionalProperties: false, default: {},
     },
