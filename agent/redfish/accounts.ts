@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { JsonStore } from '../../lib/json-store.js';
@@ -13,6 +14,14 @@ export interface Account {
   enabled: boolean;
   /** scrypt hash, see passwords.ts; the password itself is never stored. */
   hash: string;
+  /**
+   * Credential generation: a random value made anew whenever the account is created or its
+   * password, role, name or enabled state changes. A session holds the generation it was made
+   * with and dies when it differs, so a change made here or by the CLI ends it, and an account
+   * deleted and made again (even with the same id and name) never revives it. Absent in files
+   * written before it existed (read as '').
+   */
+  generation?: string;
 }
 
 export interface LockoutPolicy {
@@ -41,6 +50,7 @@ const fileSchema = {
         properties: {
           id: { type: 'string', pattern: '^[0-9]+$' }, username: { type: 'string', pattern: USERNAME_PATTERN },
           role: { enum: ROLE_IDS }, enabled: { type: 'boolean' }, hash: { type: 'string', pattern: '^scrypt\\$' },
+          generation: { type: 'string', minLength: 1, maxLength: 64 },
         },
       },
     },
@@ -108,6 +118,12 @@ export class AccountStore {
   get(id: string): Account | undefined { return this.accounts.find((a) => a.id === id); }
   byName(username: string): Account | undefined { return this.accounts.find((a) => a.username === username); }
 
+  /** True while the account exists, is enabled and still has this credential generation (a session's test). */
+  isCurrent(id: string, generation: string): boolean {
+    const a = this.get(id);
+    return !!a && a.enabled && (a.generation ?? '') === generation;
+  }
+
   isLocked(username: string): boolean {
     const f = this.failures.get(username);
     return !!f && f.lockedUntil > this.now();
@@ -145,7 +161,7 @@ export class AccountStore {
       if (this.byName(o.username)) throw new UmecError('REDFISH_ACCOUNT_EXISTS', { username: o.username });
       checkPassword(o.username, o.password);
       const id = String(Math.max(0, ...this.accounts.map((a) => Number(a.id))) + 1);
-      const a: Account = { id, username: o.username, role: o.role, enabled: o.enabled ?? true, hash: await hashPassword(o.password) };
+      const a: Account = { id, username: o.username, role: o.role, enabled: o.enabled ?? true, hash: await hashPassword(o.password), generation: randomUUID() };
       return { next: [...this.accounts, a], result: a };
     });
   }
@@ -162,6 +178,8 @@ export class AccountStore {
       if (o.role !== undefined) a.role = o.role;
       if (o.enabled !== undefined) a.enabled = o.enabled;
       if (o.password !== undefined) { checkPassword(a.username, o.password); a.hash = await hashPassword(o.password); }
+      // every change of what a session was granted on ends the sessions: even to the same password or role
+      if (o.password !== undefined || o.role !== undefined || a.enabled !== cur.enabled || a.username !== cur.username) a.generation = randomUUID();
       return { next: this.accounts.map((x) => (x.id === id ? a : x)), result: a };
     });
   }

@@ -24,9 +24,10 @@ async function authenticate(req: FastifyRequest, deps: RedfishDeps): Promise<Pri
   if (typeof token === 'string' && token) {
     // an account removed or disabled with the CLI ends its sessions within a second
     await deps.accounts.refresh().catch(() => undefined);
-    const s = deps.sessions.use(token);
-    const a = s && deps.accounts.byName(s.username);
-    return s && a?.enabled ? { username: a.username, accountId: a.id, role: a.role, sessionId: s.id } : null;
+    // bound to the account's id and credential generation, never to its name
+    const s = deps.sessions.use(token, (x) => deps.accounts.isCurrent(x.accountId, x.generation));
+    const a = s && deps.accounts.get(s.accountId);
+    return s && a ? { username: a.username, accountId: a.id, role: a.role, sessionId: s.id } : null;
   }
   const h = req.headers.authorization;
   if (typeof h === 'string' && /^basic /i.test(h)) {

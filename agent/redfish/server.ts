@@ -8,7 +8,7 @@ import type { HostnameDriver, RedfishDeps } from './context.js';
 import { LinuxHardware, type HardwareSource } from './hardware.js';
 import { systemdHostname } from './hostname.js';
 import { createRedfishApp } from './plugin.js';
-import { SessionStore } from './sessions.js';
+import { DEFAULT_SESSION_LIMITS, SessionStore } from './sessions.js';
 import { SettingsStore } from './settings.js';
 import { TaskStore } from './tasks.js';
 import { loadOrCreateTls } from './tls.js';
@@ -47,7 +47,9 @@ export async function startRedfishServer(o: RedfishStartOptions): Promise<Redfis
   const log = o.log.child({ area: 'redfish' });
   const deps: RedfishDeps = {
     systemId: o.systemId, version: UMEC_VERSION, accounts, settings,
-    sessions: new SessionStore(settings.get().sessionTimeout), tasks: new TaskStore(),
+    sessions: new SessionStore(settings.get().sessionTimeout, {
+      total: c.session_limit ?? DEFAULT_SESSION_LIMITS.total, perAccount: c.session_limit_per_account ?? DEFAULT_SESSION_LIMITS.perAccount,
+    }), tasks: new TaskStore(),
     hardware: o.hardware ?? new LinuxHardware({ sysfsRoot: c.sysfs_root }), hostname: o.hostname ?? systemdHostname(),
     firmware: o.firmware, power: o.power, log,
     protocol: c.insecure_http ? { http: c.port } : { https: c.port },

@@ -105,7 +105,8 @@ export function accountRoutes(app: FastifyInstance, deps: RedfishDeps): void {
           role: b.RoleId as RoleId | undefined, enabled: b.Enabled as boolean | undefined,
         }).catch(storeError);
         if (b.Locked === false) deps.accounts.unlock(next.username);
-        if (b.Enabled === false || (b.UserName !== undefined && b.UserName !== a.username)) deps.sessions.deleteUser(a.username);
+        // a new credential generation (password, role, name, enabled) has ended the sessions: free their places now
+        if (next.generation !== a.generation) deps.sessions.deleteAccount(a.id);
         deps.log?.info({ by: req.principal?.username, user: next.username, changed: Object.keys(b) }, 'Redfish account changed');
         return body(next);
       },
@@ -116,7 +117,7 @@ export function accountRoutes(app: FastifyInstance, deps: RedfishDeps): void {
         const a = find(req);
         if (a.role === 'Administrator' && admins(a.id) === 0) throw new RedfishHttpError(409, [baseMessage('ResourceCannotBeDeleted')]);
         await deps.accounts.remove(a.id);
-        deps.sessions.deleteUser(a.username);
+        deps.sessions.deleteAccount(a.id);
         deps.log?.info({ by: req.principal?.username, user: a.username }, 'Redfish account deleted');
         return reply.code(204).send();
       },

@@ -16,14 +16,15 @@ export function sessionRoutes(app: FastifyInstance, deps: RedfishDeps): void {
     '@odata.id': uri(s), '@odata.type': TYPES.Session, Id: s.id, Name: 'User Session', UserName: s.username,
     SessionType: 'Redfish', CreatedTime: new Date(s.created).toISOString(), Password: null,
   });
+  const alive = (s: Session) => deps.accounts.isCurrent(s.accountId, s.generation);
   const find = (req: FastifyRequest): Session => {
     const id = (req.params as { id: string }).id;
-    const s = deps.sessions.get(id);
+    const s = deps.sessions.list(alive).find((x) => x.id === id);
     if (!s) throw new RedfishHttpError(404, [baseMessage('ResourceNotFound', ['Session', id])]);
     return s;
   };
   const own = (req: FastifyRequest, s: Session) => req.principal?.sessionId === s.id
-    || (req.principal?.username === s.username);
+    || (req.principal?.accountId === s.accountId);
 
   const service = async () => ({
     '@odata.id': SS, '@odata.type': TYPES.SessionService, Id: 'SessionService', Name: 'Session Service',
@@ -47,8 +48,8 @@ export function sessionRoutes(app: FastifyInstance, deps: RedfishDeps): void {
   resource(app, `${SS}/Sessions`, {
     get: async (req) => {
       // everybody sees their own sessions; ConfigureManager sees all
-      const all = deps.sessions.list();
-      const visible = hasPrivilege(req.principal!.role, 'ConfigureManager') ? all : all.filter((s) => s.username === req.principal!.username);
+      const all = deps.sessions.list(alive);
+      const visible = hasPrivilege(req.principal!.role, 'ConfigureManager') ? all : all.filter((s) => s.accountId === req.principal!.accountId);
       return collection(TYPES.SessionCollection, `${SS}/Sessions`, 'Session Collection', visible.map(uri));
     },
     post: {
@@ -63,8 +64,12 @@ export function sessionRoutes(app: FastifyInstance, deps: RedfishDeps): void {
           deps.log?.warn({ user: b.UserName, from: req.ip }, 'Redfish login failed');
           throw new RedfishHttpError(401, [baseMessage('NoValidSession')]);
         }
-        const s = deps.sessions.create(a.username);
-        if (!s) throw new RedfishHttpError(503, [baseMessage('SessionLimitExceeded')]);
+        const s = deps.sessions.create(a, alive);
+        if (typeof s === 'string') {
+          const limit = s === 'total' ? deps.sessions.limits.total : deps.sessions.limits.perAccount;
+          deps.log?.warn({ user: a.username, from: req.ip, limit, of: s === 'total' ? 'all accounts' : 'this account' }, 'Redfish session limit reached');
+          throw new RedfishHttpError(503, [baseMessage('SessionLimitExceeded')]);
+        }
         return reply.code(201).header('Location', uri(s)).header('X-Auth-Token', s.token).send(body(s));
       },
     },

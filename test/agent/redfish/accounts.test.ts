@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AccountStore } from '../../../agent/redfish/accounts.js';
-import { SessionStore } from '../../../agent/redfish/sessions.js';
+import { SessionStore, type Session } from '../../../agent/redfish/sessions.js';
 import { tempDir } from '../../helpers/context.js';
 
 test('lockout: N failures in a row lock for the duration, then the right password works again; old failures expire', async () => {
@@ -52,18 +52,26 @@ test('concurrent changes are serialised and all on disk; a bad file is reported,
   } finally { await cleanup(); }
 });
 
-test('sessions: a limit on open sessions, idle timeout, and ending every session of a user', () => {
+test('sessions: a limit on open sessions in all and per account, idle timeout, and ending every session of an account', () => {
   let now = 0;
-  const s = new SessionStore(60, 2, () => now);
-  const a = s.create('u')!;
-  const b = s.create('v')!;
-  assert.equal(s.create('w'), null, 'limit reached');
+  const s = new SessionStore(60, { total: 3, perAccount: 2 }, () => now);
+  const live = () => true;
+  const owner = (id: string) => ({ id, username: `user${id}`, generation: 'g1' });
+  const a = s.create(owner('1'), live) as Session;
+  assert.ok(s.create(owner('1'), live));
+  assert.equal(s.create(owner('1'), live), 'account', 'the account has its 2');
+  const b = s.create(owner('2'), live) as Session;
+  assert.equal(s.create(owner('3'), live), 'total', 'all 3 are taken');
   now += 30_000;
-  assert.ok(s.use(a.token));
+  assert.ok(s.use(a.token, live));
   now += 45_000;
-  assert.ok(s.use(a.token), 'used 45 s ago: alive');
-  assert.equal(s.use(b.token), undefined, 'idle 75 s: timed out');
-  assert.ok(s.create('w'), 'the timed-out one freed its place');
-  s.deleteUser('u');
-  assert.equal(s.use(a.token), undefined);
+  assert.ok(s.use(a.token, live), 'used 45 s ago: alive');
+  assert.equal(s.use(b.token, live), undefined, 'idle 75 s: timed out');
+  assert.ok(s.create(owner('3'), live), 'the timed-out one freed its place');
+  s.deleteAccount('1');
+  assert.equal(s.use(a.token, live), undefined);
+  // a session whose account is no longer current is ended when used and holds no place
+  const c = s.create(owner('4'), live) as Session;
+  assert.equal(s.use(c.token, (x) => x.generation === 'g2'), undefined);
+  assert.equal(s.list().some((x) => x.id === c.id), false);
 });
