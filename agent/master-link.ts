@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Subscriber } from 'zeromq';
 import { loadOrCreateKeyPair, type CurvePair } from '../lib/keypair.js';
 import type { Logger } from '../lib/log.js';
+import { LogThrottle } from '../lib/log-throttle.js';
 import { jobMessageSchema, type JobMessage } from '../lib/messages.js';
 import { backoffDelay, sleep } from '../lib/retry.js';
 import { compileChecker } from '../lib/schema.js';
@@ -41,6 +42,13 @@ export class MasterLink implements Service {
   private current = 0;
   private running = false;
   private joined = false;
+  /** A key check in progress (the master may have lost this agent's key); one at a time. */
+  private rechecking?: Promise<void>;
+  private recheckAgain?: string;
+  /** Bumped when the key is found not accepted: hellos of the earlier generation give up. */
+  private generation = 0;
+  /** Handshake trouble is logged once per 5 minutes per kind, with the count in between. */
+  private readonly handshakeLog = new LogThrottle(300_000);
 
   constructor(private readonly config: AgentConfig, private readonly log: Logger,
     private readonly grains: () => Record<string, unknown>, private readonly onJob: (job: JobMessage) => void) {}
@@ -72,7 +80,8 @@ export class MasterLink implements Service {
     await policy.onAccepted?.(body);
     await this.hello(true);
     this.joined = true;
-    this.heartbeat = setInterval(() => { void this.hello(false).catch(() => undefined); }, 30_000);
+    this.log.info({ master: this.master }, 'key accepted; joined the master');
+    this.heartbeat = setInterval(() => { if (this.joined) void this.hello(false).catch(() => undefined); }, 30_000);
     this.heartbeat.unref();
   }
 
@@ -100,6 +109,74 @@ export class MasterLink implements Service {
       macKey: sharedKey(pair.secretKey, this.config.master_pubkey), reconnectMaxMs: this.config.reconnect_max * 1000, log: this.log,
       maxMessageSize: this.config.max_message_size,
     });
+    const ch = this.ch;
+    // the master broke off the CURVE handshake before it knew who we are: its key is not master_pubkey
+    const brokenOff = (e: { address: string; error: { code?: string } }) => this.handshakeTrouble('master-key', () => this.log.error({
+      master: e.address, error: e.error.code, expected_master_fingerprint: fingerprint(this.config.master_pubkey), agent_fingerprint: fingerprint(pair.publicKey),
+    }, `the master at ${e.address} broke off the CURVE handshake: its key is probably not this agent's master_pubkey (compare expected_master_fingerprint with "umec key finger" on the master)`));
+    ch.events.on('handshake:error:other', brokenOff);
+    ch.events.on('handshake:error:protocol', brokenOff);
+    ch.events.on('handshake:error:auth', (e) => this.handshakeTrouble('refused', () => this.log.warn({
+      master: e.address, agent_fingerprint: fingerprint(pair.publicKey),
+    }, `the master at ${e.address} refuses this agent's key (rejected there?); asking again`)));
+  }
+
+  /** Logs a handshake problem at most once per 5 minutes per kind, counting the ones held back. */
+  private handshakeTrouble(kind: string, log: () => void): void {
+    const { log: now, held } = this.handshakeLog.hit(kind);
+    if (!now) return;
+    if (held) this.log.warn({ kind, repeated: held }, `${held} more handshake failures of this kind since the last report`);
+    log();
+  }
+
+  /**
+   * Something says the master may no longer accept this agent's key (a hello went unanswered,
+   * the publish port refused the key): one key request tells. Accepted: nothing to do. Anything
+   * else (the key was deleted, or its file damaged, on the master): key requests again, with the
+   * usual wait, until it is accepted; then hello and a fresh job subscription. Never gives up.
+   */
+  private recheck(why: string): void {
+    if (!this.running) return;
+    // a sign that comes during a check (the delete may have come after its key request) gets one more check after it
+    if (this.rechecking) { this.recheckAgain = why; return; }
+    if (!this.joined) return;
+    this.rechecking = this.rejoin(why)
+      .catch((e: unknown) => { if (this.running) this.log.error({ err: e }, 'checking the key with the master failed'); })
+      .finally(() => {
+        this.rechecking = undefined;
+        const again = this.recheckAgain;
+        this.recheckAgain = undefined;
+        if (again) this.recheck(again);
+      });
+  }
+
+  private async rejoin(why: string): Promise<void> {
+    let status: string;
+    try {
+      status = (await this.keyRequest({})).status;
+    } catch (e) {
+      if (e instanceof NoAnswer) return; // the master is not answering at all: hello retries and failover handle that
+      throw e;
+    }
+    if (status === 'accepted' || !this.running) return;
+    this.joined = false;
+    this.generation++;
+    this.log.warn({ status, why, master: this.master }, `the master no longer has this agent's key accepted (it is ${status} there); asking again every ${this.config.acceptance_wait_time}s`);
+    const body = await this.waitForAcceptance({}, status);
+    if (!body || !this.running) return;
+    this.log.info({ master: this.master }, 'key accepted again by the master');
+    // the old subscription may have stopped retrying after the refusals: start a new one
+    this.sub?.close();
+    this.sub = undefined;
+    this.subEndpoint = undefined;
+    this.helloing = undefined;
+    await this.hello(true);
+    this.joined = true;
+  }
+
+  private async keyRequest(policy: AcceptancePolicy) {
+    const body = { pubkey: this.pair!.publicKey, grains: this.grains(), ...(policy.token ? { token: policy.token } : {}) };
+    return (await this.channel.request('key_request', body, this.config.request_timeout)).body;
   }
 
   /** With several masters configured, a master that stays silent is left for the next one. */
@@ -111,13 +188,14 @@ export class MasterLink implements Service {
   }
 
   /** Key request until accepted; a rejected or conflicting key keeps asking slowly, as Salt minions do. */
-  private async waitForAcceptance(policy: AcceptancePolicy): Promise<WireReplyBody<'key_request'> | undefined> {
-    let logged = '';
+  private async waitForAcceptance(policy: AcceptancePolicy, known = ''): Promise<WireReplyBody<'key_request'> | undefined> {
+    let logged = known;
+    let silent = 0;
     const boot = policy.commissioning;
     for (let attempt = 1; this.running; attempt++) {
       try {
-        const body = { pubkey: this.pair!.publicKey, grains: this.grains(), ...(policy.token ? { token: policy.token } : {}) };
-        const r = await this.channel.request('key_request', body, this.config.request_timeout);
+        const r = { body: await this.keyRequest(policy) };
+        silent = 0;
         const { status, reason } = r.body;
         if (status === 'accepted') return r.body;
         if (boot) this.log.warn({ status, reason, attempt }, `commissioning: key is ${status} on the master${reason ? ` (${reason})` : ''}; retrying`);
@@ -128,7 +206,8 @@ export class MasterLink implements Service {
         if (boot) this.log.warn({ attempt, master: this.master }, 'commissioning: master not reachable; retrying');
         else this.log.info('no answer from the master yet; retrying');
         this.failover();
-        if (!boot) continue;
+        // the request itself waited request_timeout; back off further while the master stays silent
+        if (!boot) { await sleep(backoffDelay(++silent, { base: 500, max: this.config.reconnect_max * 1000, jitter: 0.5 })); continue; }
       }
       await sleep((boot ? backoffSeconds(attempt, boot.retryMin, boot.retryMax) : this.config.acceptance_wait_time) * 1000);
     }
@@ -137,12 +216,15 @@ export class MasterLink implements Service {
 
   /** One hello at a time: heartbeats and reconnects during an outage share the one in flight. */
   private hello(start: boolean): Promise<WireReplyBody<'hello'>> {
-    this.helloing ??= this.sayHello(start).finally(() => { this.helloing = undefined; });
-    return this.helloing;
+    if (this.helloing) return this.helloing;
+    const p = this.sayHello(start).finally(() => { if (this.helloing === p) this.helloing = undefined; });
+    this.helloing = p;
+    return p;
   }
 
   /** Tells the master this agent is here (and its grains), and follows it to its publish port. */
   private async sayHello(start: boolean): Promise<WireReplyBody<'hello'>> {
+    const generation = this.generation;
     for (let attempt = 0; ; attempt++) {
       try {
         const body = (await this.channel.request('hello', { grains: this.grains(), start }, this.config.request_timeout)).body;
@@ -150,6 +232,9 @@ export class MasterLink implements Service {
         return body;
       } catch (e) {
         if (!(e instanceof NoAnswer) || !this.running) throw e;
+        // an unanswered hello may mean the master lost our key (it drops messages of unknown keys)
+        this.recheck('a hello went unanswered');
+        if (generation !== this.generation) throw e;
         if (attempt > 0) this.failover();
         await sleep(backoffDelay(attempt + 1, { base: 500, max: 30_000, jitter: 0.5 }));
       }
@@ -171,6 +256,8 @@ export class MasterLink implements Service {
     this.sub.connect(endpoint);
     this.sub.subscribe('job');
     this.sub.events.on('connect', () => { void this.hello(false).catch(() => undefined); });
+    // only accepted keys may join the publish port: a refusal means the master no longer accepts ours
+    this.sub.events.on('handshake:error:auth', () => this.recheck('the publish port refused this agent\'s key'));
     void this.jobs(this.sub);
   }
 

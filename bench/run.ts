@@ -6,6 +6,7 @@ import { appsRows } from './apps.js';
 import { firmwareRows } from './firmware.js';
 import { formulaRows } from './formulas.js';
 import { commissionRows } from './commission.js';
+import { faultRows } from './faults.js';
 import { fleetRows } from './fleet.js';
 import { jinjaRows } from './jinja.js';
 import { rosterRows } from './roster.js';
@@ -29,6 +30,7 @@ const SECTIONS: Array<[string, () => Promise<Section>]> = [
   ['commission', commissionRows],
   ['mp1', mp1Rows],
   ['redfish', redfishRows],
+  ['faults', faultRows],
 ];
 
 function printTable(rows: Row[]): void {

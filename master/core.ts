@@ -71,6 +71,10 @@ export class MasterCore {
     this.pillar = new PillarCompiler(p.config.pillar_root);
     this.jobs = new JobManager({ store: p.store, events: this.events, log: p.log, publish: (m) => this.channel.publish(m) });
     this.scheduler = masterScheduler(this, p.config.schedule ?? {}, p.log);
+    for (const d of keys.damaged) {
+      p.log.error({ file: d.file, moved_to: d.movedTo, agent: d.id }, `damaged ${d.state} key file ${d.file} (${d.reason}) moved to ${d.movedTo}; the agent's next key request makes it pending`);
+      this.events.fire(`umec/key/${d.id}/damaged`, { id: d.id, state: d.state, file: d.file, moved_to: d.movedTo, reason: d.reason });
+    }
   }
 
   /** The master's schedules and their last runs. */

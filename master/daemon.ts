@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { LogThrottle } from '../lib/log-throttle.js';
 import type { Logger } from '../lib/log.js';
+import { fingerprint } from '../lib/z85.js';
 import { service, ServiceGroup } from '../lib/services.js';
 import type { MasterConfig } from './config.js';
 import { ControlServer } from './control.js';
@@ -29,10 +31,15 @@ export class MasterDaemon {
     const pair = await masterKeyPair(config);
     const publisher = new JobPublisher(`tcp://${config.interface}:${config.publish_port}`, pair.secretKey, log);
     const core = await openMasterCore({ config, log, pair, channel: publisher, store });
+    // refusals are logged per source address, once a minute with the count (a refused agent retries for ever)
+    const refusals = new LogThrottle(60_000);
     const zap = new ZapHandler((domain, key, address) => {
       const k = core.keys.byPublicKey(key);
       const ok = domain === PUB_DOMAIN ? k?.state === 'accepted' : k?.state !== 'rejected';
-      if (!ok) log.info({ domain, address, agent: k?.id }, 'connection refused by key policy');
+      if (!ok) {
+        const { log: now, held } = refusals.hit(`${address}\0${domain}`);
+        if (now) log.warn({ domain, address, agent: k?.id, state: k?.state ?? 'unknown', fingerprint: fingerprint(key), ...(held ? { refused_since_last_report: held } : {}) }, 'connection refused by key policy');
+      }
       return ok;
     }, (e) => {
       // without ZAP answers no agent can connect
@@ -56,7 +63,7 @@ export class MasterDaemon {
     const services = new ServiceGroup([
       service('zap handler', () => zap.start(), () => zap.close()),
       publisher,
-      new RequestSocket(`tcp://${config.interface}:${config.return_port}`, pair.secretKey, retServer, log, config.max_message_size),
+      new RequestSocket(`tcp://${config.interface}:${config.return_port}`, pair.secretKey, retServer, log, config.max_message_size, fingerprint(pair.publicKey)),
       service('control socket', () => control.start(), () => control.stop()),
       // stopped before the control socket, so a client streaming a job gets its end
       service('jobs', () => undefined, () => core.jobs.stop()),

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeFileAtomic } from '../lib/fs-atomic.js';
+import { isNotFound } from '../lib/errors.js';
 import { isAgentId } from '../lib/ids.js';
 import { isCurveKey } from '../lib/z85.js';
 
@@ -8,6 +9,9 @@ export type KeyState = 'pending' | 'accepted' | 'rejected';
 export const KEY_STATES: readonly KeyState[] = ['pending', 'accepted', 'rejected'];
 
 export interface KeyEntry { id: string; state: KeyState; key: string }
+
+/** A key file that did not hold a key, moved aside at start (`<dir>/damaged/`). */
+export interface DamagedKey { id: string; state: KeyState; file: string; movedTo: string; reason: string }
 
 /**
  * Agent public keys by state, one file per agent id (like Salt's pki dir):
@@ -20,6 +24,9 @@ export class KeyStore {
   /** New pending keys whose file is being written: listed and movable only once on disk. */
   private readonly writing = new Map<string, { key: string; done: Promise<'pending'> }>();
 
+  /** Key files found damaged when the store was opened (empty, not a key, a directory); the caller reports them. */
+  readonly damaged: DamagedKey[] = [];
+
   private constructor(private readonly dir: string) {}
 
   static async open(dir: string): Promise<KeyStore> {
@@ -28,11 +35,34 @@ export class KeyStore {
       await mkdir(join(dir, st), { recursive: true, mode: 0o700 });
       for (const id of await readdir(join(dir, st))) {
         if (!isAgentId(id)) continue;
-        const key = (await readFile(join(dir, st, id), 'utf8')).trim();
-        if (isCurveKey(key)) s.index({ id, state: st, key });
+        const file = join(dir, st, id);
+        let key: string;
+        try { key = (await readFile(file, 'utf8')).trim(); } catch (e) {
+          if (isNotFound(e)) continue;
+          await s.putAside(st, id, (e as NodeJS.ErrnoException).code === 'EISDIR' ? 'a directory, not a key file' : (e as Error).message);
+          continue;
+        }
+        if (!isCurveKey(key)) { await s.putAside(st, id, key ? 'not a Z85 CURVE public key' : 'empty'); continue; }
+        // a key restored into accepted/ or rejected/ after its agent asked again: the restored state wins
+        const prev = s.byId.get(id);
+        if (prev?.state === 'pending' && prev.key === key) await unlink(join(dir, 'pending', id)).catch(() => undefined);
+        s.index({ id, state: st, key });
       }
     }
     return s;
+  }
+
+  /**
+   * A damaged key file is moved to `<dir>/damaged/<state>.<id>.<time>` (kept for a human), so the
+   * agent's next key request makes it pending again instead of the id staying unusable.
+   */
+  private async putAside(state: KeyState, id: string, reason: string): Promise<void> {
+    const file = join(this.dir, state, id);
+    const movedTo = join(this.dir, 'damaged', `${state}.${id}.${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await mkdir(join(this.dir, 'damaged'), { recursive: true, mode: 0o700 });
+    await rename(file, movedTo);
+    await fsyncDir(join(this.dir, state));
+    this.damaged.push({ id, state, file, movedTo, reason });
   }
 
   private index(e: KeyEntry): void {

@@ -3,7 +3,7 @@ import type { Logger } from '../lib/log.js';
 import { SendQueue } from '../lib/send-queue.js';
 import type { Service } from '../lib/services.js';
 import type { RetServer } from './ret-server.js';
-import { bindOrExplain, RET_DOMAIN, smallBatches } from './sockets.js';
+import { bindOrExplain, RET_DOMAIN, smallBatches, watchHandshakes } from './sockets.js';
 
 /**
  * The CURVE request socket (ZAP domain umec-ret: any key not rejected): key requests, returns,
@@ -14,13 +14,18 @@ export class RequestSocket implements Service {
   private readonly sock: Router;
   private running = false;
 
-  /** `maxMessageSize`: libzmq cuts a connection whose message is bigger, before reading it into memory. */
-  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger, maxMessageSize = 64 * 1024 * 1024) {
+  /**
+   * `maxMessageSize`: libzmq cuts a connection whose message is bigger, before reading it into memory.
+   * `masterFingerprint` goes into the log line about refused handshakes, to compare with the agents' master_pubkey.
+   */
+  constructor(private readonly endpoint: string, secretKey: string, private readonly server: RetServer, private readonly log: Logger,
+    maxMessageSize = 64 * 1024 * 1024, masterFingerprint = '') {
     this.sock = new Router({
       curveServer: true, curveSecretKey: secretKey, zapDomain: RET_DOMAIN, linger: 0, sendHighWaterMark: 100_000, receiveHighWaterMark: 100_000,
       maxMessageSize,
     });
     smallBatches(this.sock);
+    watchHandshakes(this.sock, 'the request socket', log, masterFingerprint);
   }
 
   async start(): Promise<void> {

@@ -16,6 +16,8 @@ export interface Mp1Config {
   graceful_timeout: number;
   dns: { hosts_file?: string; dnsmasq_pidfile: string };
   traffic: { nft_file?: string; apply: boolean };
+  /** Fields of its declared DNS/traffic rules an app may change, by app instance id, app name or `*`. */
+  rule_changes: Record<string, string[]>;
 }
 
 export const mp1ConfigSchema = {
@@ -49,6 +51,14 @@ export const mp1ConfigSchema = {
       type: 'object',
       properties: { nft_file: { type: 'string', minLength: 1 }, apply: { type: 'boolean', default: true } },
       additionalProperties: false, default: {},
+    },
+    rule_changes: {
+      type: 'object',
+      additionalProperties: {
+        type: 'array',
+        items: { enum: ['*', 'state', 'priority', 'filterType', 'trafficFilter', 'action', 'dstInterface', 'domainName', 'ipAddressType', 'ipAddress', 'ttl'] },
+      },
+      default: { '*': ['state'] },
     },
   },
   additionalProperties: false,

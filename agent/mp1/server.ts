@@ -23,7 +23,7 @@ import { Mp1Schemas } from './schemas.js';
 import { ServiceRegistry } from './services.js';
 import { currentTime, timingCaps } from './timing.js';
 import { TokenError, TokenIssuer, type TokenClaims } from './tokens.js';
-import { NftApplier } from './traffic.js';
+import { NftApplier } from './nft-applier.js';
 
 export interface Mp1ServerOptions {
   config: Mp1Config;
@@ -32,6 +32,8 @@ export interface Mp1ServerOptions {
   log: Logger;
   /** 'check' has nft only parse the ruleset (tests); default: 'apply' when traffic.apply, else 'off'. */
   nftMode?: 'apply' | 'check' | 'off';
+  /** The nft program (tests run it inside a private network namespace). */
+  nft?: string;
   /** Clock for tokens (tests of expiry). */
   now?: () => number;
   timingCaps?: () => Promise<Record<string, unknown>>;
@@ -76,7 +78,8 @@ export class Mp1Server implements AppIdentityProvider {
     this.services = new ServiceRegistry(ctx, { transports: () => this.transports(), tokenEndpoint: this.tokenEndpoint });
     this.appSupport = new AppSupport(ctx, {
       dns: new DnsApplier({ hostsFile: config.dns.hosts_file ?? join(mp1Dir, 'hosts'), pidFile: config.dns.dnsmasq_pidfile }),
-      nft: new NftApplier({ file: config.traffic.nft_file ?? join(mp1Dir, 'traffic.nft'), mode: o.nftMode ?? (config.traffic.apply ? 'apply' : 'off') }),
+      nft: new NftApplier({ file: config.traffic.nft_file ?? join(mp1Dir, 'traffic.nft'), mode: o.nftMode ?? (config.traffic.apply ? 'apply' : 'off'), nft: o.nft }),
+      ruleChanges: config.rule_changes,
     });
     this.http = this.build();
   }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { curveKeyPair, Publisher, Router } from 'zeromq';
 import { MalformedReply, MasterChannel, RequestTimeout } from '../../agent/channel.js';
-import type { AgentConfig } from '../../agent/config.js';
+import { agentConfigSchema, type AgentConfig } from '../../agent/config.js';
+import { validateConfig } from '../../lib/config.js';
 import { MasterLink } from '../../agent/master-link.js';
 import { createLogger } from '../../lib/log.js';
 import type { JobMessage } from '../../lib/messages.js';
@@ -87,6 +88,10 @@ const CASES: Record<WireType, { send: unknown; good: unknown[]; bad: Array<[unkn
     good: [{ ok: true }, { ok: false, error: 'this master keeps no job cache' }],
     bad: [[{ ok: true, stored: true }, /local_job\.stored is not a known field/]],
   },
+  event: {
+    send: { kind: 'cache/corrupt', data: { path: '/x', expected: 'a', actual: 'b' } },
+    good: [{ ok: true }], bad: [[{ ok: false }, /event\.ok must be equal to constant/]],
+  },
   stop: { send: {}, good: [{ ok: true }], bad: [[{ ok: false }, /stop\.ok must be equal to constant/]] },
 };
 
@@ -137,10 +142,11 @@ test('a job publication is checked against its schema: a bad one is logged namin
   await m.start();
   const dir = await mkdtemp(join(tmpdir(), 'umec-wire-'));
   const { log, lines } = capturedLog();
-  const config = {
+  // every default filled in by the schema, as loadAgentConfig gives it
+  const config = validateConfig<AgentConfig>({
     id: 'box1', master: [`127.0.0.1:${m.retPort}`], master_pubkey: m.pair.publicKey, data_dir: dir,
     acceptance_wait_time: 0.1, reconnect_max: 1, request_timeout: 2,
-  } as AgentConfig;
+  }, agentConfigSchema, 'agent.yaml');
   let helloes = 0;
   m.answer = (type) => {
     if (type === 'key_request') return { status: 'accepted' };
