@@ -21,7 +21,7 @@ import { AgentJobs } from './jobs.js';
 import { FirmwareService, Mp1Service, RedfishService } from './local-services.js';
 import { MasterLink } from './master-link.js';
 import type { Mp1Server } from './mp1/server.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type DamagedRecord } from './outbox.js';
 import type { RedfishServer } from './redfish/server.js';
 
 export interface AgentDaemonOptions {
@@ -83,7 +83,7 @@ export class AgentDaemon {
     this.ready = new Promise((r) => { this.markReady = r; });
     this.commissioned = new Promise((r) => { this.markCommissioned = r; });
 
-    this.jobs = new AgentJobs({ config, log, link: this.link, outbox: new Outbox(join(config.data_dir, 'outbox')), journal, tree: this.tree, drivers: this.drivers, grains: () => this.grains });
+    this.jobs = new AgentJobs({ config, log, link: this.link, outbox: new Outbox(join(config.data_dir, 'outbox'), (d) => this.reportDamaged(d)), journal, tree: this.tree, drivers: this.drivers, grains: () => this.grains });
     const power = () => this.power();
     this.firmware = new FirmwareService(config.firmware, { drivers: this.drivers, grains: () => this.grains, log, ready: this.ready, power, given: o.firmware });
     if (config.redfish?.enabled) this.redfishService = new RedfishService(config, log, () => this.firmware.engine, power);
@@ -125,6 +125,13 @@ export class AgentDaemon {
     this.log.warn(f, 'a cached file failed its hash check: dropped, fetching it again');
     this.link.request('event', { kind: 'cache/corrupt', data: { ...f } }, this.config.request_timeout)
       .catch((e: unknown) => this.log.warn({ err: e }, 'could not report the damaged cache entry to the master'));
+  }
+
+  /** A store record was damaged and moved aside: an error line naming the file, and an event on the master when it can be sent. */
+  private reportDamaged(d: DamagedRecord): void {
+    this.log.error({ file: d.file, moved_to: d.movedTo, reason: d.reason }, `damaged ${d.file} (${d.reason}) moved to ${d.movedTo}; the rest is kept`);
+    this.link.request('event', { kind: 'store/damaged', data: { file: d.file, moved_to: d.movedTo, reason: d.reason } }, this.config.request_timeout)
+      .catch((e: unknown) => this.log.warn({ err: e }, 'could not report the damaged record to the master'));
   }
 
   /** Grains the agent learned (preset by a token, Mp1 services); agent.yaml grains and the id still win. */

@@ -21,6 +21,8 @@ export interface AppendLogOptions {
   mode?: number;
   /** Called right before every fsync/fdatasync (the log, or its directory when the log is made); for tests and metrics. */
   onSync?: (path: string) => void;
+  /** Told when open cut a torn tail (bytes cut), so the owner can log and count the repair. */
+  onTorn?: (path: string, bytes: number) => void;
 }
 
 interface Entry { data: string; resolve: () => void; reject: (e: unknown) => void }
@@ -52,7 +54,7 @@ export class AppendLog {
    * absent) and returns its complete lines. A torn tail is cut so that the next
    * append starts a line; the next commit's fdatasync makes the cut durable.
    */
-  static async open(path: string, o: AppendLogOptions = {}): Promise<{ log: AppendLog; lines: string[] }> {
+  static async open(path: string, o: AppendLogOptions = {}): Promise<{ log: AppendLog; lines: string[]; tornBytes: number }> {
     let fh: FileHandle;
     let created = false;
     try {
@@ -63,6 +65,7 @@ export class AppendLog {
       fh = await open(path, 'a', o.mode ?? 0o600);
     }
     let lines: string[] = [];
+    let tornBytes = 0;
     try {
       if (created) {
         o.onSync?.(dirname(path));
@@ -71,13 +74,17 @@ export class AppendLog {
         const buf = await readFile(path);
         lines = completeLines(buf);
         const end = buf.lastIndexOf(NL) + 1;
-        if (end < buf.length) await fh.truncate(end);
+        if (end < buf.length) {
+          tornBytes = buf.length - end;
+          await fh.truncate(end);
+          o.onTorn?.(path, tornBytes);
+        }
       }
     } catch (e) {
       await fh.close().catch(() => undefined);
       throw e;
     }
-    return { log: new AppendLog(path, fh, o.onSync), lines };
+    return { log: new AppendLog(path, fh, o.onSync), lines, tornBytes };
   }
 
   /** True once a write failed or the log was closed: open it again to go on. */

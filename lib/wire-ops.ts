@@ -70,7 +70,7 @@ export const WIRE_OPS = {
   },
   /** Something the agent noticed, published by the master as umec/agent/<id>/<kind> (kinds are a fixed list). */
   event: {
-    request: obj({ kind: { enum: ['cache/corrupt'] }, data: { type: 'object', maxProperties: 16 } }, ['kind', 'data']),
+    request: obj({ kind: { enum: ['cache/corrupt', 'store/damaged'] }, data: { type: 'object', maxProperties: 16 } }, ['kind', 'data']),
     reply: obj({ ok: { const: true } }, ['ok']),
   },
   /** The agent is shutting down. */

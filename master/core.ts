@@ -172,7 +172,10 @@ export async function openMasterCore(p: MasterCoreParts): Promise<MasterCore> {
     KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps'), onCorrupt),
     TokenStore.open(d, p.config.autosign_tokens), TrustedGrains.open(d),
   ]);
-  built.core = new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs')) }, keys, agents, apps, tokens, setGrains);
+  built.core = new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs'), {
+    // the cut line was a return never acknowledged: its agent still has it in its outbox and sends it again
+    onTorn: (file, bytes) => p.log.error({ file, bytes }, `torn last line of ${file} (${bytes} bytes, never acknowledged) cut; its agent sends that return again`),
+  }) }, keys, agents, apps, tokens, setGrains);
   return built.core;
 }
 

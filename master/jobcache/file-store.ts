@@ -76,6 +76,8 @@ export interface FileJobStoreOptions {
   idleCloseMs?: number;
   /** Called right before every fsync/fdatasync the return path issues (log file or directory); for tests and metrics. */
   onSync?: (path: string) => void;
+  /** Told when a job's returns.jsonl had a torn last line (a return never acknowledged) that was cut. */
+  onTorn?: (path: string, bytes: number) => void;
 }
 
 /** Per-job writer state: the open append log (group commit) and the ids stored. */
@@ -102,12 +104,16 @@ export class FileJobStore implements JobStore {
   private readonly counts = new Map<string, { ino: number; bytes: number; count: number }>();
   private readonly idleCloseMs: number;
   private readonly onSync: ((path: string) => void) | undefined;
+  private readonly onTorn: ((path: string, bytes: number) => void) | undefined;
+  /** Torn last lines cut since the store was opened (fsck and logs report it). */
+  tornRepaired = 0;
   private closed = false;
 
   constructor(dir: string, opts: FileJobStoreOptions = {}) {
     this.dir = resolve(dir);
     this.idleCloseMs = opts.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
     this.onSync = opts.onSync;
+    this.onTorn = opts.onTorn;
     const first = mkdirSync(this.dir, { recursive: true, mode: DIR_MODE });
     if (first !== undefined) {
       for (let p = this.dir; ; p = dirname(p)) {
@@ -248,7 +254,9 @@ export class FileJobStore implements JobStore {
   /** Open the log for appending (created if missing; a torn tail is cut) and load its ids. */
   private async load(log: JobLog): Promise<void> {
     await this.ensureDir(dirname(log.path));
-    const { log: file, lines } = await AppendLog.open(log.path, { mode: FILE_MODE, onSync: this.onSync });
+    const { log: file, lines } = await AppendLog.open(log.path, {
+      mode: FILE_MODE, onSync: this.onSync, onTorn: (path, bytes) => { this.tornRepaired++; this.onTorn?.(path, bytes); },
+    });
     log.log = file;
     for (const r of parseLog(lines, log.jid)) log.ids.add(r.id);
     this.armIdle(log);

@@ -36,8 +36,11 @@ test('append-log: a torn last line (crash mid-append) is not returned and is cut
   try {
     const path = join(dir, 'x.jsonl');
     await writeFile(path, '{"a":1}\n{"b":2}\n{"c":');
-    const { log, lines } = await AppendLog.open(path);
+    const torn: Array<[string, number]> = [];
+    const { log, lines, tornBytes } = await AppendLog.open(path, { onTorn: (p, n) => torn.push([p, n]) });
     assert.deepEqual(lines, ['{"a":1}', '{"b":2}']);
+    assert.equal(tornBytes, 5, 'the repair is counted');
+    assert.deepEqual(torn, [[path, 5]]);
     assert.equal(await readFile(path, 'utf8'), '{"a":1}\n{"b":2}\n', 'the torn tail is cut on open');
     await log.append('{"d":4}\n');
     await log.close();
