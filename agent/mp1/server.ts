@@ -23,6 +23,7 @@ import { Mp1Schemas } from './schemas.js';
 import { ServiceRegistry } from './services.js';
 import { currentTime, timingCaps } from './timing.js';
 import { TokenError, TokenIssuer, type TokenClaims } from './tokens.js';
+import { CallbackPolicy } from './callback-policy.js';
 import { NftApplier } from './nft-applier.js';
 
 export interface Mp1ServerOptions {
@@ -67,6 +68,7 @@ export class Mp1Server implements AppIdentityProvider {
     const mp1Dir = join(o.dataDir, 'mp1');
     this.notifier = new Notifier({
       maxAttempts: config.notify.max_attempts, backoffMs: config.notify.backoff_ms, timeoutMs: config.notify.timeout_ms,
+      callbacks: new CallbackPolicy(config.notify.allow),
       droppedFile: join(mp1Dir, 'dropped-notifications.jsonl'), log,
       store: {
         put: (id, p) => registry.write('outbox', id, p),
