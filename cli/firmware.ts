@@ -1,6 +1,5 @@
 import { agentConfigFlag, jsonFlag } from './base-command.js';
 import type { FirmwareStatus, InstallProgress } from '../firmware/types.js';
-import { reportInputError } from './errors.js';
 
 export const configFlag = {
   ...agentConfigFlag('agent config file (its firmware: and power: sections)'),
@@ -49,10 +48,6 @@ export function progressPrinter(out: NodeJS.WritableStream): (p: InstallProgress
 /** commit / rollback / resume: one engine call on the box, then its status as text or --json. */
 export async function runStatusAction(flags: { config: string; json: boolean },
   action: (engine: Awaited<ReturnType<typeof localEngine>>) => Promise<FirmwareStatus>): Promise<void> {
-  try {
-    const s = await action(await localEngine(flags.config));
-    process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
-  } catch (e) {
-    process.exitCode = reportInputError(e, flags.json);
-  }
+  const s = await action(await localEngine(flags.config));
+  process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
 }

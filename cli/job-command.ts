@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
-import { reportInputError } from './errors.js';
 import { UmecError } from '../lib/errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
@@ -43,37 +42,33 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   let done = false;
   const live = !flags.json && process.stderr.isTTY === true;
   const color = process.stdout.isTTY === true;
-  try {
-    if (flags['max-failures'] !== undefined && !flags.batch) throw new UmecError('USAGE', { reason: 'choose --batch with --max-failures: without batches every target gets the job at once' });
-    const client = await MasterClient.fromConfig(flags.config);
-    const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
-      ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
-    await client.stream('job.start', { request }, (l) => {
-      if (l.type === 'job') {
-        jid = l.jid;
-        targets = l.targets;
-        if (!targets.length) process.stderr.write('No agents matched the target. No command was sent.\n');
-      } else if (l.type === 'return') {
-        const r = { ...l.ret, fun: l.ret.fun as JobFun };
-        returns[r.id] = r.ret;
-        if (!r.success) failed++;
-        if (live) process.stderr.write('\r\x1b[K');
-        if (!flags.json) process.stdout.write(`${formatReturn(r, { color, output: flags['state-output'] as StateOutput })}\n`);
-        if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
-      } else if (l.type === 'done') {
-        done = true;
-        missing = l.missing;
-        stopped = l.stopped;
-      }
-    });
-    if (live) process.stderr.write('\r\x1b[K');
-    if (!done) {
-      // the master went away mid-job: whoever has not answered is missing
-      missing = targets.filter((id) => !(id in returns));
-      process.stderr.write('The master closed the connection before the job finished.\n');
+  if (flags['max-failures'] !== undefined && !flags.batch) throw new UmecError('USAGE', { reason: 'choose --batch with --max-failures: without batches every target gets the job at once' });
+  const client = await MasterClient.fromConfig(flags.config);
+  const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
+    ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
+  await client.stream('job.start', { request }, (l) => {
+    if (l.type === 'job') {
+      jid = l.jid;
+      targets = l.targets;
+      if (!targets.length) process.stderr.write('No agents matched the target. No command was sent.\n');
+    } else if (l.type === 'return') {
+      const r = { ...l.ret, fun: l.ret.fun as JobFun };
+      returns[r.id] = r.ret;
+      if (!r.success) failed++;
+      if (live) process.stderr.write('\r\x1b[K');
+      if (!flags.json) process.stdout.write(`${formatReturn(r, { color, output: flags['state-output'] as StateOutput })}\n`);
+      if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
+    } else if (l.type === 'done') {
+      done = true;
+      missing = l.missing;
+      stopped = l.stopped;
     }
-  } catch (e) {
-    return reportInputError(e, flags.json);
+  });
+  if (live) process.stderr.write('\r\x1b[K');
+  if (!done) {
+    // the master went away mid-job: whoever has not answered is missing
+    missing = targets.filter((id) => !(id in returns));
+    process.stderr.write('The master closed the connection before the job finished.\n');
   }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ jid, returns, missing, ...(stopped ? { stopped } : {}) }, null, 2)}\n`);

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { UmecError } from '../lib/errors.js';
+import { reportedError, UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { ControlArgs, ControlInput, ControlLine, ControlOp, ControlResponse, StreamOp, UnaryOp } from '../master/control-ops.js';
 
@@ -31,7 +31,8 @@ export class MasterClient {
       sock.once('connect', () => writeJsonLine(sock, { ...(req ?? {}), op }));
       readJsonLines(sock, (m) => {
         const l = m as { type: string; [k: string]: unknown };
-        if (l.type === 'error') reject(new UmecError('USAGE', { reason: String(l.message) }));
+        // the master's error keeps its code (and so its kind and exit code) on this side
+        if (l.type === 'error') reject(reportedError(l.code, l.message));
         else onLine(l);
       }, () => undefined);
       sock.once('close', () => resolve());

@@ -1,6 +1,5 @@
 import { Flags } from '@oclif/core';
 import { newJid } from '../master/jobcache/store.js';
-import { CompileError, UmecError } from '../lib/errors.js';
 import type { JobFun } from '../lib/messages.js';
 import type { RosterCompiler } from '../roster/compile.js';
 import { KnownHosts } from '../roster/known-hosts.js';
@@ -8,7 +7,6 @@ import { loadRoster } from '../roster/roster-file.js';
 import { runRoster } from '../roster/runner.js';
 import { selectTargets } from '../roster/targeting.js';
 import { loadThinBundle } from '../roster/thin-bundle.js';
-import { reportInputError } from './errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
 import { jobFlags, targetType } from './job-command.js';
@@ -46,41 +44,36 @@ export interface RosterCommandJob {
 export async function runRosterCommand(tgt: string, job: RosterCommandJob, flags: RosterFlags): Promise<number> {
   const color = process.stdout.isTTY === true;
   const live = !flags.json && process.stderr.isTTY === true;
-  try {
-    const roster = await loadRoster(flags.roster, { knownHosts: flags['known-hosts'] });
-    const targets = selectTargets(roster, tgt, targetType(flags));
-    if (!targets.length) {
-      process.stderr.write(`No roster entry in ${flags.roster} matched the target. Nothing was run.\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ jid: '', returns: {}, missing: [] }, null, 2)}\n`);
-      return 2;
-    }
-    const [bundle, compiler] = await Promise.all([loadThinBundle(), job.compiler?.()]);
-    const knownHosts = new Map<string, KnownHosts>();
-    const jid = newJid();
-    const returns: Record<string, unknown> = {};
-    let failed = 0;
-    // one KnownHosts per file, shared by the entries that name it
-    const khFor = (file: string) => { let k = knownHosts.get(file); if (!k) knownHosts.set(file, k = new KnownHosts(file)); return k; };
-    await runRoster(targets, { fun: job.fun, args: job.args, compiler, test: job.test }, {
-      bundle, knownHosts: (e) => khFor(e.known_hosts), acceptNew: flags['accept-new'], maxProcs: flags['max-procs'], timeoutSec: flags.timeout,
-      onReturn: (id, r) => {
-        returns[id] = r.ret;
-        if (!r.success) failed++;
-        if (live) process.stderr.write('\r\x1b[K');
-        if (!flags.json) {
-          const line = { id, fun: job.fun, ret: r.ret, retcode: r.retcode, success: r.success };
-          const text = r.retcode === 255 ? `${id}:\n    ${String(r.ret)}` : formatReturn(line, { color, output: flags['state-output'] as StateOutput });
-          process.stdout.write(`${text}\n`);
-        }
-        if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
-      },
-    });
-    if (live) process.stderr.write('\r\x1b[K');
-    if (flags.json) process.stdout.write(`${JSON.stringify({ jid, returns, missing: [] }, null, 2)}\n`);
-    else process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing: [] })}\n`);
-    return failed ? 1 : 0;
-  } catch (e) {
-    if (e instanceof UmecError || e instanceof CompileError) return reportInputError(e, flags.json);
-    throw e;
+  const roster = await loadRoster(flags.roster, { knownHosts: flags['known-hosts'] });
+  const targets = selectTargets(roster, tgt, targetType(flags));
+  if (!targets.length) {
+    process.stderr.write(`No roster entry in ${flags.roster} matched the target. Nothing was run.\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ jid: '', returns: {}, missing: [] }, null, 2)}\n`);
+    return 2;
   }
+  const [bundle, compiler] = await Promise.all([loadThinBundle(), job.compiler?.()]);
+  const knownHosts = new Map<string, KnownHosts>();
+  const jid = newJid();
+  const returns: Record<string, unknown> = {};
+  let failed = 0;
+  // one KnownHosts per file, shared by the entries that name it
+  const khFor = (file: string) => { let k = knownHosts.get(file); if (!k) knownHosts.set(file, k = new KnownHosts(file)); return k; };
+  await runRoster(targets, { fun: job.fun, args: job.args, compiler, test: job.test }, {
+    bundle, knownHosts: (e) => khFor(e.known_hosts), acceptNew: flags['accept-new'], maxProcs: flags['max-procs'], timeoutSec: flags.timeout,
+    onReturn: (id, r) => {
+      returns[id] = r.ret;
+      if (!r.success) failed++;
+      if (live) process.stderr.write('\r\x1b[K');
+      if (!flags.json) {
+        const line = { id, fun: job.fun, ret: r.ret, retcode: r.retcode, success: r.success };
+        const text = r.retcode === 255 ? `${id}:\n    ${String(r.ret)}` : formatReturn(line, { color, output: flags['state-output'] as StateOutput });
+        process.stdout.write(`${text}\n`);
+      }
+      if (live) process.stderr.write(`[${Object.keys(returns).length}/${targets.length} returned]`);
+    },
+  });
+  if (live) process.stderr.write('\r\x1b[K');
+  if (flags.json) process.stdout.write(`${JSON.stringify({ jid, returns, missing: [] }, null, 2)}\n`);
+  else process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing: [] })}\n`);
+  return failed ? 1 : 0;
 }

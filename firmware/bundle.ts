@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { UmecError } from '../lib/errors.js';
 import { fsyncDir } from '../lib/fs-atomic.js';
 import { keyId, type Keyring } from './keys.js';
-import { parseManifest, sourceManifestSchema, type Manifest, type ManifestImage } from './manifest.js';
+import { parseManifest, sourceManifestSchema, type Manifest, type ManifestImage, type SourceManifest } from './manifest.js';
 
 /**
  * A bundle is an uncompressed ustar archive: manifest.yaml, then manifest.sig
@@ -230,7 +230,7 @@ async function sha256File(file: string): Promise<{ size: number; sha256: string 
 export async function createBundle(manifestFile: string, out: string): Promise<Manifest> {
   let text: string;
   try { text = await readFile(manifestFile, 'utf8'); } catch (e) { throw bad(manifestFile, `cannot read: ${(e as Error).message}`); }
-  const src = parseManifest<Omit<Manifest, 'images'> & { images: Array<{ slot: string; file: string }> }>(text, manifestFile, sourceManifestSchema);
+  const src = parseManifest<SourceManifest>(text, manifestFile, sourceManifestSchema);
   const images: ManifestImage[] = [];
   const paths: string[] = [];
   for (const [i, img] of src.images.entries()) {

@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /** How the engine finds and changes the boot environment. */
@@ -45,7 +46,7 @@ export interface FirmwareSettings {
   verify_before_write: boolean;
 }
 
-const path = { type: 'string', minLength: 1 };
+const path = { type: 'string', minLength: 1 } as const;
 const slot = {
   type: 'object',
   properties: {
@@ -54,7 +55,7 @@ const slot = {
   },
   required: ['device'],
   additionalProperties: false,
-};
+} as const;
 
 /** JSON schema of the `firmware:` section of agent.yaml (defaults that depend on data_dir are filled by firmwareSettings). */
 export const firmwareSettingsSchema = {
@@ -131,12 +132,10 @@ export const firmwareSettingsSchema = {
   },
   required: ['compatible', 'slots', 'bootenv'],
   additionalProperties: false,
-};
+} as const;
 
-type RawSettings = Omit<FirmwareSettings, 'journal_dir' | 'staging_dir' | 'health'> & {
-  journal_dir?: string; staging_dir?: string;
-  health: Omit<FirmwareSettings['health'], 'commands'> & { commands: Array<string | { run: string; timeout?: number }> };
-};
+/** The `firmware:` section as validated (defaults filled in). */
+type RawSettings = FromSchema<typeof firmwareSettingsSchema>;
 
 /**
  * The engine's settings from a validated `firmware:` section: paths made

@@ -1,26 +1,16 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { parseYaml, schemaProblems } from '../lib/config.js';
 import { UmecError } from '../lib/errors.js';
 
-export interface ManifestImage { slot: string; file: string; size: number; sha256: string }
-
-export interface Manifest {
-  format: 1;
-  compatible: string;
-  version: string;
-  description?: string;
-  /** Grains the box must have (value or list of accepted values). */
-  grains?: Record<string, unknown>;
-  images: ManifestImage[];
-}
-
-const fileName = { type: 'string', pattern: '^(?!manifest\\.)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' };
+const fileName = { type: 'string', pattern: '^(?!manifest\\.)[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' } as const;
 const common = {
   format: { const: 1, default: 1 },
   compatible: { type: 'string', minLength: 1 },
   version: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}$' },
   description: { type: 'string' },
+  /** Grains the box must have (value or list of accepted values). */
   grains: { type: 'object', additionalProperties: { anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number', 'boolean'] } }] } },
-};
+} as const;
 
 /** The manifest inside a bundle (signed). */
 export const manifestSchema = {
@@ -44,7 +34,9 @@ export const manifestSchema = {
   },
   required: ['compatible', 'version', 'images'],
   additionalProperties: false,
-};
+} as const;
+export type Manifest = FromSchema<typeof manifestSchema>;
+export type ManifestImage = Manifest['images'][number];
 
 /** The manifest `bundle create` reads: image paths instead of sizes and hashes. */
 export const sourceManifestSchema = {
@@ -63,7 +55,8 @@ export const sourceManifestSchema = {
   },
   required: ['compatible', 'version', 'images'],
   additionalProperties: false,
-};
+} as const;
+export type SourceManifest = FromSchema<typeof sourceManifestSchema>;
 
 /** Parses and validates a manifest; errors name `label`, the line and the field. */
 export function parseManifest<T = Manifest>(text: string, label: string, schema: Record<string, unknown> = manifestSchema, bundle = label): T {

@@ -1,13 +1,9 @@
 import { appendFile } from 'node:fs/promises';
+import type { FromSchema } from 'json-schema-to-ts';
 import { ProcessRunner } from '../lib/exec.js';
 import type { CommandRunner } from '../lib/drivers.js';
 import type { PowerDriver, ResetKind } from './types.js';
 
-export interface PowerSettings {
-  driver: 'systemd' | 'recording';
-  /** recording: each reset is appended to this file as one JSON line (the test "boots" from it). */
-  record_file?: string;
-}
 
 /** systemctl verbs for each Redfish ResetType; 'On' means nothing on a running box. */
 const SYSTEMCTL: Record<ResetKind, string[] | null> = {
@@ -67,8 +63,10 @@ export const powerSettingsSchema = {
   type: 'object',
   properties: {
     driver: { enum: ['systemd', 'recording'], default: 'systemd' },
+    /** recording: each reset is appended to this file as one JSON line (the test "boots" from it). */
     record_file: { type: 'string', minLength: 1 },
   },
   additionalProperties: false,
   default: {},
-};
+} as const;
+export type PowerSettings = FromSchema<typeof powerSettingsSchema>;

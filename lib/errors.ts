@@ -33,6 +33,10 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  /** A fault in umec itself (a bug), reported by another umec process. */
+  INTERNAL: 'internal error: {reason}',
+  /** A store of the master that cannot be used: damaged, or closed while the master stops. */
+  STORE: '{file}: {reason}',
   // roster (SSH transport)
   ROSTER: '{file}: {reason}',
   SSH_UNREACHABLE: 'cannot reach {host}:{port}: {reason}',
@@ -100,7 +104,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
   SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', SSH_THIN_DIR: 'forbidden', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
-  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable',
+  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable', INTERNAL: 'failed', STORE: 'unavailable',
 };
 
 export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';
@@ -144,12 +148,23 @@ export function formatMessage(code: ErrorCode, details: Record<string, unknown>)
 export class UmecError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
-  constructor(code: ErrorCode, details: Record<string, unknown> = {}) {
-    super(formatMessage(code, details));
+  constructor(code: ErrorCode, details: Record<string, unknown> = {}, message = formatMessage(code, details)) {
+    super(message);
     this.code = code;
     this.details = details;
     this.name = 'UmecError';
   }
+}
+
+export const isErrorCode = (c: unknown): c is ErrorCode => typeof c === 'string' && Object.hasOwn(ErrorCodes, c);
+
+/**
+ * An error another umec process reported as {code, message} (the master's control socket): the same
+ * code, so the same kind, exit code and HTTP status, with the message as sent; an unknown code is INTERNAL.
+ */
+export function reportedError(code: unknown, message: unknown): UmecError {
+  const text = typeof message === 'string' ? message : JSON.stringify(message);
+  return isErrorCode(code) ? new UmecError(code, { reason: text }, text) : new UmecError('INTERNAL', { reason: text, code });
 }
 
 /** One problem in the user's input, pinned to its source position. */

@@ -1,7 +1,7 @@
 import { masterScheduleSchema } from '../lib/schedule-schema.js';
 
 /** The master.yaml schema; defaults live here. Kept apart so clients can read defaults without the validator. */
-const port = { type: 'integer', minimum: 0, maximum: 65535 };
+const port = { type: 'integer', minimum: 0, maximum: 65535 } as const;
 
 export const masterConfigSchema = {
   type: 'object',
@@ -15,6 +15,7 @@ export const masterConfigSchema = {
     autosign_grains: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, default: {} },
     autosign_tokens: { type: 'array', items: { type: 'string', minLength: 16 }, default: [] },
     log_level: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal'], default: 'info' },
+    /** Seconds a job waits for returns by default. */
     timeout: { type: 'number', exclusiveMinimum: 0, default: 30 },
     /** Largest message (bytes) an agent may send; a bigger one cuts its connection before it is read. */
     max_message_size: { type: 'integer', minimum: 65_536, maximum: 4_294_967_296, default: 67_108_864 },

@@ -1,6 +1,6 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { UmecError } from '../lib/errors.js';
+import { formatMessage, UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { Logger } from '../lib/log.js';
 import { jobRequestSchema, type JobRequest } from '../lib/messages.js';
@@ -124,7 +124,7 @@ export class ControlServer {
       if (handled) return;
       handled = true;
       this.dispatch(sock, m).catch((e: unknown) => {
-        const err = e instanceof UmecError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String((e as Error).message ?? e) };
+        const err = e instanceof UmecError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: formatMessage('INTERNAL', { reason: String((e as Error).message ?? e) }) };
         if (!(e instanceof UmecError)) this.log.error({ err: e }, 'control request failed');
         writeJsonLine(sock, { type: 'error', ...err });
         sock.end();

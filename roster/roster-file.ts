@@ -2,7 +2,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadConfig } from '../lib/config.js';
 import { UmecError } from '../lib/errors.js';
-import { ENTRY_DEFAULTS, rosterSchema } from './schema.js';
+import { ENTRY_DEFAULTS, rosterSchema, type RawEntry } from './schema.js';
 
 /** One box reached over SSH, with roster_defaults and built-in defaults applied. */
 export interface RosterEntry {
@@ -26,8 +26,6 @@ export interface Roster {
   file: string;
   entries: Map<string, RosterEntry>;
 }
-
-type RawEntry = Partial<Omit<RosterEntry, 'id'>>;
 
 export function expandHome(p: string, base: string): string {
   if (p === '~' || p.startsWith('~/')) return join(homedir(), p.slice(1));

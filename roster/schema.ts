@@ -1,3 +1,5 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
 /** JSON schema of a roster file: one entry per id, plus roster_defaults. */
 
 const entryProps = {
@@ -15,17 +17,16 @@ const entryProps = {
   node: { type: 'string', minLength: 1 },
 } as const;
 
+const entrySchema = { type: 'object', additionalProperties: false, properties: entryProps } as const;
+
 export const rosterSchema = {
   type: 'object',
-  properties: {
-    roster_defaults: { type: 'object', additionalProperties: false, properties: entryProps },
-  },
-  additionalProperties: {
-    type: 'object',
-    additionalProperties: false,
-    properties: entryProps,
-  },
+  properties: { roster_defaults: entrySchema },
+  additionalProperties: entrySchema,
 } as const;
+
+/** An entry (or roster_defaults) as written in the file. */
+export type RawEntry = FromSchema<typeof entrySchema>;
 
 /** Built-in settings under roster_defaults and each entry. */
 export const ENTRY_DEFAULTS = {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { FromSchema } from 'json-schema-to-ts';
 import { parseDocument } from 'yaml';
 import { loadConfig } from '../../lib/config.js';
 import { isCurveKey } from '../../lib/z85.js';
@@ -10,7 +11,7 @@ import { checkScheduleCron } from '../../lib/schedule-check.js';
 import type { AgentConfig } from '../config.js';
 import { bootstrapFileSchema } from './settings.js';
 
-interface BootstrapFile { master?: string | string[]; master_pubkey?: string; token?: string | null; grains?: Record<string, unknown> }
+type BootstrapFile = FromSchema<typeof bootstrapFileSchema>;
 
 /** What the agent keeps in data_dir once commissioning has begun: the bootstrap file may be gone by the next boot. */
 export interface SavedBootstrap { master?: string[]; master_pubkey?: string; grains?: Record<string, unknown>; started_at: string }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { APPSUP, etagOf, type Mp1Context } from './context.js';
 import { renderHosts, type DnsApplier, type DnsRule } from './dns.js';
-import { badRequest, conflict, Mp1Problem, notFound } from './problem.js';
+import type { NftApplier } from './nft-applier.js';
+import { badRequest, conflict, forbidden, Mp1Problem, notFound } from './problem.js';
 import { formatSchemaErrors } from './schemas.js';
 import { checkCallback, ifMatchOk } from './services.js';
-import { checkTrafficRule, renderNftRuleset, type NftApplier, type TrafficRule } from './traffic.js';
+import { checkTrafficRule, type TrafficRule } from './traffic.js';
 
 interface AppRow { seeded: boolean; readyAt?: string; terminating?: { operationAction: string; deadline: string } }
 interface RuleRow<T> { app: string; rev: number; rule: T }
@@ -32,7 +34,34 @@ export class AppSupport {
   private readonly waiting = new Map<string, () => void>();
   private rulesApplied: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly c: Mp1Context, private readonly o: { dns: DnsApplier; nft: NftApplier }) {}
+  /**
+   * `ruleChanges`: the fields of its DNS and traffic rules an app may change from what its
+   * package declared, by app instance id, app name, or `*` (agent.yaml mp1.rule_changes;
+   * default: only `state`).
+   */
+  constructor(private readonly c: Mp1Context, private readonly o: { dns: DnsApplier; nft: NftApplier; ruleChanges?: Record<string, string[]> }) {}
+
+  /** Refuses a change to any field the operator did not let this app change (403 naming the fields). */
+  private checkChange(app: string, kind: 'DNS' | 'traffic', declared: object, next: object): void {
+    const rc = this.o.ruleChanges ?? { '*': ['state'] };
+    const name = this.c.identities.get(app)?.appName;
+    const allowed = (Object.hasOwn(rc, app) ? rc[app] : name !== undefined && Object.hasOwn(rc, name) ? rc[name] : rc['*']) ?? ['state'];
+    if (allowed.includes('*')) return;
+    const a = declared as Record<string, unknown>;
+    const b = next as Record<string, unknown>;
+    const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !isDeepStrictEqual(a[k], b[k]));
+    const refused = changed.filter((k) => !allowed.includes(k)).sort();
+    if (refused.length) {
+      throw forbidden(`${kind} rule fields ${refused.join(', ')} were declared by the app's package and this app may not change them `
+        + `(it may change: ${allowed.join(', ') || 'nothing'}; an operator allows more with mp1.rule_changes in agent.yaml)`);
+    }
+  }
+
+  /** The rule as the app's package declared it (its provisioning record), or the stored one for rules without a record. */
+  private declared<T extends { dnsRuleId?: string; trafficRuleId?: string }>(app: string, kind: 'dnsRules' | 'trafficRules', id: string, stored: T): T {
+    const list = (this.c.identities.get(app)?.[kind] ?? []) as T[];
+    return list.find((r) => (kind === 'dnsRules' ? r.dnsRuleId : r.trafficRuleId) === id) ?? stored;
+  }
 
   private get apps() { return this.c.registry.table<AppRow>('app'); }
   private get subs() { return this.c.registry.table<{ app: string; sub: TermSub }>('appsub'); }
@@ -155,6 +184,7 @@ export class AppSupport {
     if (rule.dnsRuleId !== id) throw badRequest(`dnsRuleId ${JSON.stringify(rule.dnsRuleId)} does not match the resource (${id})`);
     const more = checkDnsRule(rule);
     if (more.length) throw badRequest(`DnsRule: ${more.join('; ')}`);
+    this.checkChange(app, 'DNS', this.declared(app, 'dnsRules', id, cur.rule), rule);
     const rev = Number(cur.etag.slice(1, -1)) + (JSON.stringify(rule) === JSON.stringify(cur.rule) ? 0 : 1);
     await this.c.registry.write('dns', `${app}/${id}`, { app, rev, rule });
     await this.applyRules();
@@ -170,6 +200,11 @@ export class AppSupport {
     if (rule.trafficRuleId !== id) throw badRequest(`trafficRuleId ${JSON.stringify(rule.trafficRuleId)} does not match the resource (${id})`);
     const more = checkTrafficRule(rule);
     if (more.length) throw badRequest(`TrafficRule: ${more.join('; ')}`);
+    this.checkChange(app, 'traffic', this.declared(app, 'trafficRules', id, cur.rule), rule);
+    // nft must take the app's tables with the new rule before anything is stored
+    const mine = [...this.traffic.values()].filter((r) => r.app === app).map((r) => (r.rule.trafficRuleId === id ? rule : r.rule));
+    const refused = await this.o.nft.check(app, mine);
+    if (refused) throw badRequest(`TrafficRule: nftables refuses the app's rules with this one: ${refused.split('\n')[0].slice(0, 300)}`);
     const rev = Number(cur.etag.slice(1, -1)) + (JSON.stringify(rule) === JSON.stringify(cur.rule) ? 0 : 1);
     await this.c.registry.write('traffic', `${app}/${id}`, { app, rev, rule });
     await this.applyRules();
@@ -180,10 +215,9 @@ export class AppSupport {
   applyRules(): Promise<void> {
     const step = async () => {
       const dns = renderHosts([...this.dns.values()].map((r) => ({ appInstanceId: r.app, rule: r.rule })));
-      const nft = renderNftRuleset([...this.traffic.values()].map((r) => ({ appInstanceId: r.app, rule: r.rule })));
       await this.o.dns.apply(dns);
-      const r = await this.o.nft.apply(nft);
-      if (r.error) this.c.log.error({ error: r.error }, 'nft rejected the traffic ruleset; the previous rules stay in force');
+      const r = await this.o.nft.apply([...this.traffic.values()].map((x) => ({ appInstanceId: x.app, rule: x.rule })));
+      for (const f of r.failed ?? []) this.c.log.error({ app: f.app, error: f.error }, 'nft refused this app\'s traffic rules; its previous rules stay in force, other apps\' are loaded');
     };
     const p = this.rulesApplied.then(step, step);
     this.rulesApplied = p.catch((e: unknown) => this.c.log.error({ err: e }, 'cannot apply DNS/traffic rules'));

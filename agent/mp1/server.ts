@@ -22,8 +22,8 @@ import type { Mp1Routes } from './routes/types.js';
 import { Mp1Schemas } from './schemas.js';
 import { ServiceRegistry } from './services.js';
 import { currentTime, timingCaps } from './timing.js';
-import { TokenError, TokenIssuer } from './tokens.js';
-import { NftApplier } from './traffic.js';
+import { TokenError, TokenIssuer, type TokenClaims } from './tokens.js';
+import { NftApplier } from './nft-applier.js';
 
 export interface Mp1ServerOptions {
   config: Mp1Config;
@@ -32,6 +32,8 @@ export interface Mp1ServerOptions {
   log: Logger;
   /** 'check' has nft only parse the ruleset (tests); default: 'apply' when traffic.apply, else 'off'. */
   nftMode?: 'apply' | 'check' | 'off';
+  /** The nft program (tests run it inside a private network namespace). */
+  nft?: string;
   /** Clock for tokens (tests of expiry). */
   now?: () => number;
   timingCaps?: () => Promise<Record<string, unknown>>;
@@ -76,7 +78,8 @@ export class Mp1Server implements AppIdentityProvider {
     this.services = new ServiceRegistry(ctx, { transports: () => this.transports(), tokenEndpoint: this.tokenEndpoint });
     this.appSupport = new AppSupport(ctx, {
       dns: new DnsApplier({ hostsFile: config.dns.hosts_file ?? join(mp1Dir, 'hosts'), pidFile: config.dns.dnsmasq_pidfile }),
-      nft: new NftApplier({ file: config.traffic.nft_file ?? join(mp1Dir, 'traffic.nft'), mode: o.nftMode ?? (config.traffic.apply ? 'apply' : 'off') }),
+      nft: new NftApplier({ file: config.traffic.nft_file ?? join(mp1Dir, 'traffic.nft'), mode: o.nftMode ?? (config.traffic.apply ? 'apply' : 'off'), nft: o.nft }),
+      ruleChanges: config.rule_changes,
     });
     this.http = this.build();
   }
@@ -154,14 +157,20 @@ export class Mp1Server implements AppIdentityProvider {
     const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     const challenge = (error?: string) => ({ 'www-authenticate': `Bearer realm="mp1"${error ? `, error="${error}"` : ''}` });
     if (!m) throw new Mp1Problem(401, 'an access token is required (Authorization: Bearer, from POST /oauth/token)', challenge());
-    let app: string;
+    let claims: TokenClaims;
     try {
-      app = (await this.tokens.verify(m[1])).appInstanceId;
+      claims = await this.tokens.verify(m[1]);
     } catch (e) {
       if (e instanceof TokenError) throw new Mp1Problem(401, e.message, challenge('invalid_token'));
       throw e;
     }
-    if (!this.identities.get(app)) throw new Mp1Problem(401, `app instance ${app} no longer exists`, challenge('invalid_token'));
+    const app = claims.appInstanceId;
+    // credentials rotated or removed by `umec mp1 app add --rotate` (another process) count within a second
+    await this.identities.refresh();
+    const rec = this.identities.get(app);
+    if (!rec) throw new Mp1Problem(401, `app instance ${app} no longer exists`, challenge('invalid_token'));
+    // a token lives only as long as the credentials it was issued for: rotation and removal revoke it at once
+    if (rec.clientId !== claims.clientId) throw new Mp1Problem(401, `the credentials this token was issued for were replaced; get a new token`, challenge('invalid_token'));
     if (!this.seen.has(app)) { await this.appSupport.ensureApp(app); this.seen.add(app); }
     return app;
   }

@@ -1,7 +1,8 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { UmecCommand } from '../base-command.js';
 import { jobFlags, runJobCommand } from '../job-command.js';
 
-export default class Apply extends Command {
+export default class Apply extends UmecCommand {
   static summary = 'Apply states on the targeted agents (the highstate when no SLS is given)';
   static strict = false;
   static args = {

@@ -1,7 +1,8 @@
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { UmecCommand } from '../base-command.js';
 import { jobFlags, runJobCommand } from '../job-command.js';
 
-export default class Grains extends Command {
+export default class Grains extends UmecCommand {
   static summary = 'Show the grains of the targeted agents';
   static args = { target: Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' }) };
   static flags = { ...jobFlags };

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { AppendLog, completeLines } from '../../lib/append-log.js';
 import { fsyncDir, writeFileAtomic } from '../../lib/fs-atomic.js';
 import { isJid, jidAt, type JobRecord, type JobStore, type JobSummary, type ReturnRecord } from './store.js';
-import { isNotFound } from '../../lib/errors.js';
+import { isNotFound, UmecError } from '../../lib/errors.js';
 
 const ID = /^[A-Za-z0-9._-]{1,253}$/;
 const FILE_MODE = 0o600;
@@ -67,7 +67,7 @@ function parseLog(lines: string[], jid: string): ReturnRecord[] {
 function sinceJid(since: string | undefined): string | undefined {
   if (since === undefined || isJid(since)) return since;
   const ms = Date.parse(since);
-  if (Number.isNaN(ms)) throw new Error(`since must be a jid or an ISO date, got ${JSON.stringify(since)}`);
+  if (Number.isNaN(ms)) throw new UmecError('USAGE', { reason: `since must be a jid or an ISO date, got ${JSON.stringify(since)}` });
   return jidAt(new Date(ms));
 }
 
@@ -120,7 +120,7 @@ export class FileJobStore implements JobStore {
 
   saveJob(job: JobRecord): Promise<void> {
     return this.track(async () => {
-      if (!isJid(job.jid)) throw new Error(`invalid jid ${JSON.stringify(job.jid)}`);
+      if (!isJid(job.jid)) throw new UmecError('INTERNAL', { reason: `invalid jid ${JSON.stringify(job.jid)}` });
       const jobDir = join(this.dir, job.jid);
       await this.ensureDir(jobDir);
       await writeFileAtomic(join(jobDir, 'job.json'), JSON.stringify(job), { mode: FILE_MODE });
@@ -129,8 +129,8 @@ export class FileJobStore implements JobStore {
 
   saveReturn(r: ReturnRecord): Promise<boolean> {
     return this.track(async () => {
-      if (!isJid(r.jid)) throw new Error(`invalid jid ${JSON.stringify(r.jid)}`);
-      if (!isValidId(r.id)) throw new Error(`invalid agent id ${JSON.stringify(r.id)}`);
+      if (!isJid(r.jid)) throw new UmecError('INTERNAL', { reason: `invalid jid ${JSON.stringify(r.jid)}` });
+      if (!isValidId(r.id)) throw new UmecError('INTERNAL', { reason: `invalid agent id ${JSON.stringify(r.id)}` });
       const line = `${JSON.stringify(r)}\n`;
       for (;;) {
         const log = this.logFor(r.jid);
@@ -157,7 +157,7 @@ export class FileJobStore implements JobStore {
     const text = await readIfExists(jobFile);
     if (text === undefined) return undefined;
     const job = parseJob(text, jid);
-    if (!job) throw new Error(`corrupted job file ${jobFile}`);
+    if (!job) throw new UmecError('STORE', { file: jobFile, reason: 'corrupted job file' });
     const returns: ReturnRecord[] = [];
     const seen = new Set<string>();
     const log = await readBytesIfExists(join(this.dir, jid, LOG_NAME));
@@ -168,7 +168,7 @@ export class FileJobStore implements JobStore {
 
   async listJobs(o: { limit?: number; since?: string } = {}): Promise<JobSummary[]> {
     const limit = o.limit ?? Infinity;
-    if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) throw new Error(`limit must be a non-negative integer, got ${limit}`);
+    if (limit !== Infinity && !(Number.isInteger(limit) && limit >= 0)) throw new UmecError('USAGE', { reason: `limit must be a non-negative integer, got ${limit}` });
     const lower = sinceJid(o.since);
     const jids = (await readdir(this.dir)).filter((n) => isJid(n) && (lower === undefined || n >= lower)).sort().reverse();
     const out: JobSummary[] = [];
@@ -255,7 +255,7 @@ export class FileJobStore implements JobStore {
   }
 
   private enqueue(log: JobLog, id: string, line: string): Promise<void> {
-    if (log.dead || !log.log) return Promise.reject(new Error('job store is closed'));
+    if (log.dead || !log.log) return Promise.reject(new UmecError('STORE', { file: this.dir, reason: 'the job cache is closed (the master is stopping)' }));
     return log.log.append(line).then(() => {
       log.ids.add(id);
       log.pending.delete(id);
@@ -308,7 +308,7 @@ export class FileJobStore implements JobStore {
   }
 
   private track<T>(op: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('job store is closed'));
+    if (this.closed) return Promise.reject(new UmecError('STORE', { file: this.dir, reason: 'the job cache is closed (the master is stopping)' }));
     const p = op();
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p)).catch(() => undefined);

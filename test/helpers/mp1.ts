@@ -75,12 +75,12 @@ export interface Res { status: number; headers: Headers; body: any }
 export class Mp1Harness {
   private constructor(readonly server: Mp1Server, readonly dir: string, readonly opts: Mp1ServerOptions) {}
 
-  static async start(o: { dir?: string; config?: Partial<Mp1Config>; now?: () => number; bodyLimits?: Mp1ServerOptions['bodyLimits'] } = {}): Promise<Mp1Harness> {
+  static async start(o: { dir?: string; config?: Partial<Mp1Config>; now?: () => number; bodyLimits?: Mp1ServerOptions['bodyLimits']; server?: Partial<Mp1ServerOptions> } = {}): Promise<Mp1Harness> {
     const dir = o.dir ?? await mkdtemp(join(tmpdir(), 'umec-mp1-'));
     const config = defaultConfig({ port: await freePort(), ...o.config });
     const opts: Mp1ServerOptions = {
       config, dataDir: dir, log: createLogger({ name: 'mp1-test', level: 'fatal' }), now: o.now, nftMode: 'check',
-      timingCaps: undefined, bodyLimits: o.bodyLimits,
+      timingCaps: undefined, bodyLimits: o.bodyLimits, ...o.server,
     };
     const server = await Mp1Server.open(opts);
     await server.listen();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { UmecError } from '../../lib/errors.js';
 import { appendFile, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,7 +161,7 @@ test('corrupted job.json is skipped by listJobs and reported by getJob', async (
   await writeFile(file, (await readFile(file, 'utf8')).slice(0, 20));
   assert.deepEqual((await store.listJobs()).map((s) => s.jid), [c, a]);
   assert.deepEqual((await store.listJobs({ limit: 2 })).map((s) => s.jid), [c, a]);
-  await assert.rejects(store.getJob(b), /corrupted job file/);
+  await assert.rejects(store.getJob(b), (e: unknown) => e instanceof UmecError && e.code === 'STORE' && /corrupted job file/.test(e.message));
 });
 
 test('returns for a job not (yet) saved are kept; the job is listed once saved', async (t) => {

@@ -1,7 +1,7 @@
-import { Command } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { configFlag, runStatusAction } from '../../firmware.js';
 
-export default class FirmwareCommit extends Command {
+export default class FirmwareCommit extends UmecCommand {
   static summary = 'Mark the running trial slot good (skip the remaining health checks)';
   static flags = configFlag;
 

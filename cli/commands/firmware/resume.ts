@@ -1,7 +1,7 @@
-import { Command } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { configFlag, runStatusAction } from '../../firmware.js';
 
-export default class FirmwareResume extends Command {
+export default class FirmwareResume extends UmecCommand {
   static summary = 'Finish an update after a restart or reboot: health checks, then commit or roll back (the agent does this at start)';
   static flags = configFlag;
 

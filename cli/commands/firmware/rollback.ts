@@ -1,7 +1,7 @@
-import { Command } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { configFlag, runStatusAction } from '../../firmware.js';
 
-export default class FirmwareRollback extends Command {
+export default class FirmwareRollback extends UmecCommand {
   static summary = 'Go back to the previous slot (reboots when the trial slot is running)';
   static flags = configFlag;
 

@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { CompileError } from '../../../lib/errors.js';
 import { PillarCompiler } from '../../../master/pillar.js';
 import { RosterCompiler } from '../../../roster/compile.js';
@@ -8,7 +9,7 @@ import { DEFAULT_STATE_ROOT } from '../../local-flags.js';
 import { readSaltYamlMapping } from '../../local.js';
 import { rosterFlags, runRosterCommand } from '../../roster-command.js';
 
-export default class RosterApply extends Command {
+export default class RosterApply extends UmecCommand {
   static summary = 'Apply states on roster hosts over SSH (the highstate when no SLS is given)';
   static strict = false;
   static args = {

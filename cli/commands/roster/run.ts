@@ -1,7 +1,8 @@
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { rosterFlags, runRosterCommand } from '../../roster-command.js';
 
-export default class RosterRun extends Command {
+export default class RosterRun extends UmecCommand {
   static summary = 'Run a command on roster hosts over SSH: umec roster run TARGET -- CMD ARGS...';
   static strict = false;
   static args = { target: Args.string({ required: true, description: 'target (glob on roster ids unless -L/-G/-C/-E)' }) };

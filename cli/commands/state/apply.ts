@@ -1,9 +1,9 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { UmecCommand } from '../../base-command.js';
 import { formatHighstate, summarise, type StateOutput } from '../../format/highstate.js';
-import { reportInputError } from '../../errors.js';
 import { localFlags } from '../../local-flags.js';
 
-export default class StateApply extends Command {
+export default class StateApply extends UmecCommand {
   static summary = 'Apply states (the highstate from top.sls when no SLS is given)';
   static description = 'Like `salt-call --local state.apply`: render, validate, then run the states on this machine.';
   static strict = false;
@@ -19,18 +19,12 @@ export default class StateApply extends Command {
 
   async run(): Promise<void> {
     const { flags, argv } = await this.parse(StateApply);
-    let code: number;
-    try {
-      // the engine is loaded only when a state command runs
-      const { localRequest } = await import('../../local.js');
-      const { engine, req } = await localRequest(flags, argv as string[]);
-      const results = await engine.apply({ ...req, test: flags.test, failhard: flags.failhard });
-      if (flags.json) process.stdout.write(`${JSON.stringify({ local: results }, null, 2)}\n`);
-      else process.stdout.write(`${formatHighstate('local', results, { color: !!process.stdout.isTTY, output: flags['state-output'] as StateOutput })}\n`);
-      code = summarise(results).failed > 0 ? 1 : 0;
-    } catch (e) {
-      code = reportInputError(e, flags.json);
-    }
-    process.exitCode = code;
+    // the engine is loaded only when a state command runs
+    const { localRequest } = await import('../../local.js');
+    const { engine, req } = await localRequest(flags, argv as string[]);
+    const results = await engine.apply({ ...req, test: flags.test, failhard: flags.failhard });
+    if (flags.json) process.stdout.write(`${JSON.stringify({ local: results }, null, 2)}\n`);
+    else process.stdout.write(`${formatHighstate('local', results, { color: !!process.stdout.isTTY, output: flags['state-output'] as StateOutput })}\n`);
+    process.exitCode = summarise(results).failed > 0 ? 1 : 0;
   }
 }

@@ -16,7 +16,8 @@ describe('Mp1 app support (mec_app_support/v1)', () => {
   let tOther: string;
 
   before(async () => {
-    h = await Mp1Harness.start();
+    // the operator lets app-r rewrite its rules (by default an app may only switch their state)
+    h = await Mp1Harness.start({ config: { rule_changes: { 'app-r': ['*'] } } });
     cb = await CallbackServer.start();
     await h.server.ensure('app-r', { dnsRules: [dnsRule('DnsRule1', 'www.example.com', '192.0.2.10'), dnsRule('v6', 'six.example.com', '2001:db8::6', 'INACTIVE')], trafficRules: [trafficRule, etsiPayload('TRAF/jsons/TrafficRuleUpdate.json')] });
     [t, tOther] = await Promise.all([h.token('app-r'), h.token('app-o')]);

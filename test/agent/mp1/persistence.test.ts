@@ -12,7 +12,7 @@ const svc = (serName: string) => ({ serName, version: '1', state: 'ACTIVE', seri
 describe('Mp1 persistence and delivery', () => {
   it('keeps services, subscriptions, rules and credentials across a restart', async () => {
     const cb = await CallbackServer.start();
-    const h1 = await Mp1Harness.start();
+    const h1 = await Mp1Harness.start({ config: { rule_changes: { 'app-p': ['ipAddress'] } } });
     try {
       const id1 = await h1.server.ensure('app-p', { dnsRules: [{ dnsRuleId: 'd', domainName: 'p.example', ipAddressType: 'IP_V4', ipAddress: '192.0.2.5', state: 'ACTIVE' }] });
       const t = await h1.token('app-p');
