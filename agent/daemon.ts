@@ -16,6 +16,7 @@ import type { AgentConfig } from './config.js';
 import { DockerRuntime } from './containers/docker-runtime.js';
 import { FileAppIdentityProvider } from './containers/file-identity.js';
 import { MasterAppPackages } from './containers/master-packages.js';
+import { JobJournal } from './job-journal.js';
 import { AgentJobs } from './jobs.js';
 import { FirmwareService, Mp1Service, RedfishService } from './local-services.js';
 import { MasterLink } from './master-link.js';
@@ -69,8 +70,9 @@ export class AgentDaemon {
       this.jobs.handle(job).catch((e: unknown) => log.error({ err: e, jid: job.jid }, 'job failed outside its own error handling'));
     });
     if (config.mp1) this.mp1Service = new Mp1Service(config.mp1, config.data_dir, log, (summary) => this.setGrains({ mp1_services: summary }));
+    const journal = new JobJournal(join(config.data_dir, 'journal'));
     const base = o.drivers ?? {
-      ...linuxDrivers(),
+      ...linuxDrivers({ processes: journal.processHooks() }),
       containers: new DockerRuntime(config.containers.socket),
       appIdentity: this.mp1Service?.identities() ?? new FileAppIdentityProvider(join(config.data_dir, 'app-identities.json'), config.containers.mp1_endpoint),
     };
@@ -81,7 +83,7 @@ export class AgentDaemon {
     this.ready = new Promise((r) => { this.markReady = r; });
     this.commissioned = new Promise((r) => { this.markCommissioned = r; });
 
-    this.jobs = new AgentJobs({ config, log, link: this.link, outbox: new Outbox(join(config.data_dir, 'outbox')), tree: this.tree, drivers: this.drivers, grains: () => this.grains });
+    this.jobs = new AgentJobs({ config, log, link: this.link, outbox: new Outbox(join(config.data_dir, 'outbox')), journal, tree: this.tree, drivers: this.drivers, grains: () => this.grains });
     const power = () => this.power();
     this.firmware = new FirmwareService(config.firmware, { drivers: this.drivers, grains: () => this.grains, log, ready: this.ready, power, given: o.firmware });
     if (config.redfish?.enabled) this.redfishService = new RedfishService(config, log, () => this.firmware.engine, power);

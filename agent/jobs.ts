@@ -12,6 +12,7 @@ import { NoAnswer } from './channel.js';
 import { localJid } from './commission/local-jid.js';
 import type { AgentConfig } from './config.js';
 import type { MasterLink } from './master-link.js';
+import type { JobJournal, JournalEntry } from './job-journal.js';
 import type { Outbox, OutboxItem } from './outbox.js';
 
 export interface AgentJobsDeps {
@@ -19,6 +20,8 @@ export interface AgentJobsDeps {
   log: Logger;
   link: MasterLink;
   outbox: Outbox;
+  /** What is running, so a crash leaves a record (agent/job-journal.ts). */
+  journal: JobJournal;
   tree: TreeCache;
   drivers: Drivers;
   grains: () => Record<string, unknown>;
@@ -41,9 +44,18 @@ export class AgentJobs implements Service {
 
   constructor(private readonly d: AgentJobsDeps) {}
 
-  start(): Promise<void> {
+  /** Jobs a crash interrupted become failed returns in the outbox (delivered by flush), never run again. */
+  async start(): Promise<void> {
+    const { journal, outbox, log } = this.d;
+    const { returns, killed, tempsRemoved } = await journal.recover();
+    if (killed.length) log.warn({ process_groups: killed }, `killed ${killed.length} command(s) a previous run of the agent left running`);
+    for (const t of tempsRemoved) log.warn({ file: t }, `removed ${t}, the temporary file of a write the previous run did not finish`);
+    for (const { entry, ret } of returns) {
+      log.error({ jid: entry.jid, fun: entry.fun, reached: entry.reached }, `job ${entry.jid} was interrupted by the end of the previous run; reporting it, not running it again`);
+      await outbox.put(entry.local ? { ...ret, local: { ...entry.local, fun: entry.fun, args: entry.args, startedAt: entry.startedAt } } : ret);
+      await journal.end(entry.jid);
+    }
     this.running = true;
-    return Promise.resolve();
   }
 
   /** Ends a running apply between two states and waits until its return is in the outbox. */
@@ -56,7 +68,8 @@ export class AgentJobs implements Service {
   /** A job from the master: run it, keep its return, deliver it. */
   async handle(job: JobMessage): Promise<void> {
     this.d.log.info({ jid: job.jid, fun: job.fun }, 'job received');
-    const kept = this.track(this.execute(job).then(async (ret) => { await this.d.outbox.put(ret); return ret; }));
+    const kept = this.track(this.journaled({ jid: job.jid, fun: job.fun, args: job.args, startedAt: new Date().toISOString() }, job,
+      async (ret) => { await this.d.outbox.put(ret); return ret; }));
     await this.deliver(await kept);
   }
 
@@ -72,8 +85,9 @@ export class AgentJobs implements Service {
     const job: JobMessage = { jid: localJid(), fun, args, targets: [this.d.config.id] };
     const startedAt = new Date().toISOString();
     this.d.log.info({ jid: job.jid, fun, [kind]: name }, `${kind} job started`);
-    const item = await this.track(this.execute(job).then(async (ret): Promise<OutboxItem> => {
-      const it: OutboxItem = { ...ret, local: { kind, name, fun, args, startedAt, ...(attempt ? { attempt } : {}) } };
+    const local = { kind, name, ...(attempt ? { attempt } : {}) };
+    const item = await this.track(this.journaled({ jid: job.jid, fun, args, startedAt, local }, job, async (ret): Promise<OutboxItem> => {
+      const it: OutboxItem = { ...ret, local: { ...local, fun, args, startedAt } };
       await this.d.outbox.put(it);
       return it;
     }));
@@ -87,6 +101,14 @@ export class AgentJobs implements Service {
     for (const r of await this.d.outbox.pending()) void this.deliver(r);
   }
 
+  /** Runs the job journaled: on disk as running before it starts, forgotten once `keep` has put its return in the outbox. */
+  private async journaled<T>(entry: JournalEntry, job: JobMessage, keep: (ret: ReturnMessage) => Promise<T>): Promise<T> {
+    await this.d.journal.begin(entry);
+    const kept = await keep(await this.execute(job));
+    await this.d.journal.end(job.jid);
+    return kept;
+  }
+
   private execute(job: JobMessage): Promise<ReturnMessage> {
     const { config, link } = this.d;
     const exec = () => runJob(job, {
@@ -97,6 +119,7 @@ export class AgentJobs implements Service {
       engine: () => this.engine(),
       exec: this.d.drivers.exec,
       signal: this.abort.signal,
+      onState: (chunk, index, total) => this.d.journal.reached(job.jid, chunk, index, total),
     });
     return (job.fun === 'apply' ? this.applies.run(exec) : exec()).then((r) => this.bounded(r));
   }

@@ -13,8 +13,16 @@ export async function lookupUser(name: string, passwdFile = '/etc/passwd'):
   return undefined;
 }
 
-/** Runs real processes, in their own process group so a timeout kills the whole tree. */
+/** Told of every command a ProcessRunner starts and sees end (by the leader's pid, which is also its process group). */
+export interface ProcessHooks { started?(pid: number): void; ended?(pid: number): void }
+
+/**
+ * Runs real processes, in their own process group so a timeout kills the whole tree. `hooks`
+ * let a daemon journal the groups it has running, to kill them after a crash of its own.
+ */
 export class ProcessRunner implements CommandRunner {
+  constructor(private readonly hooks: ProcessHooks = {}) {}
+
   async run(cmd: string | string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const useShell = typeof cmd === 'string' || opts.shell === true;
     const argv = useShell ? ['/bin/sh', '-c', Array.isArray(cmd) ? cmd.join(' ') : cmd] : cmd;
@@ -31,6 +39,8 @@ export class ProcessRunner implements CommandRunner {
       const child = spawn(argv[0], argv.slice(1), {
         cwd: opts.cwd, env, uid, gid, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
       });
+      const pid = child.pid;
+      if (pid !== undefined) this.hooks.started?.(pid);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
@@ -43,6 +53,7 @@ export class ProcessRunner implements CommandRunner {
       child.on('error', (e) => { if (timer) clearTimeout(timer); reject(e); });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        if (pid !== undefined) this.hooks.ended?.(pid);
         opts.signal?.removeEventListener('abort', onAbort);
         resolvePromise({
           pid: child.pid, code, signal, timedOut,

@@ -148,6 +148,8 @@ export class AppSupport {
     if (b.subscriptionType !== 'AppTerminationNotificationSubscription') throw badRequest('subscriptionType must be AppTerminationNotificationSubscription');
     if (b.appInstanceId !== app) throw badRequest(`appInstanceId ${JSON.stringify(b.appInstanceId)} must be the app instance of the resource (${app})`);
     checkCallback(b.callbackReference);
+    const denied = await this.c.notifier.checkCallback(b.callbackReference);
+    if (denied) throw badRequest(denied);
     const id = randomUUID();
     const location = `${this.appUrl(app)}/subscriptions/${id}`;
     const sub: TermSub = { ...b, _links: { self: { href: location } } };

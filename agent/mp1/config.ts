@@ -22,6 +22,7 @@ export const mp1ConfigSchema = {
         max_attempts: { type: 'integer', minimum: 1, maximum: 100, default: 6 },
         backoff_ms: { type: 'integer', minimum: 1, maximum: 600_000, default: 500 },
         timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000, default: 5000 },
+        allow: { type: 'array', items: { type: 'string', pattern: '^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$' }, default: [] },
       },
       additionalProperties: false, default: {},
     },

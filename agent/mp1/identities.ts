@@ -1,5 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppIdentity } from '../../lib/app-identity.js';
 import { writeFileAtomic } from '../../lib/fs-atomic.js';
@@ -32,8 +32,14 @@ export interface AppRecord {
 export class IdentityStore {
   private readonly byInstance = new Map<string, AppRecord>();
   private readonly byClient = new Map<string, AppRecord>();
+  /** What each file was when last read (inode, mtime, size): a changed one is read again. */
+  private readonly versions = new Map<string, string>();
+  private dirVersion = '';
+  /** False while the directory's mtime is too recent to tell a later change in the same clock tick apart. */
+  private dirSettled = false;
+  private checked = -Infinity;
 
-  private constructor(private readonly dir: string, private readonly key: Buffer) {}
+  private constructor(private readonly dir: string, private readonly key: Buffer, private readonly now: () => number = Date.now) {}
 
   static async open(mp1Dir: string): Promise<IdentityStore> {
     const key = await loadOrCreateSecret(mp1Dir, 'clients.key');
@@ -43,17 +49,50 @@ export class IdentityStore {
     return s;
   }
 
-  /** Picks up instances another process (`umec mp1 app add`) provisioned or removed. */
+  /**
+   * Picks up instances another process (`umec mp1 app add`, with or without --rotate)
+   * provisioned, changed or removed: a file whose inode, mtime or size changed is read
+   * again and re-indexed, so a rotated clientId replaces the old one.
+   */
   async reload(): Promise<void> {
+    this.dirVersion = await this.statDir();
     const seen = new Set<string>();
     for (const f of await readdir(this.dir)) {
       const id = f.replace(/\.json$/, '');
       if (!f.endsWith('.json') || !APP_INSTANCE_ID.test(id)) continue;
+      const file = join(this.dir, f);
+      const st = await stat(file).catch(() => undefined);
+      if (!st) continue;
       seen.add(id);
-      if (this.byInstance.has(id)) continue;
-      try { this.index(JSON.parse(await readFile(join(this.dir, f), 'utf8')) as AppRecord); } catch { /* a torn file cannot exist (atomic writes); an edited one is skipped */ }
+      const version = `${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${st.size}`;
+      if (this.byInstance.has(id) && this.versions.get(id) === version) continue;
+      try {
+        const r = JSON.parse(await readFile(file, 'utf8')) as AppRecord;
+        if (r.appInstanceId !== id || typeof r.clientId !== 'string') throw new Error('not an identity of this name');
+        this.unindex(id);
+        this.index(r);
+        this.versions.set(id, version);
+      } catch {
+        // a torn file cannot exist (atomic writes); an edited or foreign one leaves the instance without credentials
+        this.unindex(id);
+      }
     }
     for (const id of [...this.byInstance.keys()]) if (!seen.has(id)) this.unindex(id);
+  }
+
+  /** reload() when the directory changed (a file made, replaced or removed), looking at most once a second. */
+  async refresh(): Promise<void> {
+    const t = this.now();
+    if (t - this.checked < 1000) return;
+    this.checked = t;
+    if (!this.dirSettled || (await this.statDir()) !== this.dirVersion) await this.reload();
+  }
+
+  private async statDir(): Promise<string> {
+    const st = await stat(this.dir);
+    // file times come from a coarse clock: two changes a few ms apart can leave the same mtime
+    this.dirSettled = Date.now() - st.mtimeMs > 2000;
+    return `${st.ino}:${st.mtimeMs}`;
   }
 
   private index(r: AppRecord): void {
@@ -63,6 +102,7 @@ export class IdentityStore {
 
   private unindex(id: string): void {
     const r = this.byInstance.get(id);
+    this.versions.delete(id);
     if (!r) return;
     this.byInstance.delete(id);
     this.byClient.delete(r.clientId);

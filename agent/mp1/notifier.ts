@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Logger } from '../../lib/log.js';
 import { backoffDelay } from '../../lib/retry.js';
+import { CallbackPolicy } from './callback-policy.js';
 
 export interface DeliveryAttempt { at: string; error: string }
 
@@ -39,7 +41,17 @@ export class Notifier {
   delivered = 0;
   dropped = 0;
 
-  constructor(private readonly o: { maxAttempts: number; backoffMs: number; timeoutMs: number; droppedFile: string; log: Logger; store?: NotificationStore }) {}
+  private readonly policy: CallbackPolicy;
+
+  /** `callbacks`: where callbacks may point (default: the built-in denials, nothing allowed extra). */
+  constructor(private readonly o: { maxAttempts: number; backoffMs: number; timeoutMs: number; droppedFile: string; log: Logger; store?: NotificationStore; callbacks?: CallbackPolicy }) {
+    this.policy = o.callbacks ?? new CallbackPolicy();
+  }
+
+  /** Why a subscription may not use this callback (resolving its name), or undefined. */
+  checkCallback(url: string): Promise<string | undefined> {
+    return this.policy.check(url);
+  }
 
   send(subscription: string, callbackReference: string, body: { notificationType: string }): void {
     const id = randomUUID();
@@ -69,7 +81,7 @@ export class Notifier {
     this.inflight.add(ac);
     let error: string | undefined;
     try {
-      const status = await post(url, JSON.stringify(body), this.o.timeoutMs, ac.signal);
+      const status = await post(url, JSON.stringify(body), this.o.timeoutMs, ac.signal, this.policy);
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (e) {
       error = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -101,11 +113,15 @@ export class Notifier {
 }
 
 /** One POST with node's own client (fetch refuses some ports a callback may use); resolves with the status. */
-function post(url: string, body: string, timeoutMs: number, signal: AbortSignal): Promise<number> {
+function post(url: string, body: string, timeoutMs: number, signal: AbortSignal, policy: CallbackPolicy): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
+    // an IP host is connected to without a lookup: check it here; a name is checked by the lookup, at connect time
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const why = isIP(host) ? policy.denies(host) : undefined;
+    if (why) { reject(Object.assign(new Error(`${host} is a ${why} address callbacks may not reach`), { code: 'EDENIED' })); return; }
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, {
-      method: 'POST', signal, timeout: timeoutMs, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      method: 'POST', signal, timeout: timeoutMs, lookup: policy.lookup, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));

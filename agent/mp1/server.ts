@@ -22,7 +22,8 @@ import type { Mp1Routes } from './routes/types.js';
 import { Mp1Schemas } from './schemas.js';
 import { ServiceRegistry } from './services.js';
 import { currentTime, timingCaps } from './timing.js';
-import { TokenError, TokenIssuer } from './tokens.js';
+import { TokenError, TokenIssuer, type TokenClaims } from './tokens.js';
+import { CallbackPolicy } from './callback-policy.js';
 import { NftApplier } from './nft-applier.js';
 
 export interface Mp1ServerOptions {
@@ -67,6 +68,7 @@ export class Mp1Server implements AppIdentityProvider {
     const mp1Dir = join(o.dataDir, 'mp1');
     this.notifier = new Notifier({
       maxAttempts: config.notify.max_attempts, backoffMs: config.notify.backoff_ms, timeoutMs: config.notify.timeout_ms,
+      callbacks: new CallbackPolicy(config.notify.allow),
       droppedFile: join(mp1Dir, 'dropped-notifications.jsonl'), log,
       store: {
         put: (id, p) => registry.write('outbox', id, p),
@@ -157,14 +159,20 @@ export class Mp1Server implements AppIdentityProvider {
     const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
     const challenge = (error?: string) => ({ 'www-authenticate': `Bearer realm="mp1"${error ? `, error="${error}"` : ''}` });
     if (!m) throw new Mp1Problem(401, 'an access token is required (Authorization: Bearer, from POST /oauth/token)', challenge());
-    let app: string;
+    let claims: TokenClaims;
     try {
-      app = (await this.tokens.verify(m[1])).appInstanceId;
+      claims = await this.tokens.verify(m[1]);
     } catch (e) {
       if (e instanceof TokenError) throw new Mp1Problem(401, e.message, challenge('invalid_token'));
       throw e;
     }
-    if (!this.identities.get(app)) throw new Mp1Problem(401, `app instance ${app} no longer exists`, challenge('invalid_token'));
+    const app = claims.appInstanceId;
+    // credentials rotated or removed by `umec mp1 app add --rotate` (another process) count within a second
+    await this.identities.refresh();
+    const rec = this.identities.get(app);
+    if (!rec) throw new Mp1Problem(401, `app instance ${app} no longer exists`, challenge('invalid_token'));
+    // a token lives only as long as the credentials it was issued for: rotation and removal revoke it at once
+    if (rec.clientId !== claims.clientId) throw new Mp1Problem(401, `the credentials this token was issued for were replaced; get a new token`, challenge('invalid_token'));
     if (!this.seen.has(app)) { await this.appSupport.ensureApp(app); this.seen.add(app); }
     return app;
   }

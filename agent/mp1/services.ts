@@ -230,6 +230,8 @@ export class ServiceRegistry {
     if (errs.length) throw badRequest(`SerAvailabilityNotificationSubscription: ${formatSchemaErrors(errs)}`);
     if (b.subscriptionType !== 'SerAvailabilityNotificationSubscription') throw badRequest('subscriptionType must be SerAvailabilityNotificationSubscription');
     checkCallback(b.callbackReference);
+    const denied = await this.c.notifier.checkCallback(b.callbackReference);
+    if (denied) throw badRequest(denied);
     const id = randomUUID();
     const location = this.subUrl(app, id);
     const sub: Subscription = { ...b, _links: { self: { href: location } } };

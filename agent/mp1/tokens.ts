@@ -1,7 +1,8 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 
-export interface TokenClaims { appInstanceId: string; exp: number }
+/** What a token says: the app instance, the client id its credentials had when it was issued (rotation changes it), expiry. */
+export interface TokenClaims { appInstanceId: string; clientId: string; exp: number }
 
 /**
  * Short-lived HS256 access tokens (RFC 9068-style JWTs) for Mp1. Verified
@@ -38,8 +39,8 @@ export class TokenIssuer {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: this.o.issuer, audience: this.o.issuer, algorithms: ['HS256'], typ: 'at+jwt', currentDate: new Date(now * 1000),
       });
-      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new TokenError('the access token lacks sub or exp');
-      const claims = { appInstanceId: payload.sub, exp: payload.exp };
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number' || typeof payload.client_id !== 'string') throw new TokenError('the access token lacks sub, client_id or exp');
+      const claims = { appInstanceId: payload.sub, clientId: payload.client_id, exp: payload.exp };
       if (this.verified.size > 10_000) this.prune(now);
       this.verified.set(token, claims);
       return claims;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ProcessHooks } from '../../lib/exec.js';
 import type { Drivers } from '../types.js';
 import { AptPkgDriver } from './apt.js';
 import { CrontabCommandDriver } from './crontab.js';
@@ -13,8 +14,9 @@ import { DebianTimezoneDriver } from './timezone.js';
 import { SystemdServiceDriver } from './systemd.js';
 
 /** The real Linux drivers: apt/dpkg, systemd, shadow-utils, processes. */
-export function linuxDrivers(): Drivers {
-  const exec = new ProcessRunner();
+/** `processes`: told of every command started and ended (the agent journals their process groups). */
+export function linuxDrivers(o: { processes?: ProcessHooks } = {}): Drivers {
+  const exec = new ProcessRunner(o.processes);
   const pkg = new AptPkgDriver(exec);
   return {
     exec,

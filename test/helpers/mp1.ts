@@ -122,7 +122,8 @@ export class Mp1Harness {
 
 export function defaultConfig(over: Partial<Mp1Config> = {}): Mp1Config {
   const ajv = new Ajv({ useDefaults: true, strict: false });
-  const c = { bind: '127.0.0.1', ...over } as Record<string, unknown>;
+  // the tests' callback servers listen on 127.0.0.1, which callbacks may reach only when the operator allows it
+  const c = { bind: '127.0.0.1', ...over, notify: { allow: ['127.0.0.1'], ...over.notify } } as Record<string, unknown>;
   assert.ok(ajv.validate(mp1ConfigSchema, c), JSON.stringify(ajv.errors));
   return c as unknown as Mp1Config;
 }

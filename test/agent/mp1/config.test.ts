@@ -18,7 +18,8 @@ describe('agent.yaml mp1 block', () => {
       assert.equal(c.port, 8081);
       assert.equal(c.bind, '127.0.0.1');
       assert.equal(c.token_ttl, 300);
-      assert.deepEqual(c.notify, { max_attempts: 6, backoff_ms: 500, timeout_ms: 5000 });
+      assert.deepEqual(c.notify, { max_attempts: 6, backoff_ms: 500, timeout_ms: 5000, allow: [] });
+      assert.deepEqual(c.rule_changes, { '*': ['state'] });
       assert.equal(c.traffic.apply, true);
     } finally { await cleanup(); }
   });

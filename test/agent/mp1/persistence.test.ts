@@ -62,7 +62,7 @@ describe('Mp1 persistence and delivery', () => {
 
   it('retries a failing callback with backoff, delivers when it recovers, and drops after max attempts with every attempt recorded', async () => {
     const cb = await CallbackServer.start();
-    const h = await Mp1Harness.start({ config: { notify: { max_attempts: 3, backoff_ms: 50, timeout_ms: 1000 } } });
+    const h = await Mp1Harness.start({ config: { notify: { max_attempts: 3, backoff_ms: 50, timeout_ms: 1000, allow: ['127.0.0.1'] } } });
     try {
       const t = await h.token('app-n');
       await h.call(t, 'POST', `${S}/applications/app-n/subscriptions`, { subscriptionType: 'SerAvailabilityNotificationSubscription', callbackReference: `${cb.url}/flaky` });
@@ -89,7 +89,7 @@ describe('Mp1 persistence and delivery', () => {
 
   it('resumes undelivered notifications after a restart and delivers each once', async () => {
     const cb = await CallbackServer.start();
-    const notify = { max_attempts: 5, backoff_ms: 600_000, timeout_ms: 1000 };
+    const notify = { max_attempts: 5, backoff_ms: 600_000, timeout_ms: 1000, allow: ['127.0.0.1'] };
     const h1 = await Mp1Harness.start({ config: { notify } });
     try {
       const t = await h1.token('app-q');

@@ -6,7 +6,7 @@ import { agentConfigFlag, jsonFlag, UmecCommand } from '../../../base-command.js
 export default class Mp1AppAdd extends UmecCommand {
   static summary = 'Give an app instance Mp1 client credentials on this box (printed once)';
   static description = 'Writes the identity into the agent\'s data_dir; the running agent accepts it at the app\'s first token request. '
-    + 'Run again with --rotate to replace lost or leaked credentials.';
+    + 'Run again with --rotate to replace lost or leaked credentials: within a second the running agent refuses the old ones and every token issued for them.';
   static args = { id: Args.string({ required: true, description: 'appInstanceId' }) };
   static flags = {
     ...agentConfigFlag(),
