@@ -1,3 +1,4 @@
+import { ioError, UmecError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { WireInput } from '../lib/wire-ops.js';
 import type { JobArgs, JobFun, JobMessage, ReturnMessage } from '../lib/messages.js';
@@ -68,9 +69,18 @@ export class AgentJobs implements Service {
   /** A job from the master: run it, keep its return, deliver it. */
   async handle(job: JobMessage): Promise<void> {
     this.d.log.info({ jid: job.jid, fun: job.fun }, 'job received');
-    const kept = this.track(this.journaled({ jid: job.jid, fun: job.fun, args: job.args, startedAt: new Date().toISOString() }, job,
-      async (ret) => { await this.d.outbox.put(ret); return ret; }));
-    await this.deliver(await kept);
+    let kept: ReturnMessage;
+    try {
+      kept = await this.track(this.journaled({ jid: job.jid, fun: job.fun, args: job.args, startedAt: new Date().toISOString() }, job,
+        async (ret) => { await this.d.outbox.put(ret); return ret; }));
+    } catch (caught) {
+      // the journal or the outbox could not be written (a full disk): the master still hears why, if it can
+      const e = ioError(caught) ?? caught;
+      const why = e instanceof UmecError ? `${e.message} [${e.code}]` : String((e as Error).message ?? e);
+      this.d.log.error({ err: e, jid: job.jid }, `job ${job.jid} could not be run or kept: ${why}`);
+      kept = { jid: job.jid, fun: job.fun, ret: [`the agent could not run or keep this job: ${why}`], retcode: 1, success: false };
+    }
+    await this.deliver(kept);
   }
 
   private track<T>(p: Promise<T>): Promise<T> {

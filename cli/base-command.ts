@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { CompileError, UmecError } from '../lib/errors.js';
+import { CompileError, ioError, UmecError } from '../lib/errors.js';
 import { reportInputError } from './errors.js';
 
 /** --config of the commands that read this box's agent.yaml. */
@@ -20,7 +20,9 @@ export const jsonFlag = { json: Flags.boolean({ description: 'print JSON' }) };
  * set the exit code of their kind (lib/errors.ts); anything else is a bug and goes to oclif.
  */
 export abstract class UmecCommand extends Command {
-  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+  protected override async catch(caught: Error & { exitCode?: number }): Promise<unknown> {
+    // a filesystem error (ENOSPC, EACCES, ENOTDIR, ...) is named as [IO] with its path and a hint
+    const err = ioError(caught) ?? caught;
     if (!(err instanceof UmecError || err instanceof CompileError)) return super.catch(err);
     process.exitCode = reportInputError(err, this.argv.includes('--json'));
     return undefined;

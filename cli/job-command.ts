@@ -1,10 +1,13 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { UmecError } from '../lib/errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
-import { masterConfigFlag } from './base-command.js';
+import { masterConfigFlag, UmecCommand } from './base-command.js';
 import { MasterClient } from './master-client.js';
+
+/** Seconds the CLI waits past -t for the master to end the job before it stops waiting by itself. */
+const DEADLINE_GRACE_S = 5;
 
 export const jobFlags = {
   ...masterConfigFlag,
@@ -20,6 +23,23 @@ export const jobFlags = {
 };
 
 type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'max-failures'?: string; 'state-output': string };
+
+/** The target argument of every job command. */
+export const targetArg = Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' });
+
+/** ping / grains: a job without arguments on the targeted agents. */
+export function plainJobCommand(fun: 'ping' | 'grains', summary: string) {
+  return class extends UmecCommand {
+    static summary = summary;
+    static args = { target: targetArg };
+    static flags = { ...jobFlags };
+
+    async run(): Promise<void> {
+      const { args, flags } = await this.parse(this.constructor as never) as unknown as { args: { target: string }; flags: Flagged };
+      process.exitCode = await runJobCommand(fun, args.target, {}, flags);
+    }
+  };
+}
 
 export function targetType(f: Pick<Flagged, 'list' | 'grain' | 'compound' | 'pcre'>): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);
@@ -43,7 +63,10 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   const live = !flags.json && process.stderr.isTTY === true;
   const color = process.stdout.isTTY === true;
   if (flags['max-failures'] !== undefined && !flags.batch) throw new UmecError('USAGE', { reason: 'choose --batch with --max-failures: without batches every target gets the job at once' });
-  const client = await MasterClient.fromConfig(flags.config);
+  // -t bounds the wait on this side too (the master's own end of the job, plus a grace), unless
+  // batches make the job longer than one timeout
+  const deadline = flags.timeout && !flags.batch ? (flags.timeout + DEADLINE_GRACE_S) * 1000 : undefined;
+  const client = (await MasterClient.fromConfig(flags.config)).withDeadline(deadline);
   const request = { fun, args, tgt, tgt_type: targetType(flags), timeout: flags.timeout, batch: flags.batch,
     ...(flags['max-failures'] !== undefined ? { max_failures: flags['max-failures'] } : {}) };
   await client.stream('job.start', { request }, (l) => {
@@ -68,7 +91,9 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
   if (!done) {
     // the master went away mid-job: whoever has not answered is missing
     missing = targets.filter((id) => !(id in returns));
-    process.stderr.write('The master closed the connection before the job finished.\n');
+    process.stderr.write(client.timedOut
+      ? `No end of the job from the master within -t ${flags.timeout} s (+${DEADLINE_GRACE_S} s); stopped waiting.\n`
+      : 'The master closed the connection before the job finished.\n');
   }
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ jid, returns, missing, ...(stopped ? { stopped } : {}) }, null, 2)}\n`);
@@ -76,6 +101,7 @@ export async function runJobCommand(fun: JobFun, tgt: string, args: JobArgs, fla
     for (const id of missing) process.stdout.write(`${id}:\n    Agent did not return. [No response]\n`);
     process.stdout.write(`${formatJobSummary({ targeted: targets.length, returned: Object.keys(returns).length, failed, missing, ...(stopped ? { stopped } : {}) })}\n`);
   }
+  if (client.timedOut && !targets.length) return 1;
   if (!targets.length) return 2;
   return missing.length || failed || stopped ? 1 : 0;
 }

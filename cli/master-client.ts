@@ -12,7 +12,19 @@ type ControlCall = Overloads<{ [K in UnaryOp]: (op: K, ...req: ControlArgs<K>) =
 type ControlStream = Overloads<{ [K in StreamOp]: (op: K, req: ControlInput<K>, onLine: (l: ControlLine<K>) => void) => Promise<void> }[StreamOp]>;
 
 export class MasterClient {
-  private constructor(private readonly path: string) {}
+  /** Set when the deadline ended a request before the master did. */
+  timedOut = false;
+
+  private constructor(private readonly path: string, private readonly deadlineMs?: number) {}
+
+  /**
+   * The same client with its own deadline: a request the master has not finished within `ms` is
+   * cut off (a stream then ends as if the master had closed; `timedOut` tells). The CLI's wait is
+   * bounded whatever the master does, even when it is stopped.
+   */
+  withDeadline(ms: number | undefined): MasterClient {
+    return new MasterClient(this.path, ms);
+  }
 
   static async fromConfig(file: string): Promise<MasterClient> {
     const { masterSocketPath } = await import('./master-socket.js');
@@ -35,7 +47,8 @@ export class MasterClient {
         if (l.type === 'error') reject(reportedError(l.code, l.message));
         else onLine(l);
       }, () => undefined);
-      sock.once('close', () => resolve());
+      const timer = this.deadlineMs === undefined ? undefined : setTimeout(() => { this.timedOut = true; sock.destroy(); }, this.deadlineMs);
+      sock.once('close', () => { clearTimeout(timer); resolve(); });
     });
   }
 
@@ -47,7 +60,7 @@ export class MasterClient {
     let result: unknown;
     let got = false;
     await this.send(op, req, (l) => { if (l.type === 'result') { result = l.result; got = true; } });
-    if (!got) throw new UmecError('USAGE', { reason: `the master closed the connection without answering ${op}` });
+    if (!got) throw new UmecError('USAGE', { reason: this.timedOut ? `the master did not answer ${op} within ${this.deadlineMs! / 1000} s` : `the master closed the connection without answering ${op}` });
     return result;
   }) as ControlCall;
 }

@@ -33,6 +33,7 @@ export const ErrorCodes = {
   CONFIG: '{file}: {reason}',
   LISTEN: 'cannot listen on {endpoint}: {reason}',
   USAGE: '{reason}',
+  IO: '{path}: {reason} ({errno}); {hint}',
   /** A fault in umec itself (a bug), reported by another umec process. */
   INTERNAL: 'internal error: {reason}',
   /** A store of the master that cannot be used: damaged, or closed while the master stops. */
@@ -94,6 +95,8 @@ export const ErrorKinds = {
   upstream: { exit: 1, http: 502, redfish: 'OperationFailed', mp1: 'urn:umec:problem:upstream' },
   unavailable: { exit: 1, http: 503, redfish: 'ServiceDisabled', mp1: 'urn:umec:problem:unavailable' },
   nospace: { exit: 1, http: 507, redfish: 'ResourceExhaustion', mp1: 'urn:umec:problem:nospace' },
+  /** The filesystem refused (permissions, a file where a directory should be, read-only): not the user's input, not a bug. */
+  io: { exit: 1, http: 500, redfish: 'InternalError', mp1: 'urn:umec:problem:io' },
 } as const;
 export type ErrorKind = keyof typeof ErrorKinds;
 
@@ -104,7 +107,7 @@ const KIND_OF: Partial<Record<ErrorCode, ErrorKind>> = {
   FW_DOWNLOAD: 'upstream', SSH_REMOTE: 'upstream',
   SSH_AUTH: 'auth', SSH_HOST_UNKNOWN: 'forbidden', SSH_HOST_CHANGED: 'forbidden', SSH_HOST_REVOKED: 'forbidden', SSH_SUDO: 'forbidden',
   SSH_NO_NODE: 'failed', SSH_UPLOAD: 'failed', SSH_THIN_DIR: 'forbidden', CONTAINER_FAILED: 'failed', FW_SLOT: 'failed', FW_STATE: 'conflict',
-  OUT_OF_DISK: 'nospace', JOB_INTERRUPTED: 'unavailable', INTERNAL: 'failed', STORE: 'unavailable',
+  OUT_OF_DISK: 'nospace', IO: 'io', JOB_INTERRUPTED: 'unavailable', INTERNAL: 'failed', STORE: 'unavailable',
 };
 
 export const errorKind = (code: ErrorCode): ErrorKind => KIND_OF[code] ?? 'input';
@@ -129,6 +132,33 @@ export function updateFailureOf(e: unknown): 'TransferFailed' | 'VerificationFai
   // a local image that is not there failed to transfer, like a download that failed
   if (isNotFound(e)) return 'TransferFailed';
   return (e instanceof UmecError && UPDATE_FAILURE[e.code]) || 'ApplyFailed';
+}
+
+/** What to do about each filesystem error umec names as [IO] (others stay what they are). */
+const IO_HINTS: Record<string, string> = {
+  ENOSPC: 'the filesystem is full: free space on it (or move the data directory to a larger one)',
+  EDQUOT: 'the disk quota of this user is used up: free space or raise the quota',
+  EACCES: 'permission denied: run as the user that owns it, or fix its owner and mode',
+  EPERM: 'operation not permitted: run as the user that owns it, or fix its owner and mode',
+  ENOTDIR: 'a part of the path is a file where a directory should be: move the file away or fix the path in the config',
+  EISDIR: 'it is a directory where a file should be: move the directory away',
+  EROFS: 'the filesystem is mounted read-only',
+  EMFILE: 'too many open files: raise the open-files limit (LimitNOFILE)',
+};
+
+/**
+ * A filesystem error as an [IO] UmecError that keeps its code, the path and what to do about it
+ * (ENOSPC, EACCES, ENOTDIR, ...); undefined for anything else, which stays what it is.
+ */
+export function ioError(e: unknown, path?: string): UmecError | undefined {
+  if (e instanceof UmecError) return undefined;
+  const err = e as NodeJS.ErrnoException | undefined;
+  const errno = err?.code;
+  if (!errno || !Object.hasOwn(IO_HINTS, errno)) return undefined;
+  const where = path ?? err.path ?? '(unknown path)';
+  const dest = (err as { dest?: string }).dest;
+  const reason = `${err.syscall ? `${err.syscall} failed` : 'failed'}${dest ? ` (to ${dest})` : ''}`;
+  return new UmecError('IO', { path: where, reason, errno, hint: IO_HINTS[errno] });
 }
 
 /** True for a missing file or directory (the one place that knows ENOENT). */

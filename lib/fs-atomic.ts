@@ -24,7 +24,7 @@ export async function writeFileAtomicWith(path: string, write: (fh: FileHandle) 
   } catch (e) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    throw withPath(e, path);
   }
   await fh.close();
   try {
@@ -34,6 +34,13 @@ export async function writeFileAtomicWith(path: string, write: (fh: FileHandle) 
     throw e;
   }
   await fsyncDir(dirname(path));
+}
+
+/** A write or fsync error carries no path: it gets the target's, so the error can name the file (lib/errors ioError). */
+function withPath(e: unknown, path: string): unknown {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err === 'object' && err.code && !err.path) err.path = path;
+  return e;
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

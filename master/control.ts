@@ -1,6 +1,6 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { formatMessage, UmecError } from '../lib/errors.js';
+import { formatMessage, ioError, UmecError } from '../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../lib/jsonl.js';
 import type { Logger } from '../lib/log.js';
 import { jobRequestSchema, type JobRequest } from '../lib/messages.js';
@@ -128,7 +128,9 @@ export class ControlServer {
     readJsonLines(sock, (m) => {
       if (handled) return;
       handled = true;
-      this.dispatch(sock, m).catch((e: unknown) => {
+      this.dispatch(sock, m).catch((caught: unknown) => {
+        // a filesystem error keeps its own code ([IO] with path and hint), not INTERNAL
+        const e = ioError(caught) ?? caught;
         const err = e instanceof UmecError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: formatMessage('INTERNAL', { reason: String((e as Error).message ?? e) }) };
         if (!(e instanceof UmecError)) this.log.error({ err: e }, 'control request failed');
         writeJsonLine(sock, { type: 'error', ...err });

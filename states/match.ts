@@ -40,20 +40,32 @@ export function matchTarget(target: string, type: MatchType, s: MatchSubject): b
 
 const PREFIX: Record<string, MatchType> = { 'G@': 'grain', 'P@': 'grain_pcre', 'E@': 'pcre', 'L@': 'list', 'I@': 'pillar' };
 
+/** Limits of a compound target (it crosses a trust boundary: the control socket, top files). */
+export const MAX_TARGET_DEPTH = 100;
+export const MAX_TARGET_LENGTH = 1024 * 1024;
+
 /** Compound targets: `G@os:Debian and edge-* or not L@a,b`, with parentheses. */
 export function evalCompound(expr: string, s: MatchSubject): boolean {
+  // the error quotes the target: a long one is cut
+  const shown = expr.length > 200 ? `${expr.slice(0, 200)}… (${expr.length} characters)` : expr;
+  const fail = (reason: string): never => { throw new UmecError('TARGET_SYNTAX', { target: shown, reason }); };
+  if (expr.length > MAX_TARGET_LENGTH) fail(`longer than ${MAX_TARGET_LENGTH} characters`);
   const tokens = expr.replace(/\(/g, ' ( ').replace(/\)/g, ' ) ').trim().split(/\s+/).filter(Boolean);
-  if (tokens.length === 0) throw new UmecError('TARGET_SYNTAX', { target: expr, reason: 'empty expression' });
+  if (tokens.length === 0) fail('empty expression');
   let i = 0;
-  const fail = (reason: string): never => { throw new UmecError('TARGET_SYNTAX', { target: expr, reason }); };
+  let depth = 0;
   const atom = (): boolean => {
     const t = tokens[i++];
     if (t === undefined) return fail('unexpected end');
-    if (t === 'not') return !atom();
-    if (t === '(') {
-      const v = orExpr();
-      if (tokens[i++] !== ')') fail('missing )');
-      return v;
+    if (t === 'not' || t === '(') {
+      // recursion is bounded, so a hostile target gets this error, not a stack overflow
+      if (++depth > MAX_TARGET_DEPTH) fail(`parentheses and "not" nested deeper than ${MAX_TARGET_DEPTH} levels`);
+      try {
+        if (t === 'not') return !atom();
+        const v = orExpr();
+        if (tokens[i++] !== ')') fail('missing )');
+        return v;
+      } finally { depth--; }
     }
     if (t === 'and' || t === 'or' || t === ')') return fail(`unexpected '${t}'`);
     const type = PREFIX[t.slice(0, 2)];

@@ -65,6 +65,7 @@ test('Redfish answers every kind with a DMTF-valid error body carrying the kind\
     upstream: new UmecError('FW_DOWNLOAD', { url: 'http://x/', reason: 'HTTP 500' }),
     unavailable: new UmecError('CONTAINER_RUNTIME', { endpoint: '/run/podman.sock', reason: 'down' }),
     nospace: new UmecError('OUT_OF_DISK', { what: 'slot B', reason: 'ENOSPC' }),
+    io: new UmecError('IO', { path: '/var/lib/umec', reason: 'mkdir failed', errno: 'ENOTDIR', hint: 'a part of the path is a file' }),
   };
   for (const k of kinds) {
     const e = sample[k];

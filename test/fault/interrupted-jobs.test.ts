@@ -37,15 +37,15 @@ test('kill -9 during cmd.run: the command left running is killed at restart and 
   const { dir, cleanup } = await tempDir('umec-interrupt-');
   const out = join(dir, 'out');
   const f = await acceptedFleet(dir, {
-    'states/slow.sls': `first:\n  cmd.run:\n    - name: "touch ${out}/first"\nslow:\n  cmd.run:\n    - name: "sleep 3; touch ${out}/side-effect"\n    - require:\n      - cmd: first\nafter:\n  cmd.run:\n    - name: "touch ${out}/after"\n    - require:\n      - cmd: slow\n`,
+    'states/slow.sls': `first:\n  cmd.run:\n    - name: "touch ${out}/first"\nslow:\n  cmd.run:\n    - name: "sleep 20; touch ${out}/side-effect"\n    - require:\n      - cmd: first\nafter:\n  cmd.run:\n    - name: "touch ${out}/after"\n    - require:\n      - cmd: slow\n`,
     'out/.keep': '',
   });
   try {
     umecProc(['apply', 'k1', 'slow', '-t', '30', '--config', f.cfg], f.procs);
     const jid = await until('the slow state to be journaled', () => journaled(dir, (e) => e.reached?.id === 'slow'), 30_000, 20);
-    await until('the sleep to be running', () => {
+    const [{ pgid }] = await until('the sleep to be running', () => {
       const p = join(dir, 'k1', 'journal', 'processes.json');
-      try { return (JSON.parse(readFileSync(p, 'utf8')) as unknown[]).length > 0 || undefined; } catch { return undefined; }
+      try { const l = JSON.parse(readFileSync(p, 'utf8')) as Array<{ pgid: number }>; return l.length > 0 ? l : undefined; } catch { return undefined; }
     }, 10_000, 20);
     const agent = f.agents.get('k1')!;
     agent.proc.kill('SIGKILL');
@@ -62,9 +62,9 @@ test('kill -9 during cmd.run: the command left running is killed at restart and 
     const stop = Object.values(ret).find((s) => s.__id__ === 'interrupted');
     assert.ok(stop, JSON.stringify(ret));
     assert.equal(stop.result, false);
-    assert.match(stop.comment, /interrupted \(the agent was killed or crashed\) at state 2 of 3: slow \(cmd\.run sleep 3; touch .*side-effect, SLS slow\).*not run again/);
-    // the sleep's group was killed: its side effect never happens; the job was not run again
-    await new Promise((r) => setTimeout(r, 3500));
+    assert.match(stop.comment, /interrupted \(the agent was killed or crashed\) at state 2 of 3: slow \(cmd\.run sleep 20; touch .*side-effect, SLS slow\).*not run again/);
+    // the sleep's group was killed (its side effect never happens); the job was not run again
+    assert.throws(() => process.kill(-pgid, 0), /ESRCH/, 'the process group is gone');
     assert.ok(existsSync(join(out, 'first')));
     assert.ok(!existsSync(join(out, 'side-effect')), 'the orphaned command was killed');
     assert.ok(!existsSync(join(out, 'after')), 'the job was not run again');

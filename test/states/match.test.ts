@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { evalCompound, matchTarget } from '../../states/match.js';
+import { UmecError } from '../../lib/errors.js';
 
 const box = { id: 'edge-7.site-a', grains: { os: 'Debian', roles: ['camera', 'gw'], hw: { board: 'rpi4' } }, pillar: { tier: 'prod' } };
 
@@ -33,4 +34,15 @@ test('compound syntax errors are reported', () => {
   assert.throws(() => evalCompound('edge-* and', box), /TARGET_SYNTAX|unexpected end/);
   assert.throws(() => evalCompound('(edge-*', box), /missing \)/);
   assert.throws(() => evalCompound('X@foo', box), /unsupported matcher/);
+});
+
+test('a compound target nested too deep or too long is refused with a clear error at a fixed depth, never a stack overflow', async () => {
+  const { MAX_TARGET_DEPTH, MAX_TARGET_LENGTH } = await import('../../states/match.js');
+  const nest = (n: number) => `${'('.repeat(n)}edge-*${')'.repeat(n)}`;
+  assert.equal(evalCompound(nest(MAX_TARGET_DEPTH), box), evalCompound('edge-*', box));
+  for (const deep of [nest(MAX_TARGET_DEPTH + 1), nest(5000), `${'not '.repeat(5000)}edge-*`]) {
+    assert.throws(() => evalCompound(deep, box), (e: unknown) => e instanceof UmecError && e.code === 'TARGET_SYNTAX'
+      && /nested deeper than 100 levels/.test(e.message) && e.message.length < 400);
+  }
+  assert.throws(() => evalCompound(`L@${'a,'.repeat(MAX_TARGET_LENGTH / 2)}b`, box), /longer than 1048576 characters/);
 });

@@ -10,7 +10,7 @@ export default class MasterStart extends UmecCommand {
     // loaded on demand: the daemon pulls in ZeroMQ, the logger and the config schema, which other commands don't need
     const [{ MasterDaemon }, { createLogger }, { loadMasterConfig }] = await Promise.all([
       import('../../../master/daemon.js'), import('../../../lib/log.js'), import('../../../master/config.js')]);
-    const config = await loadMasterConfig(flags.config);
+    const config = await loadMasterConfig(flags.config, { daemon: true });
     const log = createLogger({ name: 'master', level: config.log_level });
     await runUntilSignal(() => MasterDaemon.start(config, log), log);
   }
