@@ -1,5 +1,6 @@
 import AgentInstall from './commands/agent/install.js';
 import AgentStart from './commands/agent/start.js';
+import AppAllow from './commands/app/allow.js';
 import AppList from './commands/app/list.js';
 import AppOnboard from './commands/app/onboard.js';
 import Apply from './commands/apply.js';
@@ -46,6 +47,7 @@ import TokenRevoke from './commands/token/revoke.js';
 export const COMMANDS = {
   'agent:start': AgentStart,
   'app:list': AppList,
+  'app:allow': AppAllow,
   'app:onboard': AppOnboard,
   apply: Apply,
   events: Events,

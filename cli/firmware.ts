@@ -1,4 +1,4 @@
-import { agentConfigFlag, jsonFlag } from './base-command.js';
+import { agentConfigFlag, jsonFlag, UmecCommand } from './base-command.js';
 import type { FirmwareStatus, InstallProgress } from '../firmware/types.js';
 
 export const configFlag = {
@@ -46,8 +46,15 @@ export function progressPrinter(out: NodeJS.WritableStream): (p: InstallProgress
 }
 
 /** commit / rollback / resume: one engine call on the box, then its status as text or --json. */
-export async function runStatusAction(flags: { config: string; json: boolean },
-  action: (engine: Awaited<ReturnType<typeof localEngine>>) => Promise<FirmwareStatus>): Promise<void> {
-  const s = await action(await localEngine(flags.config));
-  process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+export function statusActionCommand(summary: string, action: (engine: Awaited<ReturnType<typeof localEngine>>) => Promise<FirmwareStatus>) {
+  return class extends UmecCommand {
+    static summary = summary;
+    static flags = configFlag;
+
+    async run(): Promise<void> {
+      const { flags } = await this.parse(this.constructor as never) as unknown as { flags: { config: string; json: boolean } };
+      const s = await action(await localEngine(flags.config));
+      process.stdout.write(flags.json ? `${JSON.stringify(s, null, 2)}\n` : `${formatStatus(s)}\n`);
+    }
+  };
 }

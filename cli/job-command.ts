@@ -1,9 +1,9 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import type { JobArgs, JobFun, TargetType } from '../lib/messages.js';
 import { UmecError } from '../lib/errors.js';
 import type { StateOutput } from './format/highstate.js';
 import { formatJobSummary, formatReturn } from './format/returns.js';
-import { masterConfigFlag } from './base-command.js';
+import { masterConfigFlag, UmecCommand } from './base-command.js';
 import { MasterClient } from './master-client.js';
 
 /** Seconds the CLI waits past -t for the master to end the job before it stops waiting by itself. */
@@ -23,6 +23,23 @@ export const jobFlags = {
 };
 
 type Flagged = { [K in keyof typeof jobFlags]: unknown } & { config: string; json: boolean; timeout?: number; batch?: string; 'max-failures'?: string; 'state-output': string };
+
+/** The target argument of every job command. */
+export const targetArg = Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' });
+
+/** ping / grains: a job without arguments on the targeted agents. */
+export function plainJobCommand(fun: 'ping' | 'grains', summary: string) {
+  return class extends UmecCommand {
+    static summary = summary;
+    static args = { target: targetArg };
+    static flags = { ...jobFlags };
+
+    async run(): Promise<void> {
+      const { args, flags } = await this.parse(this.constructor as never) as unknown as { args: { target: string }; flags: Flagged };
+      process.exitCode = await runJobCommand(fun, args.target, {}, flags);
+    }
+  };
+}
 
 export function targetType(f: Pick<Flagged, 'list' | 'grain' | 'compound' | 'pcre'>): TargetType {
   const chosen = (['list', 'grain', 'compound', 'pcre'] as const).filter((k) => f[k] === true);

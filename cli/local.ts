@@ -12,14 +12,13 @@ import { fromPy } from '../states/jinja/values.js';
 import { loadSaltYaml, SaltYamlError } from '../states/salt/yaml-load.js';
 import { boxSaltDeps } from '../states/salt/functions/box-deps.js';
 
+const readInput = (path: string, what: string): Promise<string> => readFile(path, 'utf8').catch((e: Error) => {
+  throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${e.message}` });
+});
+
 /** A YAML mapping from a file; errors name the file and line. */
 export async function readMappingFile(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${(e as Error).message}` });
-  }
+  const text = await readInput(path, what);
   const doc = parseYaml(text, path);
   if ('where' in doc) throw new UmecError('CONFIG', { file: doc.where, reason: doc.reason });
   const v = doc.data;
@@ -33,12 +32,7 @@ export async function readMappingFile(path: string, what: string): Promise<Recor
  * `0644` is 644, a key given twice is an error); errors name the file, line and column.
  */
 export async function readSaltYamlMapping(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UmecError('CONFIG', { file: path, reason: `cannot read ${what} file: ${(e as Error).message}` });
-  }
+  const text = await readInput(path, what);
   let v: unknown;
   try {
     v = fromPy(loadSaltYaml(text, { ordered: true }));

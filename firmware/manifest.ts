@@ -1,4 +1,4 @@
-import type { FromSchema } from 'json-schema-to-ts';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { parseYaml, schemaProblems } from '../lib/config.js';
 import { UmecError } from '../lib/errors.js';
 
@@ -12,50 +12,30 @@ const common = {
   grains: { type: 'object', additionalProperties: { anyOf: [{ type: ['string', 'number', 'boolean'] }, { type: 'array', items: { type: ['string', 'number', 'boolean'] } }] } },
 } as const;
 
-/** The manifest inside a bundle (signed). */
-export const manifestSchema = {
+const slotName = { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' } as const;
+
+/** A manifest whose images are `image` (the one in a bundle, or the one `bundle create` reads). */
+const manifestOf = <const I extends JSONSchema>(image: I) => ({
   type: 'object',
-  properties: {
-    ...common,
-    images: {
-      type: 'array', minItems: 1,
-      items: {
-        type: 'object',
-        properties: {
-          slot: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' },
-          file: fileName,
-          size: { type: 'integer', minimum: 0 },
-          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-        },
-        required: ['slot', 'file', 'size', 'sha256'],
-        additionalProperties: false,
-      },
-    },
-  },
+  properties: { ...common, images: { type: 'array', minItems: 1, items: image } },
   required: ['compatible', 'version', 'images'],
   additionalProperties: false,
-} as const;
+}) as const;
+
+/** The manifest inside a bundle (signed). */
+export const manifestSchema = manifestOf({
+  type: 'object',
+  properties: { slot: slotName, file: fileName, size: { type: 'integer', minimum: 0 }, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+  required: ['slot', 'file', 'size', 'sha256'],
+  additionalProperties: false,
+});
 export type Manifest = FromSchema<typeof manifestSchema>;
 export type ManifestImage = Manifest['images'][number];
 
 /** The manifest `bundle create` reads: image paths instead of sizes and hashes. */
-export const sourceManifestSchema = {
-  type: 'object',
-  properties: {
-    ...common,
-    images: {
-      type: 'array', minItems: 1,
-      items: {
-        type: 'object',
-        properties: { slot: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$' }, file: { type: 'string', minLength: 1 } },
-        required: ['slot', 'file'],
-        additionalProperties: false,
-      },
-    },
-  },
-  required: ['compatible', 'version', 'images'],
-  additionalProperties: false,
-} as const;
+export const sourceManifestSchema = manifestOf({
+  type: 'object', properties: { slot: slotName, file: { type: 'string', minLength: 1 } }, required: ['slot', 'file'], additionalProperties: false,
+});
 export type SourceManifest = FromSchema<typeof sourceManifestSchema>;
 
 /** Parses and validates a manifest; errors name `label`, the line and the field. */

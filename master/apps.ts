@@ -106,7 +106,8 @@ export class AppStore {
   }
 
   /** Validates a package (directory or tar[.gz]) and stores it. Same name, version and content again: nothing to do. */
-  async onboard(pkgPath: string): Promise<{ status: 'onboarded' | 'unchanged'; app: AppIndex }> {
+  /** `check`: refuses a descriptor (the package policy) by throwing, before anything is stored. */
+  async onboard(pkgPath: string, check?: (d: AppDescriptor, file: string) => void): Promise<{ status: 'onboarded' | 'unchanged'; app: AppIndex }> {
     let st;
     try { st = await stat(pkgPath); } catch (e) { throw new UmecError('APP_PACKAGE', { file: pkgPath, reason: `cannot read: ${(e as Error).message}` }); }
     const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
@@ -118,6 +119,7 @@ export class AppStore {
       if (!files.includes('app.yaml')) throw new UmecError('APP_PACKAGE', { file: pkgPath, reason: 'no app.yaml at the top of the package' });
       const yamlName = st.isDirectory() ? join(pkgPath, 'app.yaml') : `${origin}app.yaml`;
       const d = parseAppYaml(await readFile(join(root, 'app.yaml'), 'utf8'), yamlName);
+      check?.(d, yamlName);
       const images = await this.checkImages(d, root, files, yamlName);
       const index: AppIndex = { name: d.name, version: d.version, description: d.description, digest: '', onboarded: new Date().toISOString(),
         containers: d.containers.map((c) => c.name), files: {}, images };

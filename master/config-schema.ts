@@ -23,6 +23,11 @@ export const masterConfigSchema = {
     max_pending_keys: { type: 'integer', minimum: 1, default: 1000 },
     /** New pending keys recorded per minute at most (burst: the same number). */
     pending_keys_per_minute: { type: 'number', exclusiveMinimum: 0, default: 60 },
+    /** What app packages may ask for: host paths their containers may bind-mount (none by default). */
+    app_policy: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: { host_paths: { type: 'array', items: { type: 'string', pattern: '^/' }, default: [] } },
+    },
     /** Jobs the master starts by itself (name → cron, target, function, args, splay). */
     schedule: masterScheduleSchema,
   },

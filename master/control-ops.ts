@@ -116,6 +116,15 @@ export const CONTROL_OPS = {
     request: obj({ path: { type: 'string', pattern: '^/', description: 'an absolute package path' } }, ['path']),
     response: obj({ status: { enum: ['onboarded', 'unchanged'] }, app: appIndex }, ['status', 'app']),
   },
+  'app.allow': {
+    privilege: 'admin',
+    request: obj({
+      name: { type: 'string', pattern: '^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$', description: 'an app name' },
+      allow: { ...strings, default: [], description: 'a list of exceptions' },
+      revoke: { ...strings, default: [], description: 'a list of exceptions' },
+    }, ['name']),
+    response: obj({ name: { type: 'string' }, allowed: strings }, ['name', 'allowed']),
+  },
   'app.list': { privilege: 'read', request: none, response: { type: 'array', items: appIndex } },
   'job.list': {
     privilege: 'read',

@@ -46,9 +46,14 @@ export function controlHandlers(c: MasterCore): ControlHandlers {
     },
     'schedule.list': () => c.schedules(),
     'app.onboard': async (q) => {
-      const r = await c.apps.onboard(q.path);
+      const r = await c.onboardApp(q.path);
       if (r.status === 'onboarded') c.events.fire(`umec/app/${r.app.name}/onboarded`, { name: r.app.name, version: r.app.version, digest: r.app.digest });
       return r;
+    },
+    'app.allow': async (q) => {
+      const allowed = await c.appExceptions.update(q.name, q.allow, q.revoke);
+      if (q.allow.length || q.revoke.length) c.events.fire(`umec/app/${q.name}/policy`, { name: q.name, allow: q.allow, revoke: q.revoke });
+      return { name: q.name, allowed };
     },
     'app.list': () => c.apps.list(),
     'job.list': (q) => c.store.listJobs({ limit: q.limit }),

@@ -18,6 +18,7 @@ import { resolveTarget } from './targeting.js';
 import { fingerprint } from '../lib/z85.js';
 import { TokenStore } from './enrol/tokens.js';
 import { TrustedGrains } from './trusted-grains.js';
+import { AppExceptions, checkPackagePolicy } from './app-policy.js';
 import type { Scheduler, ScheduleStatus } from '../lib/scheduler.js';
 import { masterScheduler } from './schedule.js';
 
@@ -61,7 +62,9 @@ export class MasterCore {
     /** Enrolment tokens (umec token create). */
     readonly tokens: TokenStore,
     /** Grains an admin set on the master (umec key grains). */
-    readonly setGrains: TrustedGrains) {
+    readonly setGrains: TrustedGrains,
+    /** Package policy exceptions an admin granted (umec app allow). */
+    readonly appExceptions: AppExceptions) {
     this.config = p.config;
     this.log = p.log;
     this.pair = p.pair;
@@ -79,6 +82,11 @@ export class MasterCore {
 
   /** The master's schedules and their last runs. */
   schedules(): ScheduleStatus[] { return this.scheduler.list(); }
+
+  /** On-boards an app package if the package policy (master.yaml app_policy and the admin's exceptions) allows it. */
+  onboardApp(path: string) {
+    return this.apps.onboard(path, (d, file) => checkPackagePolicy(d, file, this.config.app_policy ?? { host_paths: [] }, this.appExceptions.get(d.name)));
+  }
 
   /** Fingerprints of the master key and every agent key, by state. */
   fingerprints(): { master: string; agents: Record<string, { state: string; fingerprint: string }> } {
@@ -168,14 +176,14 @@ export async function openMasterCore(p: MasterCoreParts): Promise<MasterCore> {
     p.log.error(f, 'an app package file failed its hash check: not served');
     built.core?.events.fire('umec/master/apps/corrupt', { ...f });
   };
-  const [keys, agents, apps, tokens, setGrains] = await Promise.all([
+  const [keys, agents, apps, tokens, setGrains, appExceptions] = await Promise.all([
     KeyStore.open(join(d, 'pki', 'agents')), AgentRegistry.open(join(d, 'grains')), AppStore.open(join(d, 'apps'), onCorrupt),
-    TokenStore.open(d, p.config.autosign_tokens), TrustedGrains.open(d),
+    TokenStore.open(d, p.config.autosign_tokens), TrustedGrains.open(d), AppExceptions.open(d),
   ]);
   built.core = new MasterCore({ ...p, store: p.store ?? new FileJobStore(join(d, 'jobs'), {
     // the cut line was a return never acknowledged: its agent still has it in its outbox and sends it again
     onTorn: (file, bytes) => p.log.error({ file, bytes }, `torn last line of ${file} (${bytes} bytes, never acknowledged) cut; its agent sends that return again`),
-  }) }, keys, agents, apps, tokens, setGrains);
+  }) }, keys, agents, apps, tokens, setGrains, appExceptions);
   return built.core;
 }
 

@@ -14,7 +14,7 @@ import { IdentityStore, type AppRecord } from './identities.js';
 import { RegistryTables } from './registry-tables.js';
 import { loadOrCreateSecret } from './keys.js';
 import { Notifier, type PendingNotification } from './notifier.js';
-import { fromUmecError, Mp1Problem } from './problem.js';
+import { badRequest, fromUmecError, Mp1Problem, notFound } from './problem.js';
 import { RateLimiter } from './rate-limit.js';
 import { appSupportRoutes } from './routes/app-support.js';
 import { serviceMgmtRoutes } from './routes/service-mgmt.js';
@@ -55,6 +55,17 @@ export const MP1_BODY_LIMITS: BodyLimits = { maxBytes: 1 << 20, maxDepth: 32 };
  * AppIdentityProvider that app deployment uses to give each app instance its
  * credentials.
  */
+
+/** The query parameters MEC 011 v2.1.1 defines, by route: services lists take the service filter, nothing else takes any. */
+const SERVICE_QUERY = ['ser_instance_id', 'ser_name', 'ser_category_id', 'consumed_local_only', 'is_local', 'scope_of_locality'];
+function checkQuery(route: string, query: Record<string, unknown> | undefined): void {
+  const allowed = route.endsWith('/services') ? SERVICE_QUERY : [];
+  const unknown = Object.keys(query ?? {}).filter((k) => !allowed.includes(k));
+  if (unknown.length) {
+    throw badRequest(`unknown query parameter ${unknown.join(', ')}${allowed.length ? ` (this list takes ${allowed.join(', ')})` : ' (this resource takes none)'}`);
+  }
+}
+
 export class Mp1Server implements AppIdentityProvider {
   readonly http: FastifyInstance;
   readonly services: ServiceRegistry;
@@ -147,6 +158,10 @@ export class Mp1Server implements AppIdentityProvider {
         req.mp1App = await this.authenticate(req.headers.authorization);
         const ok = limiter.take(req.mp1App);
         if (ok !== true) throw new Mp1Problem(429, `app instance ${req.mp1App} sends more than ${c.rate_limit} requests per second`, { 'retry-after': String(ok) });
+        // an app instance that does not exist is 404 (GS MEC 032-2 test purposes); another app's own is 403 (routes/types.ts own())
+        const named = (req.params as { appInstanceId?: string } | undefined)?.appInstanceId;
+        if (named !== undefined && named !== req.mp1App && !this.identities.get(named)) throw notFound(`app instance ${named}`);
+        checkQuery(req.routeOptions.url ?? '', req.query as Record<string, unknown> | undefined);
       });
       register(a, routes);
     };

@@ -1,9 +1,11 @@
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { RedfishDeps, Principal } from './context.js';
 import { httpStatusOf, UmecError } from '../../lib/errors.js';
 import { limitJsonBodies, type BodyLimits } from '../../lib/http-body.js';
 import { forbidden, fromUmecError, noSession, notFound, RedfishHttpError } from './errors.js';
 import { baseMessage } from './messages.js';
+import { METHODS } from './resource.js';
 import { hasPrivilege } from './roles.js';
 import { accountRoutes } from './routes/accounts.js';
 import { chassisRoutes } from './routes/chassis.js';
@@ -13,6 +15,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { systemRoutes } from './routes/systems.js';
 import { taskRoutes } from './routes/tasks.js';
 import { updateRoutes } from './routes/update.js';
+
+const DESCRIBED_BY = '</redfish/v1/$metadata>; rel=describedby';
 
 /** Largest request body: Redfish bodies here are a few hundred bytes. */
 export const BODY_LIMIT = 64 * 1024;
@@ -60,6 +64,9 @@ export async function redfishPlugin(app: FastifyInstance, deps: RedfishDeps): Pr
   // before the body is read: a caller without credentials learns nothing from how its body is judged
   app.addHook('onRequest', async (req, reply) => {
     reply.header('OData-Version', '4.0').header('Cache-Control', 'no-store');
+    // this service speaks OData 4.0 only: a client asking for another version is refused (DSP0266 "OData-Version")
+    const odata = req.headers['odata-version'];
+    if (odata !== undefined && odata !== '4.0') throw new RedfishHttpError(412, [baseMessage('HeaderInvalid', ['OData-Version'])]);
     const cfg = req.routeOptions.config;
     if (!cfg.public) {
       const p = await authenticate(req, deps);
@@ -72,9 +79,20 @@ export async function redfishPlugin(app: FastifyInstance, deps: RedfishDeps): Pr
     checkQuery(req);
   });
 
+  // every GET/HEAD answer names the schema document that describes it (DSP0266 "Link header")
+  app.addHook('onSend', async (req, reply, payload) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && reply.statusCode < 300) reply.header('Link', DESCRIBED_BY);
+    return payload;
+  });
+
   // the onRequest hook has authenticated the caller already: no hint about what exists without credentials
   app.setNotFoundHandler(async (req, reply) => {
     const path = req.url.split('?')[0];
+    // a method Redfish does not define (PURGE, COPY...) is not allowed anywhere, whatever the path
+    if (!(METHODS as readonly string[]).includes(req.method)) {
+      reply.code(405).header('Allow', METHODS.join(', '));
+      return new RedfishHttpError(405, [baseMessage('OperationNotAllowed')]).body();
+    }
     reply.code(404);
     return notFound(path).body();
   });
@@ -115,6 +133,21 @@ export interface AppOptions {
 export async function createRedfishApp(deps: RedfishDeps, o: AppOptions = {}): Promise<FastifyInstance> {
   const opts: FastifyServerOptions & { https?: unknown } = {
     bodyLimit: BODY_LIMIT,
+    // POST to a collection's Members is POST to the collection (DSP0266 "POST (create)")
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return req.method === 'POST' ? url.replace(/^([^?]*)\/Members(?=\/?(\?|$))/, '$1') : url;
+    },
+    // a request line node cannot parse (a method it does not know) still gets a Redfish answer
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => {
+      const unknownMethod = err.code === 'HPE_INVALID_METHOD';
+      const e = new RedfishHttpError(unknownMethod ? 405 : 400, [baseMessage(unknownMethod ? 'OperationNotAllowed' : 'GeneralError')]);
+      const body = JSON.stringify(e.body());
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${e.status} ${unknownMethod ? 'Method Not Allowed' : 'Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n`
+          + `OData-Version: 4.0\r\n${unknownMethod ? `Allow: ${METHODS.join(', ')}\r\n` : ''}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      } else socket.destroy();
+    },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     return503OnClosing: true,
     // request lines carry no secrets, but headers do (Authorization, X-Auth-Token): no request logging at all

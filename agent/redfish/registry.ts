@@ -38,6 +38,8 @@ export const Base = {
     ResourceMissingAtURI: { message: "The resource at the URI '%1' was not found.", severity: "Critical", args: 1, resolution: "Place a valid resource at the URI or correct the URI and resubmit the request." },
     ServiceDisabled: { message: "The operation failed because the service at %1 is disabled and cannot accept requests.", severity: "Warning", args: 1, resolution: "Enable the service and resubmit the request if the operation failed." },
     StringValueTooLong: { message: "The string '%1' exceeds the length limit %2.", severity: "Warning", args: 2, resolution: "Resubmit the request with an appropriate string length." },
+    NoOperation: { message: "The request body submitted contain no data to act upon and no changes to the resource took place.", severity: "Warning", args: 0, resolution: "Add properties in the JSON object and resubmit the request." },
+    HeaderInvalid: { message: "Header '%1' is invalid.", severity: "Critical", args: 1, resolution: "Resubmit the request with a valid request header." },
     PreconditionFailed: { message: "The ETag supplied did not match the ETag required to change this resource.", severity: "Critical", args: 0, resolution: "Try the operation again using the appropriate ETag." },
     OperationNotAllowed: { message: "The HTTP method is not allowed on this resource.", severity: "Critical", args: 0, resolution: "None." },
     ResourceCannotBeDeleted: { message: "The delete request failed because the resource requested cannot be deleted.", severity: "Critical", args: 0, resolution: "Do not attempt to delete a non-deletable resource." },

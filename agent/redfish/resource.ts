@@ -28,7 +28,8 @@ export interface ResourceSpec {
   public?: boolean;
 }
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
+/** The HTTP methods Redfish defines; any other is answered 405 with a Redfish body (plugin.ts). */
+export const METHODS = ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
 
 /** 405 with Allow for the methods of `url` that are not in `allow` (for routes registered by hand). */
 export function otherMethods(app: FastifyInstance, url: string, allow: string[]): void {
@@ -78,6 +79,9 @@ export function resource(app: FastifyInstance, url: string, spec: ResourceSpec):
       handler: async (req, reply) => {
         const body = req.body ?? {};
         if (typeof body !== 'object' || Array.isArray(body)) throw badRequest(baseMessage('MalformedJSON'));
+        // annotations alone (an @odata.etag copied from a GET) ask for no change (DSP0266 PATCH rules)
+        const keys = Object.keys(body);
+        if (method === 'PATCH' && keys.length > 0 && keys.every((k) => k.startsWith('@odata.'))) throw badRequest(baseMessage('NoOperation'));
         let current: Body | undefined;
         if (method === 'PATCH' && spec.get) {
           current = await spec.get(req);

@@ -67,12 +67,6 @@ export class SessionStore {
     return s;
   }
 
-  get(id: string): Session | undefined {
-    const s = this.byId.get(id);
-    if (s && this.expired(s, this.now())) { this.delete(id); return undefined; }
-    return s;
-  }
-
   /** The open sessions; with `alive`, those whose account changed are ended first. */
   list(alive?: (s: Session) => boolean): Session[] { this.sweep(alive); return [...this.byId.values()]; }
 

@@ -1,12 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { UmecCommand } from '../base-command.js';
-import { jobFlags, runJobCommand } from '../job-command.js';
+import { jobFlags, runJobCommand, targetArg } from '../job-command.js';
 
 export default class Apply extends UmecCommand {
   static summary = 'Apply states on the targeted agents (the highstate when no SLS is given)';
   static strict = false;
   static args = {
-    target: Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' }),
+    target: targetArg,
     sls: Args.string({ description: 'SLS names' }),
   };
   static flags = { ...jobFlags, test: Flags.boolean({ description: 'dry run: predict changes' }) };

@@ -1,11 +1,10 @@
-import { Args } from '@oclif/core';
 import { UmecCommand } from '../base-command.js';
-import { jobFlags, runJobCommand } from '../job-command.js';
+import { jobFlags, runJobCommand, targetArg } from '../job-command.js';
 
 export default class Run extends UmecCommand {
   static summary = 'Run a command on the targeted agents: umec run TARGET -- CMD ARGS...';
   static strict = false;
-  static args = { target: Args.string({ required: true, description: 'target (glob on ids unless -L/-G/-C/-E)' }) };
+  static args = { target: targetArg };
   static flags = { ...jobFlags };
 
   async run(): Promise<void> {

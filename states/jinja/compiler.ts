@@ -860,30 +860,22 @@ class Compiler {
   private filter(n: N.Filter, cc: CC, input: Expr | null): Expr {
     // a filter block's chain: the innermost filter gets the block's text
     const value = n.node === null ? input! : input && n.node.type === 'Filter' ? this.filter(n.node, cc, input) : this.expr(n.node, cc);
-    const args = this.args(n, cc);
-    const name = n.name;
-    const fn = this.host.filters.get(name);
-    const env = this.host.evalEnv;
-    if (!fn) {
-      if (!cc.soft) this.fail(`No filter named '${name}'.`, n.lineno);
-      return () => { throw runtimeError(`No filter named '${name}' found.`); };
-    }
-    return (s) => {
-      const v = value(s);
-      const [a, k] = args(s);
-      return fn(env, v, a, k);
-    };
+    return this.applied('filter', n, cc, value);
   }
 
   private test(n: N.Test, cc: CC): Expr {
-    const value = this.expr(n.node, cc);
+    return this.applied('test', n, cc, this.expr(n.node, cc));
+  }
+
+  /** A filter or test applied to `value`, with the node's arguments. */
+  private applied(kind: 'filter' | 'test', n: N.Filter | N.Test, cc: CC, value: Expr): Expr {
     const args = this.args(n, cc);
     const name = n.name;
-    const fn = this.host.tests.get(name);
+    const fn = (kind === 'filter' ? this.host.filters : this.host.tests).get(name);
     const env = this.host.evalEnv;
     if (!fn) {
-      if (!cc.soft) this.fail(`No test named '${name}'.`, n.lineno);
-      return () => { throw runtimeError(`No test named '${name}' found.`); };
+      if (!cc.soft) this.fail(`No ${kind} named '${name}'.`, n.lineno);
+      return () => { throw runtimeError(`No ${kind} named '${name}' found.`); };
     }
     return (s) => {
       const v = value(s);

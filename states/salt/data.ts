@@ -1,8 +1,9 @@
 /**
  * Salt's data helpers the template functions share, on Python values:
  * salt.utils.data.traverse_dict_and_list, salt.utils.dictupdate.update/merge, copy.deepcopy,
- * fnmatch.fnmatchcase and salt.utils.data.filter_by.
+ * and salt.utils.data.filter_by (its fnmatch.fnmatchcase is lib/fnmatch.ts).
  */
+import { fnmatch } from '../../lib/fnmatch.js';
 import { JinjaError, typeError } from '../jinja/errors.js';
 import { pyEq, pyStr, truthy } from '../jinja/py/ops.js';
 import { Namespace, PyFloat, Tuple, type Value } from '../jinja/values.js';
@@ -119,29 +120,6 @@ export function merge(a: Value, b: Value, strategy = 'smart', renderer = 'yaml',
   }
 }
 
-/** fnmatch.fnmatchcase(name, pattern): shell patterns with *, ?, [seq], [!seq]. */
-export function fnmatchcase(name: string, pattern: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') re += '[\\s\\S]*';
-    else if (c === '?') re += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i + 1;
-      if (pattern[j] === '!') j++;
-      if (pattern[j] === ']') j++;
-      while (j < pattern.length && pattern[j] !== ']') j++;
-      if (j >= pattern.length) { re += '\\['; continue; }
-      let stuff = pattern.slice(i + 1, j).replace(/\\/g, '\\\\');
-      if (stuff.startsWith('!')) stuff = `^${stuff.slice(1)}`;
-      else if (stuff.startsWith('^')) stuff = `\\${stuff}`;
-      re += `[${stuff}]`;
-      i = j;
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${re})$`, 'u').test(name);
-}
-
 /** salt.utils.data.filter_by(lookup_dict, lookup, traverse, merge, default, base). */
 export function filterBy(lookupDict: Value, lookup: string, data: Value, mergeWith: Value = null, dflt: Value = 'default', base: Value = null): Value {
   if (!isDict(lookupDict)) throw typeError('filter_by lookup_dict must be a dict');
@@ -150,7 +128,7 @@ export function filterBy(lookupDict: Value, lookup: string, data: Value, mergeWi
   for (const each of Array.isArray(val) ? val : [val]) {
     const testEach = typeof each === 'string' ? each : pyStr(each);
     for (const [key, v] of lookupDict) {
-      if (fnmatchcase(testEach, typeof key === 'string' ? key : pyStr(key))) { ret = v; break; }
+      if (fnmatch(testEach, typeof key === 'string' ? key : pyStr(key))) { ret = v; break; }
     }
     if (ret !== undefined && ret !== null) break;
   }

@@ -69,6 +69,10 @@ const CASES: Record<ControlOp, Case> = {
   'token.revoke': { good: (c) => ({ id: c.token! }), bad: [[{}, /id is required/], [{ id: '' }, /id must be a token or token id/]] },
   'schedule.list': { good: () => ({}), bad: [[{ name: 'x' }, /name is not a known field/]] },
   'app.onboard': { good: (c) => ({ path: c.pkg }), bad: [[{ path: 'cam-1.0' }, /path must be an absolute package path/], [{}, /path is required/]] },
+  'app.allow': {
+    good: () => ({ name: 'cam', allow: ['cap:NET_ADMIN'] }),
+    bad: [[{}, /app\.allow: name is required/], [{ name: 'Cam!' }, /name must be an app name/], [{ name: 'cam', allow: 'x' }, /allow must be a list of exceptions/]],
+  },
   'app.list': { good: () => ({}), bad: [[{ name: 'cam' }, /name is not a known field/]] },
   'job.start': {
     good: () => ({ request: JOB }),

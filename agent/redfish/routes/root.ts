@@ -52,12 +52,14 @@ export function rootRoutes(app: FastifyInstance, deps: RedfishDeps): void {
   });
 
   app.route({
-    method: 'GET', url: `${V1}/$metadata`, config: { privilege: 'Login' },
+    // the CSDL and the OData service document are readable without credentials (DSP0266 "Service root")
+    method: 'GET', url: `${V1}/$metadata`, config: { privilege: 'Login', public: true },
     handler: async (_req, reply) => reply.type('application/xml; charset=utf-8').send(metadataXml()),
   });
   otherMethods(app, `${V1}/$metadata`, ['GET', 'HEAD']);
 
   resource(app, `${V1}/odata`, {
+    public: true,
     get: async () => ({
       '@odata.context': `${V1}/$metadata`,
       value: [{ name: 'Service', kind: 'Singleton', url: `${V1}/` },

@@ -34,15 +34,15 @@ export function systemRoutes(app: FastifyInstance, deps: RedfishDeps): void {
       AssetTag: assetTag ?? null,
       HostName: host,
       PowerState: 'On',
-      Status: { State: 'Enabled', Health: 'OK' },
+      // Conditions replace the deprecated ProcessorSummary/MemorySummary Status (none are active here)
+      Status: { State: 'Enabled', Health: 'OK', Conditions: [] },
       ProcessorSummary: {
         ...(inv.cpu.packages && { Count: inv.cpu.packages }),
         ...(inv.cpu.cores && { CoreCount: inv.cpu.cores }),
         ...(inv.cpu.logical && { LogicalProcessorCount: inv.cpu.logical }),
         ...(inv.cpu.model && { Model: inv.cpu.model }),
-        Status: { State: 'Enabled' },
       },
-      MemorySummary: { ...(inv.memoryGiB !== undefined && { TotalSystemMemoryGiB: inv.memoryGiB }), Status: { State: 'Enabled' } },
+      MemorySummary: { ...(inv.memoryGiB !== undefined && { TotalSystemMemoryGiB: inv.memoryGiB }) },
       // the box boots its A/B slots through the firmware engine; no one-time boot override here
       Boot: { BootSourceOverrideEnabled: 'Disabled', BootSourceOverrideTarget: 'None', 'BootSourceOverrideTarget@Redfish.AllowableValues': ['None'] },
       EthernetInterfaces: link(`${sys}/EthernetInterfaces`),

@@ -42,6 +42,13 @@ async function writeEdited(path: string, text: string, backup: unknown): Promise
   await chown(path, st.uid, st.gid);
 }
 
+/** Writes `next` when it differs from the file's text; the changes are its diff. */
+async function writeChanged(file: { path: string; text: string }, next: string, backup: unknown): Promise<Record<string, unknown>> {
+  if (next === file.text) return {};
+  await writeEdited(file.path, next, backup);
+  return { diff: pyUnifiedDiff(file.text, next) };
+}
+
 // ---------------------------------------------------------------- file.replace
 
 export interface ReplacePlan { text: string; changed: boolean; diff: string }
@@ -193,11 +200,7 @@ export const commentState: StateFunction = {
       }
       if (ctx.test) return { name: a.name, result: null, changes: { [a.name]: 'updated' }, comment: `File ${a.name} is set to be updated` };
       const next = planComment(file.text, regex, char, true);
-      const changes: Record<string, unknown> = {};
-      if (next !== file.text) {
-        await writeEdited(file.path, next, a.backup);
-        changes.diff = pyUnifiedDiff(file.text, next);
-      }
+      const changes = await writeChanged(file, next, a.backup);
       const ok = searchM(unanchored, next);
       return { name: a.name, result: ok, changes, comment: ok ? 'Commented lines successfully' : 'Expected commented lines not found' };
     } catch (e) {
@@ -224,11 +227,7 @@ export const uncommentState: StateFunction = {
       }
       if (ctx.test) return { name: a.name, result: null, changes: { [a.name]: 'updated' }, comment: `File ${a.name} is set to be updated` };
       const next = planComment(file.text, regex, char, false);
-      const changes: Record<string, unknown> = {};
-      if (next !== file.text) {
-        await writeEdited(file.path, next, a.backup);
-        changes.diff = pyUnifiedDiff(file.text, next);
-      }
+      const changes = await writeChanged(file, next, a.backup);
       const ok = searchM(`^[ \t]*${bare}`, next);
       return { name: a.name, result: ok, changes, comment: ok ? 'Uncommented lines successfully' : 'Expected uncommented lines not found' };
     } catch (e) {

@@ -1,29 +1,7 @@
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fnmatch } from '../../../lib/fnmatch.js';
 import { compilePy, pySearch } from './pyregex.js';
-
-/** Python's fnmatch.fnmatch on POSIX: case-sensitive, `*` also crosses '/'. */
-export function fnmatch(name: string, pat: string): boolean {
-  let re = '';
-  for (let i = 0; i < pat.length; i++) {
-    const c = pat[i];
-    if (c === '*') re += '[\\s\\S]*';
-    else if (c === '?') re += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i + 1;
-      if (pat[j] === '!') j++;
-      if (pat[j] === ']') j++;
-      while (j < pat.length && pat[j] !== ']') j++;
-      if (j >= pat.length) { re += '\\['; continue; }
-      let body = pat.slice(i + 1, j).replace(/\\/g, '\\\\');
-      if (body.startsWith('!')) body = `^${body.slice(1)}`;
-      else if (body.startsWith('^')) body = `\\${body}`;
-      re += `[${body}]`;
-      i = j;
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`).test(name);
-}
 
 type Pat = string | string[] | undefined | null;
 
