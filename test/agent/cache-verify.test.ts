@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { fakeImageTar, writePackage } from '../helpers/app-package.js';
+import { writeCamPackage } from '../helpers/app-package.js';
 import { startMaster } from '../helpers/fleet.js';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -47,10 +47,8 @@ test('an app image blob that no longer matches its hash is fetched again before 
   const f = await startMaster({ states: { 'top.sls': "base:\n  '*': []\n" } });
   try {
     await f.startAccepted({ box1: { os: 'Debian' } });
-    const pkg = join(f.root, 'cam-1.0');
-    await writePackage(pkg, 'name: cam\nversion: "1.0"\ncontainers:\n  - name: detector\n    image: localhost/cam/detector:1.0\n    image_file: images/detector.tar\n');
+    const pkg = await writeCamPackage(f.root);
     const tar = join(pkg, 'images', 'detector.tar');
-    await fakeImageTar(tar, 'v1', 'localhost/cam/detector:1.0');
     const original = await readFile(tar);
     await f.master.core.apps.onboard(pkg);
     const agent = f.agents.get('box1')!;
@@ -75,9 +73,7 @@ test('the master does not serve an app package file whose bytes changed after it
   const f = await startMaster({ states: { 'top.sls': "base:\n  '*': []\n" } });
   try {
     await f.startAccepted({ box1: { os: 'Debian' } });
-    const pkg = join(f.root, 'cam-1.0');
-    await writePackage(pkg, 'name: cam\nversion: "1.0"\ncontainers:\n  - name: detector\n    image: localhost/cam/detector:1.0\n    image_file: images/detector.tar\n');
-    await fakeImageTar(join(pkg, 'images', 'detector.tar'), 'v1', 'localhost/cam/detector:1.0');
+    const pkg = await writeCamPackage(f.root);
     await f.master.core.apps.onboard(pkg);
     const stored = join(f.masterConfig.data_dir, 'apps', 'cam', '1.0', 'images', 'detector.tar');
     const bytes = await readFile(stored);

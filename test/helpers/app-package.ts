@@ -28,6 +28,14 @@ export async function writePackage(dir: string, appYaml: string, files: Record<s
   }
 }
 
+/** A one-container package `cam` 1.0 with a fake image tarball at images/detector.tar, written under `root`; returns its directory. */
+export async function writeCamPackage(root: string): Promise<string> {
+  const pkg = join(root, 'cam-1.0');
+  await writePackage(pkg, 'name: cam\nversion: "1.0"\ncontainers:\n  - name: detector\n    image: localhost/cam/detector:1.0\n    image_file: images/detector.tar\n');
+  await fakeImageTar(join(pkg, 'images', 'detector.tar'), 'v1', 'localhost/cam/detector:1.0');
+  return pkg;
+}
+
 /** A three-container app from one busybox image tarball (images/base.tar, tag localhost/demo/base:1). */
 export function demoAppYaml(o: { version?: string; workerEnv?: string; drop?: boolean } = {}): string {
   return `name: demo

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { CONTROL_OPS, PRIVILEGES, privilegeOf, type ControlOp } from '../../master/control-ops.js';
 import { controlHandlers } from '../../master/control.js';
-import { fakeImageTar, writePackage } from '../helpers/app-package.js';
+import { writeCamPackage } from '../helpers/app-package.js';
 import { startMaster, type Fleet } from '../helpers/fleet.js';
 
 type Line = { type: string; [k: string]: unknown };
@@ -111,9 +111,7 @@ test('every control operation takes a good request, answers in its schema, and r
   const f = await startMaster();
   try {
     await f.startAccepted({ box1: { os: 'Debian' } });
-    const pkg = join(f.root, 'cam-1.0');
-    await writePackage(pkg, 'name: cam\nversion: "1.0"\ncontainers:\n  - name: detector\n    image: localhost/cam/detector:1.0\n    image_file: images/detector.tar\n');
-    await fakeImageTar(join(pkg, 'images', 'detector.tar'), 'v1', 'localhost/cam/detector:1.0');
+    const pkg = await writeCamPackage(f.root);
     const ctx: Ctx = { f, pkg };
     const sock = join(f.masterConfig.data_dir, 'master.sock');
     const ajv = new Ajv({ strict: false, allErrors: true });

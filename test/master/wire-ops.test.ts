@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { WIRE_OPS, type WireType } from '../../lib/wire-ops.js';
-import { fakeImageTar, writePackage } from '../helpers/app-package.js';
+import { writeCamPackage } from '../helpers/app-package.js';
 import { startMaster } from '../helpers/fleet.js';
 
 /** The channel's request without its types: these tests send what a typed agent cannot. */
@@ -40,9 +39,7 @@ test('every agent message is answered in its reply schema, and a bad body is dro
   const f = await startMaster({ states: { 'top.sls': "base:\n  '*': []\n" } });
   try {
     await f.startAccepted({ box1: { os: 'Debian' } });
-    const pkg = join(f.root, 'cam-1.0');
-    await writePackage(pkg, 'name: cam\nversion: "1.0"\ncontainers:\n  - name: detector\n    image: localhost/cam/detector:1.0\n    image_file: images/detector.tar\n');
-    await fakeImageTar(join(pkg, 'images', 'detector.tar'), 'v1', 'localhost/cam/detector:1.0');
+    const pkg = await writeCamPackage(f.root);
     await f.master.core.apps.onboard(pkg);
     const job = await f.runJob({ fun: 'ping', args: {}, tgt: 'box1', tgt_type: 'list' });
     const manifest = await f.master.core.files.manifest();
