@@ -1,27 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MasterClient } from '../../cli/master-client.js';
 import { errorKind, exitCodeOf, UmecError, type ErrorCode } from '../../lib/errors.js';
 import { readJsonLines, writeJsonLine } from '../../lib/jsonl.js';
 import { tempDir } from '../helpers/context.js';
+import { umecAsync as umec } from '../helpers/procs.js';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
-
-function umec(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A stand-in master control socket (a real unix socket) that answers every request with the error the test sets. */
 async function fakeMaster(dir: string): Promise<{ config: string; answer: { code: string; message: string }; server: Server }> {

@@ -1,25 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/context.js';
+import { umecAsync as umec } from '../helpers/procs.js';
 import { freePort } from '../helpers/net.js';
 import { sshdAvailable, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { writeTree } from '../helpers/tree.js';
 
-const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
-
-function umec(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('umec roster commands against a real sshd', { skip: sshdAvailable() ? false : 'needs root and openssh-server', timeout: 120_000 }, () => {
   let sshd: TestSshd;

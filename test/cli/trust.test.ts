@@ -1,24 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startMaster } from '../helpers/fleet.js';
-
-const BIN = fileURLToPath(new URL('../../../cli/bin/run.js', import.meta.url));
+import { umecAsync as umec } from '../helpers/procs.js';
 
 /** Runs the CLI without blocking this process (the master answers it from here). */
-function umec(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    p.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('umec key grains sets what the master trusts; umec app allow grants and revokes package exceptions', async () => {
   const f = await startMaster();

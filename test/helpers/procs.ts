@@ -9,6 +9,18 @@ export function umec(args: string[], env: NodeJS.ProcessEnv = process.env, timeo
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs the umec CLI without blocking this process (for tests whose master or sshd runs in-process). */
+export function umecAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export interface Proc { proc: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
 
 /** A long-running umec process whose output is kept; killed by killAll. */
